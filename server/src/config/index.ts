@@ -1,0 +1,30 @@
+import { validatePluginConfig } from './validate';
+
+/**
+ * Defaults come from the environment, so a site can configure secrets without code; anything set
+ * in `config/plugins.ts` wins. See the README for each variable.
+ */
+const env = (name: string): string | undefined => {
+  const value = process.env[name];
+  return value === undefined || value === '' ? undefined : value;
+};
+
+export default {
+  default: () => ({
+    publicUrl: env('DELIVERABILITY_PUBLIC_URL'),
+    providers: {
+      sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
+      mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },
+      postmark: { user: env('DELIVERABILITY_POSTMARK_WEBHOOK_USER'), password: env('DELIVERABILITY_POSTMARK_WEBHOOK_PASSWORD') },
+      ses: { topicArns: env('DELIVERABILITY_SES_TOPIC_ARNS') },
+      twilio: { authToken: env('DELIVERABILITY_TWILIO_AUTH_TOKEN') },
+      vonage: {
+        signatureSecret: env('DELIVERABILITY_VONAGE_SIGNATURE_SECRET'),
+        signatureMethod: env('DELIVERABILITY_VONAGE_SIGNATURE_METHOD'),
+      },
+    },
+  }),
+  validator(config: unknown): void {
+    validatePluginConfig(config);
+  },
+};

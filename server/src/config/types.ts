@@ -1,0 +1,31 @@
+import type { DecisionPolicy } from '../core/policy';
+import type { ProviderSettings } from '../providers/types';
+
+export type EmailTransportName = 'email-plugin' | 'sandbox';
+export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
+
+/** The plugin's configuration after validation and defaults: what every service reads. */
+export interface PluginConfig extends DecisionPolicy {
+  /** The public base URL providers call (https://crm.example.ac.uk). Twilio signs the URL it called, so this must be exact. */
+  publicUrl: string | null;
+  webhooks: {
+    /** Signed requests older than this are refused. Generous: providers re-send old events for hours. */
+    maxAgeSeconds: number;
+    /** Largest webhook body accepted; larger ones get 413. SendGrid batches reach about 768 KB. */
+    maxBodyBytes: number;
+  };
+  providers: ProviderSettings;
+  transports: {
+    email: EmailTransportName;
+    sms: SmsTransportName;
+  };
+  retrier: {
+    enabled: boolean;
+    /** node-cron expression. */
+    schedule: string;
+    /** Most messages one tick claims. */
+    batchSize: number;
+    /** How long a claim lasts; a crashed instance's claims expire after this. */
+    leaseSeconds: number;
+  };
+}

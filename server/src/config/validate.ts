@@ -1,0 +1,145 @@
+/**
+ * Validation of `config/plugins.ts` → `deliverability.config`. Strapi calls `validator` at boot
+ * and refuses to start on the first error, whose message names the key and what was expected.
+ */
+import {
+  PolicyError,
+  isPlainObject,
+  requirePositiveNumber,
+  validateEscalationPolicy,
+  validateRetryPolicy,
+  validateSmsCodeTable,
+} from '../core/policy';
+import type { ProviderSettings } from '../providers/types';
+import type { PluginConfig } from './types';
+
+const PREFIX = 'deliverability';
+const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
+
+function optionalString(key: string, value: unknown): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new PolicyError(key, 'a string', value);
+  return value;
+}
+
+function optionalBoolean(key: string, value: unknown, fallback: boolean): boolean {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'boolean') throw new PolicyError(key, 'true or false', value);
+  return value;
+}
+
+function section(key: string, value: unknown): Record<string, unknown> {
+  if (value === undefined) return {};
+  if (!isPlainObject(value)) throw new PolicyError(key, 'an object', value);
+  return value;
+}
+
+function oneOf<T extends string>(key: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly unknown[]).includes(value)) {
+    throw new PolicyError(key, `one of ${allowed.map((a) => `'${a}'`).join(', ')}`, value);
+  }
+  return value as T;
+}
+
+function stringList(key: string, value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value === 'string') return value.split(',').map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.map((s) => s.trim()).filter(Boolean);
+  throw new PolicyError(key, 'a list of strings (or one comma-separated string)', value);
+}
+
+function validateProviders(input: unknown): ProviderSettings {
+  const key = `${PREFIX}.providers`;
+  const providers = section(key, input);
+  const sendgrid = section(`${key}.sendgrid`, providers.sendgrid);
+  const mailgun = section(`${key}.mailgun`, providers.mailgun);
+  const postmark = section(`${key}.postmark`, providers.postmark);
+  const ses = section(`${key}.ses`, providers.ses);
+  const twilio = section(`${key}.twilio`, providers.twilio);
+  const vonage = section(`${key}.vonage`, providers.vonage);
+  if (ses.fetchCertificate !== undefined && typeof ses.fetchCertificate !== 'function') {
+    throw new PolicyError(`${key}.ses.fetchCertificate`, 'a function (url) => Promise<PEM text>', ses.fetchCertificate);
+  }
+  return {
+    sendgrid: {
+      publicKey: optionalString(`${key}.sendgrid.publicKey`, sendgrid.publicKey),
+      allowUnsigned: optionalBoolean(`${key}.sendgrid.allowUnsigned`, sendgrid.allowUnsigned, false),
+    },
+    mailgun: {
+      signingKey: optionalString(`${key}.mailgun.signingKey`, mailgun.signingKey),
+      allowUnsigned: optionalBoolean(`${key}.mailgun.allowUnsigned`, mailgun.allowUnsigned, false),
+    },
+    postmark: {
+      user: optionalString(`${key}.postmark.user`, postmark.user),
+      password: optionalString(`${key}.postmark.password`, postmark.password),
+      allowUnsigned: optionalBoolean(`${key}.postmark.allowUnsigned`, postmark.allowUnsigned, false),
+    },
+    ses: {
+      topicArns: stringList(`${key}.ses.topicArns`, ses.topicArns),
+      allowUnsigned: optionalBoolean(`${key}.ses.allowUnsigned`, ses.allowUnsigned, false),
+      fetchCertificate: ses.fetchCertificate as ProviderSettings['ses']['fetchCertificate'],
+    },
+    twilio: {
+      authToken: optionalString(`${key}.twilio.authToken`, twilio.authToken),
+      allowUnsigned: optionalBoolean(`${key}.twilio.allowUnsigned`, twilio.allowUnsigned, false),
+      errorCodes: validateSmsCodeTable(`${key}.twilio.errorCodes`, twilio.errorCodes),
+    },
+    vonage: {
+      signatureSecret: optionalString(`${key}.vonage.signatureSecret`, vonage.signatureSecret),
+      signatureMethod: oneOf(`${key}.vonage.signatureMethod`, vonage.signatureMethod ?? undefined, VONAGE_METHODS, 'md5hash'),
+      allowUnsigned: optionalBoolean(`${key}.vonage.allowUnsigned`, vonage.allowUnsigned, false),
+      errorCodes: validateSmsCodeTable(`${key}.vonage.errorCodes`, vonage.errorCodes),
+    },
+  };
+}
+
+function validatePublicUrl(value: unknown): string | null {
+  const url = optionalString(`${PREFIX}.publicUrl`, value);
+  if (url === undefined) return null;
+  try {
+    const parsed = new URL(url);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error('protocol');
+  } catch {
+    throw new PolicyError(`${PREFIX}.publicUrl`, 'an absolute http(s) URL such as https://crm.example.ac.uk', value);
+  }
+  return url.replace(/\/+$/, '');
+}
+
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'transports', 'retrier'];
+
+/** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
+export function validatePluginConfig(raw: unknown): PluginConfig {
+  const config = section(PREFIX, raw);
+  const unknown = Object.keys(config).filter((k) => !KNOWN_KEYS.includes(k));
+  if (unknown.length > 0) {
+    throw new PolicyError(`${PREFIX}.${unknown[0]}`, `one of the known keys (${KNOWN_KEYS.join(', ')})`, config[unknown[0]]);
+  }
+  const webhooks = section(`${PREFIX}.webhooks`, config.webhooks);
+  const transports = section(`${PREFIX}.transports`, config.transports);
+  const retrier = section(`${PREFIX}.retrier`, config.retrier);
+  const schedule = retrier.schedule ?? '* * * * *';
+  if (typeof schedule !== 'string' || schedule.trim().split(/\s+/).length < 5) {
+    throw new PolicyError(`${PREFIX}.retrier.schedule`, "a cron expression such as '* * * * *'", schedule);
+  }
+  return {
+    publicUrl: validatePublicUrl(config.publicUrl),
+    retry: validateRetryPolicy(`${PREFIX}.retry`, config.retry),
+    escalation: validateEscalationPolicy(`${PREFIX}.escalation`, config.escalation),
+    webhooks: {
+      maxAgeSeconds: requirePositiveNumber(`${PREFIX}.webhooks.maxAgeSeconds`, webhooks.maxAgeSeconds ?? 48 * 3600),
+      maxBodyBytes: requirePositiveNumber(`${PREFIX}.webhooks.maxBodyBytes`, webhooks.maxBodyBytes ?? 4 * 1024 * 1024, { integer: true }),
+    },
+    providers: validateProviders(config.providers),
+    transports: {
+      email: oneOf(`${PREFIX}.transports.email`, transports.email, ['email-plugin', 'sandbox'] as const, 'email-plugin'),
+      sms: oneOf(`${PREFIX}.transports.sms`, transports.sms, ['twilio', 'vonage', 'sandbox'] as const, 'twilio'),
+    },
+    retrier: {
+      enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
+      schedule,
+      batchSize: requirePositiveNumber(`${PREFIX}.retrier.batchSize`, retrier.batchSize ?? 200, { integer: true }),
+      leaseSeconds: requirePositiveNumber(`${PREFIX}.retrier.leaseSeconds`, retrier.leaseSeconds ?? 300, { integer: true }),
+    },
+  };
+}

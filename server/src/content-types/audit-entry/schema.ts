@@ -1,0 +1,28 @@
+/** Who did what by hand, and why: reactivations, manual retries. Append-only. */
+export default {
+  kind: 'collectionType',
+  collectionName: 'deliverability_audit_entries',
+  info: {
+    singularName: 'audit-entry',
+    pluralName: 'audit-entries',
+    displayName: 'Audit entry',
+    description: 'A manual action on an address or message: who, when and why.',
+  },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: false },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    action: { type: 'string', required: true, maxLength: 64 },
+    channel: { type: 'string', maxLength: 16 },
+    address: { type: 'string', maxLength: 320 },
+    logDocumentId: { type: 'string', maxLength: 255 },
+    actorId: { type: 'string', maxLength: 64 },
+    actorName: { type: 'string', maxLength: 255 },
+    reason: { type: 'text' },
+    before: { type: 'json' },
+    after: { type: 'json' },
+  },
+  indexes: [{ name: 'dlv_audit_address_idx', columns: ['channel', 'address', 'created_at'] }],
+};

@@ -1,0 +1,63 @@
+import { errors } from '@strapi/utils';
+import { normalizeEmail, normalizePhone } from '../../core/addresses';
+import type { Channel } from '../../core/events';
+
+/**
+ * Keeps a contact's addresses in their normal form and its status mirror equal to the ledger's
+ * status for the address it now has (active when the ledger has never heard of it). Runs on every
+ * write, from the Content Manager, the Document Service or the Query Engine.
+ */
+
+export interface LifecycleEvent {
+  params: { data?: Record<string, unknown> };
+}
+
+const FIELDS: Record<Channel, { address: string; status: string; reason: string; at: string }> = {
+  email: { address: 'email', status: 'emailStatus', reason: 'emailStatusReason', at: 'emailStatusAt' },
+  sms: { address: 'mobile', status: 'mobileStatus', reason: 'mobileStatusReason', at: 'mobileStatusAt' },
+};
+
+function invalid(field: string, message: string): never {
+  throw new errors.ValidationError(message, {
+    errors: [{ path: [field], message, name: 'ValidationError', value: undefined }],
+  });
+}
+
+async function syncAddress(data: Record<string, unknown>, channel: Channel): Promise<void> {
+  const fields = FIELDS[channel];
+  if (!(fields.address in data)) return;
+  const raw = data[fields.address];
+  if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
+    data[fields.address] = null;
+    Object.assign(data, { [fields.status]: 'active', [fields.reason]: null, [fields.at]: null });
+    return;
+  }
+  if (typeof raw !== 'string') invalid(fields.address, `${fields.address} must be text`);
+  const normalized = channel === 'email' ? normalizeEmail(raw) : normalizePhone(raw);
+  if (!normalized) {
+    invalid(
+      fields.address,
+      channel === 'email'
+        ? `email "${raw}" is not a valid email address`
+        : `mobile must be an international (E.164) number: a plus, the country code and the number, such as +447700900123`,
+    );
+  }
+  data[fields.address] = normalized;
+  const ledger = strapi.plugin('deliverability').service('ledger') as {
+    stateOf(channel: Channel, address: string): Promise<{ state: string; reason: string | null; at: Date | null }>;
+  };
+  const { state, reason, at } = await ledger.stateOf(channel, normalized);
+  Object.assign(data, { [fields.status]: state, [fields.reason]: reason, [fields.at]: at });
+}
+
+async function beforeWrite(event: LifecycleEvent): Promise<void> {
+  const data = event.params.data;
+  if (!data) return;
+  await syncAddress(data, 'email');
+  await syncAddress(data, 'sms');
+}
+
+export default {
+  beforeCreate: beforeWrite,
+  beforeUpdate: beforeWrite,
+};

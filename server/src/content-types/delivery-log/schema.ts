@@ -1,0 +1,63 @@
+import { CHANNELS } from '../../core/events';
+import { MESSAGE_STATUSES } from '../../core/statuses';
+
+export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+/**
+ * One message to one address on one channel: the unit of Full Logs, reports and retries.
+ * The contact is kept as (type, documentId) rather than a relation, because a site can point
+ * the plugin at its own student type.
+ */
+export default {
+  kind: 'collectionType',
+  collectionName: 'deliverability_logs',
+  info: {
+    singularName: 'delivery-log',
+    pluralName: 'delivery-logs',
+    displayName: 'Delivery log',
+    description: 'One message sent to one address, its status and its attempts.',
+  },
+  options: { draftAndPublish: false },
+  pluginOptions: {
+    'content-manager': { visible: false },
+    'content-type-builder': { visible: false },
+  },
+  attributes: {
+    channel: { type: 'enumeration', enum: [...CHANNELS], required: true },
+    address: { type: 'string', required: true, maxLength: 320 },
+    contactType: { type: 'string', maxLength: 255 },
+    contactDocumentId: { type: 'string', maxLength: 255 },
+    source: { type: 'enumeration', enum: [...MESSAGE_SOURCES], default: 'api', required: true },
+    sourceName: { type: 'string', maxLength: 255 },
+    status: { type: 'enumeration', enum: [...MESSAGE_STATUSES], default: 'queued', required: true },
+    statusReason: { type: 'text' },
+    attempts: { type: 'integer', default: 0, required: true },
+    firstAttemptAt: { type: 'datetime' },
+    nextAttemptAt: { type: 'datetime' },
+    lastEventAt: { type: 'datetime' },
+    provider: { type: 'string', maxLength: 64 },
+    providerMessageId: { type: 'string', maxLength: 255 },
+    lastError: { type: 'text' },
+    // What to send again on a retry: { subject, html, text } or { body }.
+    content: { type: 'json' },
+    idempotencyKey: { type: 'string', unique: true, maxLength: 255 },
+    // The retrier's claim: whoever holds an unexpired lease is the only one re-sending this message.
+    leaseOwner: { type: 'string', maxLength: 255 },
+    leaseExpiresAt: { type: 'datetime' },
+  },
+  indexes: [
+    // Webhook matching: the log for a provider's message id.
+    { name: 'dlv_logs_provider_msg_idx', columns: ['provider_message_id'] },
+    // The retrier's claim: due messages by status and next attempt time.
+    { name: 'dlv_logs_due_idx', columns: ['status', 'next_attempt_at'] },
+    // Expired claims of queued messages.
+    { name: 'dlv_logs_lease_idx', columns: ['status', 'lease_expires_at'] },
+    // Full Logs: one contact's messages, newest first.
+    { name: 'dlv_logs_contact_idx', columns: ['contact_type', 'contact_document_id', 'created_at'] },
+    // Full Logs for a bare address, and the suppression list's "message that caused it".
+    { name: 'dlv_logs_address_idx', columns: ['channel', 'address', 'created_at'] },
+    // Reports: counts by channel and status over a period.
+    { name: 'dlv_logs_report_idx', columns: ['created_at', 'channel', 'status'] },
+  ],
+};

@@ -1,0 +1,15 @@
+import address from './address';
+import auditEntry from './audit-entry';
+import contact from './contact';
+import deliveryEvent from './delivery-event';
+import deliveryLog from './delivery-log';
+import webhookReceipt from './webhook-receipt';
+
+export default {
+  contact,
+  'delivery-log': deliveryLog,
+  'delivery-event': deliveryEvent,
+  address,
+  'webhook-receipt': webhookReceipt,
+  'audit-entry': auditEntry,
+};

@@ -1,0 +1,36 @@
+import type { RetryPolicy } from './policy';
+
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+
+/**
+ * When to re-send after the `failedAttempts`-th soft failure (1 for the first), or `null` when the
+ * retry window, counted from the first attempt, is spent.
+ *
+ * Defaults: 15 min, 30 min, 1 h, 2 h, 4 h, then every 6 h until 72 h after the first attempt.
+ */
+export function nextAttemptAt(
+  policy: RetryPolicy,
+  failedAttempts: number,
+  firstAttemptAt: number,
+  failedAt: number,
+): number | null {
+  const exponent = Math.max(0, failedAttempts - 1);
+  const delay = Math.min(policy.initialDelayMinutes * Math.pow(policy.multiplier, exponent), policy.maxDelayMinutes) * MINUTE;
+  const at = failedAt + delay;
+  const windowEnd = firstAttemptAt + policy.windowHours * HOUR;
+  return at <= windowEnd ? at : null;
+}
+
+/** The whole schedule from a first attempt, assuming every attempt fails at once. For docs and the admin. */
+export function retrySchedule(policy: RetryPolicy, firstAttemptAt: number): number[] {
+  const times: number[] = [];
+  let failedAt = firstAttemptAt;
+  for (let attempt = 1; attempt < 10_000; attempt++) {
+    const next = nextAttemptAt(policy, attempt, firstAttemptAt, failedAt);
+    if (next === null) break;
+    times.push(next);
+    failedAt = next;
+  }
+  return times;
+}

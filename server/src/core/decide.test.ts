@@ -1,0 +1,220 @@
+import { makeEvent } from '../../../tests/fixtures/events';
+import { decide, NEW_ADDRESS, type AddressLedgerState, type MessageState } from './decide';
+import { DEFAULT_DECISION_POLICY, type DecisionPolicy } from './policy';
+
+const NOW = Date.UTC(2026, 10, 1, 12, 5, 0);
+const HOUR = 3_600_000;
+
+const sent = (overrides: Partial<MessageState> = {}): MessageState => ({
+  status: 'sent',
+  attempts: 1,
+  firstAttemptAt: NOW - 60_000,
+  nextAttemptAt: null,
+  lastError: null,
+  ...overrides,
+});
+
+const address = (overrides: Partial<AddressLedgerState> = {}): AddressLedgerState => ({ ...NEW_ADDRESS, ...overrides });
+
+function run(event: ReturnType<typeof makeEvent>, message: MessageState | null = sent(), addr: AddressLedgerState | null = null, policy: DecisionPolicy = DEFAULT_DECISION_POLICY) {
+  return decide({ event, message, address: addr, policy, now: NOW });
+}
+
+describe('email hard bounce', () => {
+  const event = makeEvent({ kind: 'hard_bounce', rawCode: '550 5.1.1', rawText: 'no such user', severity: 'permanent' });
+
+  it('marks the message bounced and the address failed, with the provider code in the reasons', () => {
+    const decision = run(event);
+    expect(decision.message?.status).toBe('bounced');
+    expect(decision.message?.lastError).toBe('550 5.1.1 no such user');
+    expect(decision.address?.next.state).toBe('failed');
+    expect(decision.address?.next.providerCode).toBe('550 5.1.1');
+    expect(decision.address?.next.reason).toMatch(/Hard bounce from SendGrid: 550 5.1.1 no such user/);
+    expect(decision.contact).toEqual({ status: 'failed', reason: decision.address?.next.reason, at: NOW });
+    expect(decision.reason).toMatch(/will not be used again/);
+  });
+
+  it('overrides a delivery that came first (bounces can arrive days later)', () => {
+    const decision = run(event, sent({ status: 'delivered' }));
+    expect(decision.message?.status).toBe('bounced');
+  });
+
+  it('still fails the address when no message matches (mail sent by another system)', () => {
+    const decision = run(event, null);
+    expect(decision.message).toBeNull();
+    expect(decision.address?.next.state).toBe('failed');
+    expect(decision.reason).toMatch(/No message of ours matches/);
+  });
+});
+
+describe('email soft bounce', () => {
+  const soft = makeEvent({ kind: 'soft_bounce', rawCode: '452 4.2.2', rawText: 'mailbox full', severity: 'transient' });
+
+  it('defers the message with the first retry 15 minutes out, and marks the address soft-bouncing', () => {
+    const decision = run(soft);
+    expect(decision.message?.status).toBe('deferred');
+    expect(decision.message?.nextAttemptAt).toBe(NOW + 15 * 60_000);
+    expect(decision.address?.next.state).toBe('soft_bouncing');
+    expect(decision.address?.next.softBounceCount).toBe(1);
+    expect(decision.reason).toMatch(/attempt 2 scheduled/);
+  });
+
+  it('doubles the delay with each attempt, up to 6 hours', () => {
+    expect(run(soft, sent({ attempts: 3 })).message?.nextAttemptAt).toBe(NOW + 60 * 60_000);
+    expect(run(soft, sent({ attempts: 9 })).message?.nextAttemptAt).toBe(NOW + 6 * HOUR);
+  });
+
+  it('fails the message as "retries exhausted" once the 72 h window is spent', () => {
+    const decision = run(soft, sent({ attempts: 12, firstAttemptAt: NOW - 70 * HOUR }));
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.message?.lastError).toMatch(/^Retries exhausted after 12 attempts over 72 h/);
+    expect(decision.address?.next.exhaustedStreak).toBe(1);
+    expect(decision.address?.next.state).toBe('soft_bouncing');
+  });
+
+  it('escalates the address to failed when the third message in a row exhausts its retries', () => {
+    const decision = run(soft, sent({ attempts: 12, firstAttemptAt: NOW - 70 * HOUR }), address({ state: 'soft_bouncing', exhaustedStreak: 2 }));
+    expect(decision.address?.next.state).toBe('failed');
+    expect(decision.address?.next.reason).toMatch(/3 messages in a row ran out of retries/);
+  });
+
+  it('does not escalate when escalation is off', () => {
+    const policy: DecisionPolicy = { ...DEFAULT_DECISION_POLICY, escalation: { mode: 'off' } };
+    const decision = run(soft, sent({ attempts: 12, firstAttemptAt: NOW - 70 * HOUR }), address({ state: 'soft_bouncing', exhaustedStreak: 5 }), policy);
+    expect(decision.address?.next.state).toBe('soft_bouncing');
+  });
+
+  it('escalates by score in score mode, and forgets the score after quiet days', () => {
+    const policy: DecisionPolicy = { ...DEFAULT_DECISION_POLICY, escalation: { mode: 'score', softBounce: 1, threshold: 4, resetAfterDays: 30 } };
+    const recent = address({ state: 'soft_bouncing', bounceScore: 3, lastSoftBounceAt: soft.occurredAt - 2 * 24 * HOUR });
+    expect(run(soft, sent(), recent, policy).address?.next.state).toBe('failed');
+    const old = address({ state: 'soft_bouncing', bounceScore: 3, lastSoftBounceAt: soft.occurredAt - 40 * 24 * HOUR });
+    const decision = run(soft, sent(), old, policy);
+    expect(decision.address?.next.bounceScore).toBe(1);
+    expect(decision.address?.next.state).toBe('soft_bouncing');
+  });
+
+  it('ignores a soft bounce for an earlier attempt once a later one is under way', () => {
+    const decision = run({ ...soft, attempt: 1 }, sent({ attempts: 2 }));
+    expect(decision.message).toBeNull();
+    expect(decision.reason).toMatch(/attempt 2 is already under way/);
+  });
+
+  it('does not reschedule a message that is already deferred', () => {
+    const decision = run(soft, sent({ status: 'deferred', nextAttemptAt: NOW + 1000 }));
+    expect(decision.message).toBeNull();
+  });
+});
+
+describe('provider deferral (the provider is still retrying)', () => {
+  it('is logged and changes nothing: re-sending now would reach the student twice', () => {
+    const decision = run(makeEvent({ kind: 'delivery_delayed', rawText: 'greylisted' }));
+    expect(decision.outcome).toBe('no_change');
+    expect(decision.message).toBeNull();
+    expect(decision.address).toBeNull();
+    expect(decision.reason).toMatch(/Not re-sent: the provider still holds the message/);
+  });
+});
+
+describe('delivery', () => {
+  it('marks the message delivered and clears a soft-bounce streak', () => {
+    const decision = run(makeEvent({ kind: 'delivered' }), sent({ status: 'deferred', nextAttemptAt: NOW + 1000 }), address({ state: 'soft_bouncing', softBounceCount: 2, exhaustedStreak: 2, lastSoftBounceAt: NOW - HOUR }));
+    expect(decision.message?.status).toBe('delivered');
+    expect(decision.message?.nextAttemptAt).toBeNull();
+    expect(decision.address?.next).toMatchObject({ state: 'active', softBounceCount: 0, exhaustedStreak: 0 });
+    expect(decision.contact?.status).toBe('active');
+  });
+
+  it('does not clear a failed address (a late delivery is not a reactivation)', () => {
+    const decision = run(makeEvent({ kind: 'delivered' }), sent(), address({ state: 'failed' }));
+    expect(decision.address?.next.state ?? 'failed').toBe('failed');
+    expect(decision.contact).toBeNull();
+  });
+
+  it('is not undone by a late "sent"', () => {
+    const decision = run(makeEvent({ kind: 'accepted' }), sent({ status: 'delivered' }));
+    expect(decision.message).toBeNull();
+    expect(decision.reason).toMatch(/already delivered/);
+  });
+});
+
+describe('complaints and unsubscribes', () => {
+  it('suppresses the address as complained, not as a bounce', () => {
+    const decision = run(makeEvent({ kind: 'complaint' }), sent({ status: 'delivered' }));
+    expect(decision.message?.status).toBe('complained');
+    expect(decision.address?.next.state).toBe('complained');
+  });
+
+  it('suppresses as unsubscribed and leaves the message delivered', () => {
+    const decision = run(makeEvent({ kind: 'unsubscribe' }), sent({ status: 'delivered' }));
+    expect(decision.message).toBeNull();
+    expect(decision.address?.next.state).toBe('unsubscribed');
+  });
+});
+
+describe('provider drops', () => {
+  it('marks the message dropped and the address failed when the provider knows it bounced', () => {
+    const decision = run(makeEvent({ kind: 'dropped', dropReason: 'bounced', rawText: 'Bounced Address' }));
+    expect(decision.message?.status).toBe('dropped');
+    expect(decision.address?.next.state).toBe('failed');
+  });
+
+  it('leaves the address alone when the drop is about the content', () => {
+    const decision = run(makeEvent({ kind: 'dropped', dropReason: 'other', rawText: 'Spam Content' }));
+    expect(decision.message?.status).toBe('dropped');
+    expect(decision.address).toBeNull();
+  });
+});
+
+describe('SMS', () => {
+  const sms = { channel: 'sms' as const, provider: 'twilio' as const, address: '+447700900123' };
+
+  it('a permanent error fails the message and the number', () => {
+    const decision = run(makeEvent({ ...sms, kind: 'hard_bounce', rawCode: '30005', rawText: 'Unknown destination handset' }));
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.message?.lastError).toBe('30005 Unknown destination handset');
+    expect(decision.address?.next.state).toBe('failed');
+    expect(decision.address?.next.reason).toMatch(/Permanent SMS error from Twilio: 30005/);
+  });
+
+  it('an opt-out marks the number opted out', () => {
+    const decision = run(makeEvent({ ...sms, kind: 'opt_out', rawCode: '21610' }));
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.address?.next.state).toBe('opted_out');
+  });
+
+  it('a transient error is retried like a soft bounce', () => {
+    const decision = run(makeEvent({ ...sms, kind: 'soft_bounce', rawCode: '30003' }));
+    expect(decision.message?.status).toBe('deferred');
+    expect(decision.address?.next.state).toBe('soft_bouncing');
+  });
+
+  it('a content or sender error fails the message and leaves the number alone', () => {
+    const decision = run(makeEvent({ ...sms, kind: 'failed', rawCode: '30007', rawText: 'Message filtered' }));
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.address).toBeNull();
+    expect(decision.reason).toMatch(/not the number's fault/);
+  });
+});
+
+describe('reactivation', () => {
+  it('ignores events older than the reactivation', () => {
+    const reactivatedAt = Date.UTC(2026, 10, 2);
+    const decision = run(makeEvent({ kind: 'hard_bounce', occurredAt: reactivatedAt - 1000 }), null, address({ reactivatedAt }));
+    expect(decision.address).toBeNull();
+    expect(decision.reason).toMatch(/before the address was reactivated/);
+  });
+
+  it('applies newer ones', () => {
+    const reactivatedAt = Date.UTC(2026, 10, 2);
+    const decision = run(makeEvent({ kind: 'hard_bounce', occurredAt: reactivatedAt + 1000 }), null, address({ reactivatedAt }));
+    expect(decision.address?.next.state).toBe('failed');
+  });
+});
+
+describe('ignored events', () => {
+  it('changes nothing', () => {
+    const decision = run(makeEvent({ kind: 'ignored', rawType: 'open' }));
+    expect(decision).toMatchObject({ outcome: 'no_change', message: null, contact: null });
+  });
+});

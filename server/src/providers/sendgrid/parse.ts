@@ -1,0 +1,123 @@
+import type { DropReason, EventKind, NormalizedEvent, Severity } from '../../core/events';
+import {
+  MalformedPayloadError,
+  correlationIdValue,
+  derivedKey,
+  enhancedStatusCode,
+  isJsonObject,
+  nonEmpty,
+  numberField,
+  parseAttempt,
+  parseJson,
+  requireString,
+  secondsToEpochMs,
+  stringField,
+  textField,
+  type JsonObject,
+} from '../shared';
+import type { ParseContext, ParseResult, WebhookRequest } from '../types';
+
+/**
+ * SendGrid Event Webhook: the body is always a JSON array of events. Custom args
+ * (`custom_args`, legacy `unique_args`) are merged into each event's top level.
+ */
+
+/** Custom args the plugin sets at send time. */
+export const CORRELATION_ARG = 'deliverability_id';
+export const ATTEMPT_ARG = 'deliverability_attempt';
+
+const DROP_REASONS = new Map<string, DropReason>([
+  ['bounced address', 'bounced'],
+  ['invalid', 'invalid'],
+  ['unsubscribed address', 'unsubscribed'],
+  ['spam reporting address', 'complained'],
+]);
+
+interface Classification {
+  kind: EventKind;
+  severity: Severity | null;
+  dropReason?: DropReason;
+}
+
+function classify(event: string, type: string | undefined, reason: string | undefined): Classification {
+  switch (event) {
+    case 'processed':
+      return { kind: 'accepted', severity: null };
+    case 'delivered':
+      return { kind: 'delivered', severity: null };
+    case 'deferred':
+      // SendGrid keeps retrying for up to 72 h: re-sending now would reach the recipient twice.
+      return { kind: 'delivery_delayed', severity: 'transient' };
+    case 'bounce':
+      // `blocked` = refused temporarily (policy, reputation); SendGrid does not suppress the address.
+      return type === 'blocked'
+        ? { kind: 'soft_bounce', severity: 'transient' }
+        : { kind: 'hard_bounce', severity: 'permanent' };
+    case 'dropped':
+      return {
+        kind: 'dropped',
+        severity: 'permanent',
+        dropReason: DROP_REASONS.get((reason ?? '').trim().toLowerCase()) ?? 'other',
+      };
+    case 'spamreport':
+      return { kind: 'complaint', severity: null };
+    case 'unsubscribe':
+    case 'group_unsubscribe':
+      return { kind: 'unsubscribe', severity: null };
+    default:
+      return { kind: 'ignored', severity: null };
+  }
+}
+
+/** The X-Message-Id returned at send time is the part of `sg_message_id` before the first dot. */
+export function sendgridMessageId(sgMessageId: string | undefined): string | null {
+  if (!sgMessageId) return null;
+  return nonEmpty(sgMessageId.split('.')[0]);
+}
+
+function toEvent(item: JsonObject, index: number, ctx: ParseContext): NormalizedEvent {
+  const where = `SendGrid event [${index}]`;
+  const event = requireString(item, 'event', where);
+  const email = requireString(item, 'email', where);
+  const type = stringField(item, 'type');
+  const reason = stringField(item, 'reason');
+  const response = stringField(item, 'response');
+  const status = textField(item, 'status');
+  const sgEventId = stringField(item, 'sg_event_id');
+  const sgMessageId = stringField(item, 'sg_message_id');
+  const timestamp = numberField(item, 'timestamp');
+  const { kind, severity, dropReason } = classify(event, type, reason);
+
+  const eventKey = sgEventId
+    ? `sendgrid:${sgEventId}`
+    : `sendgrid:derived:${derivedKey([event, type, email, sgMessageId, timestamp, status, reason ?? response])}`;
+  const rawText = nonEmpty(reason) ?? nonEmpty(response);
+
+  const normalized: NormalizedEvent = {
+    provider: 'sendgrid',
+    channel: 'email',
+    kind,
+    address: email,
+    providerMessageId: sendgridMessageId(sgMessageId),
+    correlationId: correlationIdValue(item[CORRELATION_ARG]),
+    attempt: parseAttempt(item[ATTEMPT_ARG]),
+    eventKey,
+    occurredAt: secondsToEpochMs(timestamp) ?? ctx.now,
+    rawType: event === 'bounce' && type ? `bounce/${type}` : event,
+    rawCode: nonEmpty(status) ?? enhancedStatusCode(rawText),
+    rawText,
+    severity,
+  };
+  if (dropReason) normalized.dropReason = dropReason;
+  return normalized;
+}
+
+export function parseSendgrid(req: WebhookRequest, ctx: ParseContext): ParseResult {
+  const body = parseJson(req.rawBody, 'SendGrid body');
+  if (!Array.isArray(body)) throw new MalformedPayloadError('SendGrid body is not a JSON array of events');
+  const events = body.map((item: unknown, index) => {
+    if (!isJsonObject(item)) throw new MalformedPayloadError(`SendGrid event [${index}] is not an object`);
+    return toEvent(item, index, ctx);
+  });
+  return { events };
+}

@@ -1,0 +1,251 @@
+import { createHash, timingSafeEqual } from 'crypto';
+import { SMS_CODE_MEANINGS, type SmsCodeMeaning } from '../core/events';
+import type { ProviderSettings, VerifyContext, VerifyResult, WebhookRequest } from './types';
+
+/**
+ * Helpers shared by the provider modules. Nothing here knows a provider's field names.
+ */
+
+/** The body is not what the provider's format requires. The controller answers 400. */
+export class MalformedPayloadError extends Error {
+  readonly status = 400 as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedPayloadError';
+  }
+}
+
+/**
+ * Verification could not be completed for a reason on our side or the network's (an SNS signing
+ * certificate could not be fetched). The controller should answer 5xx so that the sender retries.
+ */
+export class UpstreamUnavailableError extends Error {
+  readonly status = 503 as const;
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'UpstreamUnavailableError';
+  }
+}
+
+/** Settings with every provider unconfigured (a starting point for configuration and tests). */
+export function emptyProviderSettings(): ProviderSettings {
+  return { sendgrid: {}, mailgun: {}, postmark: {}, ses: { topicArns: [] }, twilio: {}, vonage: {} };
+}
+
+/** Signed timestamps more than this far in the future are refused (clock skew allowance). */
+export const MAX_FUTURE_SKEW_SECONDS = 300;
+
+export function accepted(replayKey?: string): VerifyResult {
+  return replayKey === undefined ? { ok: true } : { ok: true, replayKey };
+}
+
+export function refused(status: 400 | 401 | 403, reason: string): VerifyResult {
+  return { ok: false, status, reason };
+}
+
+export function notConfigured(provider: string): VerifyResult {
+  return refused(403, `${provider} webhook verification is not configured`);
+}
+
+/**
+ * Compares two secrets or signatures in constant time, whatever their lengths: both sides are
+ * hashed first, so neither the content nor the length leaks through timing.
+ */
+export function constantTimeEqual(a: string | Buffer, b: string | Buffer): boolean {
+  const da = createHash('sha256').update(a).digest();
+  const db = createHash('sha256').update(b).digest();
+  return timingSafeEqual(da, db);
+}
+
+/** Reads a lower-cased header; repeated headers joined by the framework are returned as given. */
+export function headerValue(req: WebhookRequest, name: string): string | undefined {
+  const value = req.headers[name.toLowerCase()];
+  return value === undefined || value === '' ? undefined : value;
+}
+
+/** Parses a decimal epoch-seconds string (integer or fraction). */
+export function parseEpochSeconds(value: string | undefined): number | null {
+  if (value === undefined || !/^\d{1,12}(\.\d+)?$/.test(value.trim())) return null;
+  return Number(value.trim());
+}
+
+/**
+ * Refuses a signed timestamp older than `maxAgeSeconds` or more than five minutes in the future.
+ * Returns null when the timestamp is fresh.
+ */
+export function staleTimestampRefusal(epochSeconds: number, ctx: VerifyContext): VerifyResult | null {
+  const nowSeconds = ctx.now / 1000;
+  if (nowSeconds - epochSeconds > ctx.maxAgeSeconds) {
+    return refused(401, `signed timestamp is older than ${ctx.maxAgeSeconds} seconds`);
+  }
+  if (epochSeconds - nowSeconds > MAX_FUTURE_SKEW_SECONDS) {
+    return refused(401, `signed timestamp is more than ${MAX_FUTURE_SKEW_SECONDS} seconds in the future`);
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading untrusted JSON without `any`.
+
+export type JsonObject = { [key: string]: unknown };
+
+export function isJsonObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses a body as JSON, or throws `MalformedPayloadError` naming what was expected. */
+export function parseJson(raw: Buffer | string, what: string): unknown {
+  const text = typeof raw === 'string' ? raw : raw.toString('utf8');
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new MalformedPayloadError(`${what} is not valid JSON`);
+  }
+}
+
+export function parseJsonObject(raw: Buffer | string, what: string): JsonObject {
+  const value = parseJson(raw, what);
+  if (!isJsonObject(value)) throw new MalformedPayloadError(`${what} is not a JSON object`);
+  return value;
+}
+
+/** A string field, or undefined when absent or of another type. */
+export function stringField(obj: JsonObject, key: string): string | undefined {
+  const value = obj[key];
+  return typeof value === 'string' ? value : undefined;
+}
+
+/** A string or finite number field, as text (providers are loose about `"2"` vs `2`). */
+export function textField(obj: JsonObject, key: string): string | undefined {
+  const value = obj[key];
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return undefined;
+}
+
+export function numberField(obj: JsonObject, key: string): number | undefined {
+  const value = obj[key];
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value.trim())) return Number(value);
+  return undefined;
+}
+
+export function objectField(obj: JsonObject, key: string): JsonObject | undefined {
+  const value = obj[key];
+  return isJsonObject(value) ? value : undefined;
+}
+
+export function arrayField(obj: JsonObject, key: string): unknown[] | undefined {
+  const value = obj[key];
+  return Array.isArray(value) ? value : undefined;
+}
+
+/** A non-empty string field, or `MalformedPayloadError` naming the field and where it was expected. */
+export function requireString(obj: JsonObject, key: string, where: string): string {
+  const value = obj[key];
+  if (typeof value !== 'string' || value === '') {
+    throw new MalformedPayloadError(`${where} has no '${key}' string`);
+  }
+  return value;
+}
+
+/** Empty strings and missing values become null. */
+export function nonEmpty(value: string | undefined | null): string | null {
+  return value === undefined || value === null || value === '' ? null : value;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Values the plugin itself put into the message (correlation id and attempt).
+
+/** A send attempt number: a non-negative integer given as a number or a digit string. */
+export function parseAttempt(value: unknown): number | null {
+  if (typeof value === 'number') return Number.isSafeInteger(value) && value >= 0 ? value : null;
+  if (typeof value === 'string' && /^\d{1,9}$/.test(value.trim())) return Number(value.trim());
+  return null;
+}
+
+export interface Correlation {
+  correlationId: string | null;
+  attempt: number | null;
+}
+
+/**
+ * Reads the plugin's compact correlation reference, `<id>.<attempt>` or `<id>` (SMS client
+ * references, status-callback query parameters). The attempt is the part after the last dot when
+ * it is all digits; otherwise the whole value is the id.
+ */
+export function parseCorrelationRef(ref: string | undefined | null): Correlation {
+  const value = ref?.trim();
+  if (!value) return { correlationId: null, attempt: null };
+  const match = /^(.+)\.(\d{1,9})$/.exec(value);
+  if (match) return { correlationId: match[1], attempt: Number(match[2]) };
+  return { correlationId: value, attempt: null };
+}
+
+/** A correlation id given as a string or number; anything else is ignored. */
+export function correlationIdValue(value: unknown): string | null {
+  if (typeof value === 'string') return nonEmpty(value.trim());
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Time, codes, keys.
+
+/** ISO 8601 date-time to epoch ms, or null. */
+export function isoToEpochMs(value: unknown): number | null {
+  if (typeof value !== 'string' || value === '') return null;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? null : ms;
+}
+
+/** Epoch seconds (possibly fractional) to integer epoch ms, or null. */
+export function secondsToEpochMs(value: number | undefined): number | null {
+  if (value === undefined || !Number.isFinite(value) || value <= 0) return null;
+  return Math.round(value * 1000);
+}
+
+/** The first RFC 3463 enhanced status code (`5.1.1`) in a text, or null. */
+export function enhancedStatusCode(text: string | null | undefined): string | null {
+  if (!text) return null;
+  const match = /(?:^|[^\d.])([245]\.\d{1,3}\.\d{1,3})(?!\.?\d)/.exec(text);
+  return match ? match[1] : null;
+}
+
+/** A short stable key derived from several fields, for providers without an event id. */
+export function derivedKey(parts: Array<string | number | null | undefined>): string {
+  const hash = createHash('sha256');
+  for (const part of parts) hash.update(`${part ?? ''}\u0000`);
+  return hash.digest('hex').slice(0, 32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// SMS error-code tables.
+
+export function isSmsCodeMeaning(value: unknown): value is SmsCodeMeaning {
+  return typeof value === 'string' && (SMS_CODE_MEANINGS as readonly string[]).includes(value);
+}
+
+/**
+ * The default table with the site's overrides on top. Override entries whose meaning is not one
+ * of `SMS_CODE_MEANINGS` are ignored (configuration comes from untyped files).
+ */
+export function mergeCodeTable(
+  defaults: Readonly<Record<string, SmsCodeMeaning>>,
+  overrides: Record<string, SmsCodeMeaning> | undefined,
+): Record<string, SmsCodeMeaning> {
+  const table: Record<string, SmsCodeMeaning> = { ...defaults };
+  if (overrides) {
+    for (const [code, meaning] of Object.entries(overrides)) {
+      if (isSmsCodeMeaning(meaning)) table[code.trim()] = meaning;
+    }
+  }
+  return table;
+}
+
+/** Looks a code up in a table built by `mergeCodeTable`, without reaching inherited properties. */
+export function lookupCode(table: Record<string, SmsCodeMeaning>, code: string): SmsCodeMeaning | undefined {
+  return Object.prototype.hasOwnProperty.call(table, code) ? table[code] : undefined;
+}

@@ -1,0 +1,86 @@
+import type { Channel, NormalizedEvent, SmsCodeMeaning } from '../core/events';
+
+/**
+ * The contract between the webhook controller and the provider modules. Each provider module turns
+ * its own wire format into `NormalizedEvent`s; nothing outside a provider's folder knows its field names.
+ */
+
+export const WEBHOOK_PROVIDER_NAMES = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage'] as const;
+export type WebhookProviderName = (typeof WEBHOOK_PROVIDER_NAMES)[number];
+
+export interface WebhookRequest {
+  /** The exact bytes received. */
+  rawBody: Buffer;
+  /** Header names lower-cased. */
+  headers: Record<string, string | undefined>;
+  /** `POST` in general; Vonage may use `GET`, and then its parameters come from `query`. */
+  method: string;
+  /** The full public URL the provider called, including the query string (Twilio signs it). */
+  publicUrl: string;
+  query: Record<string, string>;
+}
+
+export type VonageSignatureMethod = 'md5hash' | 'md5' | 'sha1' | 'sha256' | 'sha512';
+
+/** The plugin configuration for all providers; each provider reads its own part. */
+export interface ProviderSettings {
+  sendgrid: { publicKey?: string; allowUnsigned?: boolean };
+  mailgun: { signingKey?: string; allowUnsigned?: boolean };
+  postmark: { user?: string; password?: string; allowUnsigned?: boolean };
+  ses: {
+    topicArns: string[];
+    allowUnsigned?: boolean;
+    /** Fetches a PEM certificate; defaults to the global `fetch` with a timeout. Only called for URLs that passed the SNS URL check. */
+    fetchCertificate?: (url: string) => Promise<string>;
+  };
+  twilio: { authToken?: string; allowUnsigned?: boolean; errorCodes?: Record<string, SmsCodeMeaning> };
+  vonage: {
+    signatureSecret?: string;
+    signatureMethod?: VonageSignatureMethod;
+    allowUnsigned?: boolean;
+    errorCodes?: Record<string, SmsCodeMeaning>;
+  };
+}
+
+export interface VerifyContext {
+  settings: ProviderSettings;
+  /** Epoch milliseconds. */
+  now: number;
+  /** Signed timestamps older than this are refused. */
+  maxAgeSeconds: number;
+  /** SNS signing certificates by URL (PEM text). */
+  certificateCache: Map<string, string>;
+}
+
+export type VerifyResult = { ok: true; replayKey?: string } | { ok: false; status: 400 | 401 | 403; reason: string };
+
+export interface ParseContext {
+  settings: ProviderSettings;
+  /** Epoch milliseconds; used when the provider gives no timestamp. */
+  now: number;
+}
+
+export interface SubscriptionConfirmation {
+  topicArn: string;
+  /** Checked to be an `https://sns.<region>.amazonaws.com[.cn]/` URL before it is returned. */
+  subscribeUrl: string;
+}
+
+export interface ParseResult {
+  events: NormalizedEvent[];
+  subscriptionConfirmation?: SubscriptionConfirmation;
+}
+
+export interface WebhookProvider {
+  name: WebhookProviderName;
+  channel: Channel;
+  /** Whether its secret (or, for SES, its topic allow-list) is present. */
+  isConfigured(settings: ProviderSettings): boolean;
+  /**
+   * Checks the request's signature or credentials. Never echoes secrets in `reason`.
+   * May throw `UpstreamUnavailableError` (SES only, when the signing certificate cannot be fetched): answer 5xx so the sender retries.
+   */
+  verify(req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult>;
+  /** Throws `MalformedPayloadError` (answer 400) on a body it cannot read. Unknown event types become kind `ignored`. */
+  parse(req: WebhookRequest, ctx: ParseContext): ParseResult;
+}

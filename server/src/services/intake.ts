@@ -1,0 +1,261 @@
+import type { Core } from '@strapi/strapi';
+import { normalizeAddress } from '../core/addresses';
+import { decide, type MessageState } from '../core/decide';
+import type { NormalizedEvent } from '../core/events';
+import { messageRank, type MessageStatus } from '../core/statuses';
+import type { EventOutcome } from '../content-types/delivery-event/schema';
+import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
+import { UID } from '../utils/uids';
+import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
+
+/**
+ * Applies normalized events: dedupes them, finds their messages and addresses, asks the core
+ * what each one means, and writes every effect (event rows, message statuses, the address ledger
+ * and the contact mirrors) in one transaction. Used by the webhooks, the sandbox and the sender.
+ */
+
+export interface IntakeReceipt {
+  provider: string;
+  /** A signed one-time token (Mailgun): a second request with it is a replay. */
+  key: string;
+  bodyHash: string;
+}
+
+export interface IntakeResult {
+  received: number;
+  duplicates: number;
+  applied: number;
+  unchanged: number;
+  unmatched: number;
+  ignored: number;
+}
+
+export class ReplayError extends Error {
+  constructor() {
+    super('This signed token was already used with a different body.');
+    this.name = 'ReplayError';
+  }
+}
+
+const CHUNK = 500;
+
+interface LogRecord {
+  row: Row;
+  state: MessageState;
+  changed: boolean;
+  reason: string | null;
+  lastEventAt: number | null;
+}
+
+function messageStateOf(row: Row): MessageState {
+  return {
+    status: row.status as MessageStatus,
+    attempts: Number(row.attempts ?? 0),
+    firstAttemptAt: toMs(row.firstAttemptAt),
+    nextAttemptAt: toMs(row.nextAttemptAt),
+    lastError: (row.lastError as string | null) ?? null,
+  };
+}
+
+async function findInChunks(strapi: Core.Strapi, uid: string, field: string, values: string[], extra: Record<string, unknown> = {}): Promise<Row[]> {
+  const rows: Row[] = [];
+  const unique = [...new Set(values)];
+  for (let i = 0; i < unique.length; i += CHUNK) {
+    rows.push(...(await table(strapi, uid).findMany({ where: { ...extra, [field]: { $in: unique.slice(i, i + CHUNK) } } })));
+  }
+  return rows;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
+  return /UNIQUE constraint|duplicate key|23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT_UNIQUE/i.test(text);
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Applies a batch in one transaction. Two requests that race on the same new event or address
+   * collide on a unique index; the loser runs once more and then sees the winner's rows.
+   */
+  async apply(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number } = {}): Promise<IntakeResult> {
+    try {
+      return await this.applyOnce(events, options);
+    } catch (error) {
+      if (error instanceof ReplayError || !isUniqueViolation(error)) throw error;
+      return this.applyOnce(events, options);
+    }
+  },
+
+  async applyOnce(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number }): Promise<IntakeResult> {
+    const now = options.now ?? Date.now();
+    const policy = getService(strapi, 'config').get();
+    const ledger = getService(strapi, 'ledger');
+    const contacts = getService(strapi, 'contacts');
+
+    return strapi.db.transaction(async () => {
+      const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
+
+      if (options.receipt) {
+        const { provider, key, bodyHash } = options.receipt;
+        const seen = await table(strapi, UID.receipt).findOne({ where: { receiptKey: key } });
+        if (seen) {
+          if (seen.bodyHash !== bodyHash) throw new ReplayError();
+          return { ...result, duplicates: events.length };
+        }
+        await table(strapi, UID.receipt).create({ data: { provider, receiptKey: key, bodyHash, eventCount: events.length } });
+      }
+
+      // 1. Duplicates: within the batch, and against what is stored.
+      const firstByKey = new Map<string, NormalizedEvent>();
+      for (const event of events) if (!firstByKey.has(event.eventKey)) firstByKey.set(event.eventKey, event);
+      const stored = await findInChunks(strapi, UID.event, 'eventKey', [...firstByKey.keys()]);
+      for (const row of stored) firstByKey.delete(row.eventKey as string);
+      const fresh = [...firstByKey.values()];
+      result.duplicates = events.length - fresh.length;
+      if (fresh.length === 0) return result;
+
+      // 2. Their messages: by our correlation id, then by the provider's message id (current or earlier attempt).
+      const logsById = new Map<string, LogRecord>();
+      const remember = (row: Row): void => {
+        if (!logsById.has(row.documentId)) {
+          logsById.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, lastEventAt: null });
+        }
+      };
+      const correlationIds = fresh.map((e) => e.correlationId).filter((id): id is string => Boolean(id));
+      (await findInChunks(strapi, UID.log, 'documentId', correlationIds)).forEach(remember);
+      const providerIds = fresh.map((e) => e.providerMessageId).filter((id): id is string => Boolean(id));
+      const byProviderId = new Map<string, string>();
+      for (const row of await findInChunks(strapi, UID.log, 'providerMessageId', providerIds)) {
+        remember(row);
+        byProviderId.set(`${row.provider as string}:${row.providerMessageId as string}`, row.documentId);
+      }
+      const missing = providerIds.filter((id) => ![...byProviderId.keys()].some((k) => k.endsWith(`:${id}`)));
+      if (missing.length > 0) {
+        const attempts = await findInChunks(strapi, UID.event, 'providerMessageId', missing, { kind: 'send_attempt' });
+        const attemptLogIds = attempts.map((a) => a.logDocumentId as string).filter(Boolean);
+        for (const row of await findInChunks(strapi, UID.log, 'documentId', attemptLogIds)) remember(row);
+        for (const a of attempts) byProviderId.set(`${a.provider as string}:${a.providerMessageId as string}`, a.logDocumentId as string);
+      }
+      const logFor = (event: NormalizedEvent): LogRecord | null => {
+        const byCorrelation = event.correlationId ? logsById.get(event.correlationId) : undefined;
+        if (byCorrelation) return byCorrelation;
+        const id = event.providerMessageId ? byProviderId.get(`${event.provider}:${event.providerMessageId}`) : undefined;
+        return id ? (logsById.get(id) ?? null) : null;
+      };
+
+      // 3. Their addresses.
+      const addressOf = (event: NormalizedEvent, log: LogRecord | null): string | null =>
+        normalizeAddress(event.channel, event.address) ?? ((log?.row.address as string | undefined) ?? null);
+      const pairs = fresh
+        .map((event) => ({ channel: event.channel, address: addressOf(event, logFor(event)) }))
+        .filter((p): p is { channel: NormalizedEvent['channel']; address: string } => p.address !== null);
+      const entries = await ledger.loadMany(pairs);
+      const touched = new Map<string, { entry: LedgerEntry; write: LedgerWrite }>();
+      const mirrors = new Map<string, { channel: NormalizedEvent['channel']; address: string; status: LedgerEntry['state']['state']; reason: string | null; at: number }>();
+
+      // 4. Decide, in the order things happened (ties by kind rank, then key), so the result does not depend on arrival.
+      const ordered = [...fresh].sort(
+        (a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey),
+      );
+      const eventRows: Record<string, unknown>[] = [];
+      for (const event of ordered) {
+        const log = logFor(event);
+        const address = addressOf(event, log);
+        const entry = address ? entries.get(ledgerKey(event.channel, address)) : undefined;
+        let outcome: EventOutcome;
+        let reason: string;
+        if (event.kind === 'ignored') {
+          outcome = 'ignored';
+          reason = `"${event.rawType}" has no effect on delivery; kept for the record.`;
+          result.ignored += 1;
+        } else if (!entry && !log) {
+          outcome = 'unmatched';
+          reason = 'The event names no address the plugin can read, and matches no message.';
+          result.unmatched += 1;
+        } else {
+          const decision = decide({ event, message: log?.state ?? null, address: entry?.state ?? null, policy, now });
+          reason = decision.reason;
+          if (log && decision.message) {
+            log.state = { ...log.state, status: decision.message.status, nextAttemptAt: decision.message.nextAttemptAt, lastError: decision.message.lastError };
+            log.changed = true;
+            log.reason = decision.message.reason;
+          }
+          if (log) log.lastEventAt = Math.max(log.lastEventAt ?? 0, event.occurredAt);
+          if (entry && decision.address) {
+            const previous = touched.get(ledgerKey(entry.channel, entry.address));
+            touched.set(ledgerKey(entry.channel, entry.address), {
+              entry,
+              write: {
+                entry: previous?.write.entry ?? { ...entry, state: { ...entry.state } },
+                next: decision.address.next,
+                provider: decision.address.stateChanged ? event.provider : (previous?.write.provider ?? null),
+                logDocumentId: decision.address.stateChanged ? (log?.row.documentId ?? null) : (previous?.write.logDocumentId ?? null),
+                now,
+              },
+            });
+            entry.state = decision.address.next;
+          }
+          if (entry && decision.contact) {
+            mirrors.set(ledgerKey(entry.channel, entry.address), { channel: entry.channel, address: entry.address, ...decision.contact });
+          }
+          if (!log) {
+            outcome = 'unmatched';
+            result.unmatched += 1;
+          } else if (decision.outcome === 'applied') {
+            outcome = 'applied';
+            result.applied += 1;
+          } else {
+            outcome = 'no_change';
+            result.unchanged += 1;
+          }
+        }
+        eventRows.push({
+          eventKey: event.eventKey,
+          logDocumentId: log?.row.documentId ?? null,
+          kind: event.kind,
+          outcome,
+          channel: event.channel,
+          address: address ?? event.address.slice(0, 320),
+          provider: event.provider,
+          providerMessageId: event.providerMessageId,
+          attempt: event.attempt,
+          occurredAt: new Date(event.occurredAt),
+          rawType: event.rawType.slice(0, 255),
+          rawCode: event.rawCode?.slice(0, 255) ?? null,
+          rawText: event.rawText,
+          severity: event.severity,
+          reason,
+          createdAt: new Date(now),
+          updatedAt: new Date(now),
+        });
+      }
+
+      // 5. Write everything; the transaction commits all of it or nothing.
+      for (let i = 0; i < eventRows.length; i += CHUNK) {
+        await table(strapi, UID.event).createMany({ data: eventRows.slice(i, i + CHUNK) });
+      }
+      for (const log of logsById.values()) {
+        if (!log.changed && log.lastEventAt === null) continue;
+        const data: Record<string, unknown> = { updatedAt: new Date(now) };
+        if (log.lastEventAt !== null) data.lastEventAt = new Date(log.lastEventAt);
+        if (log.changed) {
+          Object.assign(data, {
+            status: log.state.status,
+            nextAttemptAt: toDate(log.state.nextAttemptAt),
+            lastError: log.state.lastError,
+            statusReason: log.reason,
+          });
+          // A final status releases any claim the retrier had.
+          if (messageRank(log.state.status) > messageRank('deferred') || log.state.status === 'delivered') {
+            Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
+          }
+        }
+        await table(strapi, UID.log).update({ where: { id: log.row.id }, data });
+      }
+      await ledger.writeMany([...touched.values()].map((t) => t.write));
+      for (const mirror of mirrors.values()) {
+        await contacts.applyMirror(mirror.channel, mirror.address, { status: mirror.status, reason: mirror.reason, at: mirror.at });
+      }
+      return result;
+    });
+  },
+});

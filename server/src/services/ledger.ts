@@ -1,0 +1,128 @@
+import type { Core } from '@strapi/strapi';
+import { normalizeAddress } from '../core/addresses';
+import { NEW_ADDRESS, type AddressLedgerState } from '../core/decide';
+import type { Channel } from '../core/events';
+import { isSuppressed, type AddressState } from '../core/statuses';
+import { table, toDate, toMs, type Row } from '../utils/plugin';
+import { UID } from '../utils/uids';
+
+/** The address ledger: reading and writing one row per (channel, normalized address). */
+
+export interface LedgerEntry {
+  id: number | null;
+  channel: Channel;
+  address: string;
+  state: AddressLedgerState;
+}
+
+export interface LedgerWrite {
+  entry: LedgerEntry;
+  next: AddressLedgerState;
+  provider: string | null;
+  logDocumentId: string | null;
+  now: number;
+}
+
+export const ledgerKey = (channel: Channel, address: string): string => `${channel}:${address}`;
+
+const CHUNK = 500;
+
+export function rowToLedgerState(row: Row): AddressLedgerState {
+  return {
+    state: row.state as AddressState,
+    reason: (row.reason as string | null) ?? null,
+    providerCode: (row.providerCode as string | null) ?? null,
+    stateEventAt: toMs(row.stateEventAt),
+    stateEventKey: (row.stateEventKey as string | null) ?? null,
+    lastDeliveredAt: toMs(row.lastDeliveredAt),
+    lastSoftBounceAt: toMs(row.lastSoftBounceAt),
+    softBounceCount: Number(row.softBounceCount ?? 0),
+    exhaustedStreak: Number(row.exhaustedStreak ?? 0),
+    bounceScore: Number(row.bounceScore ?? 0),
+    reactivatedAt: toMs(row.reactivatedAt),
+  };
+}
+
+function ledgerColumns(next: AddressLedgerState): Record<string, unknown> {
+  return {
+    state: next.state,
+    reason: next.reason,
+    providerCode: next.providerCode,
+    stateEventAt: toDate(next.stateEventAt),
+    stateEventKey: next.stateEventKey,
+    lastDeliveredAt: toDate(next.lastDeliveredAt),
+    lastSoftBounceAt: toDate(next.lastSoftBounceAt),
+    softBounceCount: next.softBounceCount,
+    exhaustedStreak: next.exhaustedStreak,
+    bounceScore: next.bounceScore,
+    reactivatedAt: toDate(next.reactivatedAt),
+  };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Ledger entries for many addresses at once (one query per channel and chunk); unknown ones start active. */
+  async loadMany(pairs: { channel: Channel; address: string }[]): Promise<Map<string, LedgerEntry>> {
+    const entries = new Map<string, LedgerEntry>();
+    for (const channel of ['email', 'sms'] as const) {
+      const addresses = [...new Set(pairs.filter((p) => p.channel === channel).map((p) => p.address))];
+      for (let i = 0; i < addresses.length; i += CHUNK) {
+        const rows = await table(strapi, UID.address).findMany({
+          where: { channel, address: { $in: addresses.slice(i, i + CHUNK) } },
+        });
+        for (const row of rows) {
+          const address = row.address as string;
+          entries.set(ledgerKey(channel, address), { id: row.id, channel, address, state: rowToLedgerState(row) });
+        }
+      }
+      for (const address of addresses) {
+        const key = ledgerKey(channel, address);
+        if (!entries.has(key)) entries.set(key, { id: null, channel, address, state: { ...NEW_ADDRESS } });
+      }
+    }
+    return entries;
+  },
+
+  async find(channel: Channel, rawAddress: string): Promise<{ address: string; row: Row | null } | null> {
+    const address = normalizeAddress(channel, rawAddress);
+    if (!address) return null;
+    const row = await table(strapi, UID.address).findOne({ where: { channel, address } });
+    return { address, row };
+  },
+
+  async stateOf(channel: Channel, rawAddress: string): Promise<{ state: AddressState; reason: string | null; at: Date | null }> {
+    const found = await this.find(channel, rawAddress);
+    if (!found?.row) return { state: 'active', reason: null, at: null };
+    return {
+      state: found.row.state as AddressState,
+      reason: (found.row.reason as string | null) ?? null,
+      at: (found.row.stateChangedAt as Date | null) ?? null,
+    };
+  },
+
+  isSuppressed(state: AddressState): boolean {
+    return isSuppressed(state);
+  },
+
+  /** Writes decided ledger states. Joins the caller's transaction. */
+  async writeMany(writes: LedgerWrite[]): Promise<void> {
+    const creates: Record<string, unknown>[] = [];
+    for (const write of writes) {
+      const stateChanged = write.next.state !== write.entry.state.state;
+      const data: Record<string, unknown> = {
+        ...ledgerColumns(write.next),
+        ...(stateChanged || write.entry.id === null
+          ? { stateChangedAt: new Date(write.now), provider: write.provider, stateLogDocumentId: write.logDocumentId }
+          : {}),
+        updatedAt: new Date(write.now),
+      };
+      if (write.entry.id === null) {
+        creates.push({ channel: write.entry.channel, address: write.entry.address, createdAt: new Date(write.now), ...data });
+      } else {
+        await table(strapi, UID.address).update({ where: { id: write.entry.id }, data });
+      }
+    }
+    for (let i = 0; i < creates.length; i += CHUNK) {
+      await table(strapi, UID.address).createMany({ data: creates.slice(i, i + CHUNK) });
+    }
+  },
+});

@@ -1,0 +1,134 @@
+import { createHash } from 'node:crypto';
+import type { Core } from '@strapi/strapi';
+import { webhookProviders } from '../providers';
+import { MalformedPayloadError, UpstreamUnavailableError } from '../providers/shared';
+import type { WebhookProviderName, WebhookRequest } from '../providers/types';
+import { getService } from '../utils/plugin';
+import { ReplayError, type IntakeResult } from './intake';
+
+/** A webhook's answer: the status code and a JSON body that says what happened, never a secret. */
+export interface WebhookAnswer {
+  status: number;
+  body: { ok: boolean; error?: string } & Partial<IntakeResult> & { confirmed?: boolean };
+}
+
+const NAMES: Record<WebhookProviderName, string> = {
+  sendgrid: 'SendGrid',
+  mailgun: 'Mailgun',
+  postmark: 'Postmark',
+  ses: 'Amazon SES (SNS)',
+  twilio: 'Twilio',
+  vonage: 'Vonage',
+};
+
+const SECRET_VARIABLE: Record<WebhookProviderName, string> = {
+  sendgrid: 'DELIVERABILITY_SENDGRID_PUBLIC_KEY',
+  mailgun: 'DELIVERABILITY_MAILGUN_SIGNING_KEY',
+  postmark: 'DELIVERABILITY_POSTMARK_WEBHOOK_USER and DELIVERABILITY_POSTMARK_WEBHOOK_PASSWORD',
+  ses: 'DELIVERABILITY_SES_TOPIC_ARNS',
+  twilio: 'DELIVERABILITY_TWILIO_AUTH_TOKEN',
+  vonage: 'DELIVERABILITY_VONAGE_SIGNATURE_SECRET',
+};
+
+export function isWebhookProvider(name: string): name is WebhookProviderName {
+  return Object.prototype.hasOwnProperty.call(webhookProviders, name);
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  // SNS signing certificates, by URL: fetched once per process.
+  const certificateCache = new Map<string, string>();
+
+  return {
+    secretVariable(name: WebhookProviderName): string {
+      return SECRET_VARIABLE[name];
+    },
+
+    /** Verify, parse and apply one provider request. Every refusal happens before anything is written. */
+    async receive(name: string, request: WebhookRequest): Promise<WebhookAnswer> {
+      if (!isWebhookProvider(name)) {
+        return { status: 404, body: { ok: false, error: `Unknown provider "${name}". Known: ${Object.keys(webhookProviders).join(', ')}.` } };
+      }
+      const provider = webhookProviders[name];
+      const config = getService(strapi, 'config').get();
+      const settings = config.providers;
+      const now = Date.now();
+      const unsigned = settings[name].allowUnsigned === true;
+
+      if (!provider.isConfigured(settings) && !unsigned) {
+        return {
+          status: 503,
+          body: { ok: false, error: `${NAMES[name]} webhooks are not configured on this site: set ${SECRET_VARIABLE[name]}.` },
+        };
+      }
+      if (name !== 'vonage' && request.method !== 'POST') {
+        return { status: 405, body: { ok: false, error: `${NAMES[name]} webhooks must be POSTed.` } };
+      }
+
+      let replayKey: string | undefined;
+      if (!unsigned) {
+        let verdict;
+        try {
+          verdict = await provider.verify(request, { settings, now, maxAgeSeconds: config.webhooks.maxAgeSeconds, certificateCache });
+        } catch (error) {
+          if (error instanceof UpstreamUnavailableError) return { status: 503, body: { ok: false, error: error.message } };
+          if (error instanceof MalformedPayloadError) {
+            return { status: 400, body: { ok: false, error: `Malformed ${NAMES[name]} payload: ${error.message}` } };
+          }
+          throw error;
+        }
+        if (!verdict.ok) {
+          strapi.log.warn(`[deliverability] ${NAMES[name]} webhook refused (${verdict.status}): ${verdict.reason}`);
+          return { status: verdict.status, body: { ok: false, error: verdict.reason } };
+        }
+        replayKey = verdict.replayKey;
+      }
+
+      let parsed;
+      try {
+        parsed = provider.parse(request, { settings, now });
+      } catch (error) {
+        if (error instanceof MalformedPayloadError) {
+          return { status: 400, body: { ok: false, error: `Malformed ${NAMES[name]} payload: ${error.message}` } };
+        }
+        throw error;
+      }
+
+      if (parsed.subscriptionConfirmation) {
+        try {
+          await this.confirmSubscription(parsed.subscriptionConfirmation.subscribeUrl);
+        } catch (error) {
+          strapi.log.error(`[deliverability] SNS subscription confirmation failed: ${(error as Error).message}`);
+          return { status: 502, body: { ok: false, error: 'Could not confirm the SNS subscription; SNS will ask again.' } };
+        }
+        strapi.log.info(`[deliverability] Confirmed the SNS subscription for ${parsed.subscriptionConfirmation.topicArn}.`);
+        return { status: 200, body: { ok: true, confirmed: true } };
+      }
+
+      try {
+        const result = await getService(strapi, 'intake').apply(parsed.events, {
+          receipt: replayKey
+            ? { provider: name, key: `${name}:${replayKey}`, bodyHash: createHash('sha256').update(request.rawBody).digest('hex') }
+            : undefined,
+        });
+        return { status: 200, body: { ok: true, ...result } };
+      } catch (error) {
+        if (error instanceof ReplayError) {
+          strapi.log.warn(`[deliverability] ${NAMES[name]} webhook refused: replayed token.`);
+          return { status: 401, body: { ok: false, error: error.message } };
+        }
+        // The transaction rolled back: nothing was written. A 5xx makes the provider send it again.
+        strapi.log.error(`[deliverability] ${NAMES[name]} webhook could not be stored: ${(error as Error).message}`);
+        return { status: 503, body: { ok: false, error: 'The events could not be stored; nothing was recorded. Please retry.' } };
+      }
+    },
+
+    /** SNS asks the endpoint to GET its SubscribeURL once; the URL was checked to be an SNS host by the parser. */
+    async confirmSubscription(url: string): Promise<void> {
+      const settings = getService(strapi, 'config').get().providers.ses;
+      const custom = (settings as { confirmSubscription?: (url: string) => Promise<void> }).confirmSubscription;
+      if (custom) return custom(url);
+      const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+      if (!response.ok) throw new Error(`SNS answered ${response.status}`);
+    },
+  };
+};

@@ -1,0 +1,11 @@
+/** The plugin's content-type UIDs, in one place. */
+export const PLUGIN_ID = 'deliverability';
+
+export const UID = {
+  contact: 'plugin::deliverability.contact',
+  log: 'plugin::deliverability.delivery-log',
+  event: 'plugin::deliverability.delivery-event',
+  address: 'plugin::deliverability.address',
+  receipt: 'plugin::deliverability.webhook-receipt',
+  audit: 'plugin::deliverability.audit-entry',
+} as const;
