@@ -11,4 +11,5 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
   }
+  getService(strapi, 'retrier').start();
 };

@@ -1,3 +1,8 @@
 import type { Core } from '@strapi/strapi';
+import { getService } from './utils/plugin';
 
-export default (_: { strapi: Core.Strapi }) => {};
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  // Stop the schedule and let the tick in flight finish (bounded), then cancel pending sandbox reports.
+  await getService(strapi, 'retrier').stop();
+  getService(strapi, 'transports').stop();
+};

@@ -31,6 +31,10 @@ export interface TestAppOptions {
   databaseFile?: string;
   /** Database connection instead of SQLite (the PostgreSQL tests). */
   database?: Record<string, unknown>;
+  /** Other plugins' entries in config/plugins.js (the Email plugin's provider, say). */
+  plugins?: Record<string, unknown>;
+  /** A fixed port; 0 lets the system choose. */
+  port?: number;
 }
 
 const secret = (): string => randomBytes(16).toString('base64');
@@ -50,7 +54,7 @@ function writeApp(dir: string, options: TestAppOptions): void {
       2,
     ),
     'config/database.js': `module.exports = () => ({ connection: ${JSON.stringify(database)} });\n`,
-    'config/server.js': `module.exports = () => ({ host: '127.0.0.1', port: 0, app: { keys: ${JSON.stringify([secret(), secret()])} } });\n`,
+    'config/server.js': `module.exports = () => ({ host: '127.0.0.1', port: ${options.port ?? 0}, app: { keys: ${JSON.stringify([secret(), secret()])} } });\n`,
     'config/admin.js': `module.exports = () => ({
   auth: { secret: ${JSON.stringify(secret())} },
   apiToken: { salt: ${JSON.stringify(secret())} },
@@ -60,7 +64,7 @@ function writeApp(dir: string, options: TestAppOptions): void {
     'config/api.js': `module.exports = () => ({ rest: { defaultLimit: 25, maxLimit: 100 } });\n`,
     'config/middlewares.js': `module.exports = ['strapi::logger','strapi::errors','strapi::security','strapi::cors','strapi::poweredBy','strapi::query','strapi::body','strapi::session','strapi::favicon','strapi::public'];\n`,
     // The test passes the plugin config through a global, so that it can hold functions.
-    'config/plugins.js': `module.exports = () => ({ deliverability: { enabled: true, config: global.__deliverabilityTestConfig || {} } });\n`,
+    'config/plugins.js': `module.exports = () => ({ ...${JSON.stringify(options.plugins ?? {})}, deliverability: { enabled: true, config: global.__deliverabilityTestConfig || {} } });\n`,
     'src/index.js': 'module.exports = { register() {}, bootstrap() {} };\n',
     ...options.files,
   };
@@ -137,4 +141,30 @@ export async function adminToken(app: TestApp): Promise<string> {
   const response = await request(app.server).post('/admin/login').send({ email, password });
   if (response.status !== 200) throw new Error(`admin login failed: ${response.status} ${JSON.stringify(response.body)}`);
   return response.body.data.token as string;
+}
+
+/** A port that was free a moment ago, for an app whose public URL must be known before it boots. */
+export async function freePort(): Promise<number> {
+  const net = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Makes the app listen on its port, for code that calls it over real HTTP (the sandbox's reports). */
+export async function listen(app: TestApp, port: number): Promise<void> {
+  await new Promise<void>((resolve) => app.server.listen(port, '127.0.0.1', () => resolve()));
+}
+
+/** Creates a full-access API token and returns its key. */
+export async function apiToken(app: TestApp, type: 'full-access' | 'read-only' | 'custom' = 'full-access', permissions: string[] = []): Promise<string> {
+  const tokens = app.strapi.service('admin::api-token') as { create(attrs: Record<string, unknown>): Promise<{ accessKey: string }> };
+  const token = await tokens.create({ name: `test-${type}-${Date.now()}-${Math.random()}`, type, lifespan: null, permissions });
+  return token.accessKey;
 }

@@ -12,6 +12,14 @@ const env = (name: string): string | undefined => {
 export default {
   default: () => ({
     publicUrl: env('DELIVERABILITY_PUBLIC_URL'),
+    sending: {
+      twilio: { accountSid: env('DELIVERABILITY_TWILIO_ACCOUNT_SID'), from: env('DELIVERABILITY_TWILIO_FROM') },
+      vonage: {
+        apiKey: env('DELIVERABILITY_VONAGE_API_KEY'),
+        apiSecret: env('DELIVERABILITY_VONAGE_API_SECRET'),
+        from: env('DELIVERABILITY_VONAGE_FROM'),
+      },
+    },
     providers: {
       sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
       mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -3,6 +3,21 @@ import type { ProviderSettings } from '../providers/types';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
+/** Which provider the Email plugin is set up with: decides how the correlation id travels. */
+export type EmailProviderName = 'smtp' | 'sendgrid' | 'mailgun' | 'postmark' | 'ses';
+
+export interface SendingConfig {
+  email: EmailTransportName;
+  sms: SmsTransportName;
+  emailProvider: EmailProviderName;
+  /** The domain of the Message-ID header the plugin sets (`<dlv.<id>.<attempt>@domain>`). */
+  messageIdDomain: string;
+  /** A provider call that takes longer counts as a temporary failure. */
+  timeoutMs: number;
+  twilio: { accountSid?: string; from?: string; messagingServiceSid?: string; baseUrl: string };
+  vonage: { apiKey?: string; apiSecret?: string; from?: string; baseUrl: string };
+  sandbox: { sendgridPrivateKey?: string; reportDelayMs: number; reportUrl?: string };
+}
 
 /** The plugin's configuration after validation and defaults: what every service reads. */
 export interface PluginConfig extends DecisionPolicy {
@@ -15,10 +30,7 @@ export interface PluginConfig extends DecisionPolicy {
     maxBodyBytes: number;
   };
   providers: ProviderSettings;
-  transports: {
-    email: EmailTransportName;
-    sms: SmsTransportName;
-  };
+  sending: SendingConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

@@ -11,7 +11,7 @@ import {
   validateSmsCodeTable,
 } from '../core/policy';
 import type { ProviderSettings } from '../providers/types';
-import type { PluginConfig } from './types';
+import type { PluginConfig, SendingConfig } from './types';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -61,6 +61,9 @@ function validateProviders(input: unknown): ProviderSettings {
   if (ses.fetchCertificate !== undefined && typeof ses.fetchCertificate !== 'function') {
     throw new PolicyError(`${key}.ses.fetchCertificate`, 'a function (url) => Promise<PEM text>', ses.fetchCertificate);
   }
+  if (ses.confirmSubscription !== undefined && typeof ses.confirmSubscription !== 'function') {
+    throw new PolicyError(`${key}.ses.confirmSubscription`, 'a function (url) => Promise<void>', ses.confirmSubscription);
+  }
   return {
     sendgrid: {
       publicKey: optionalString(`${key}.sendgrid.publicKey`, sendgrid.publicKey),
@@ -79,6 +82,7 @@ function validateProviders(input: unknown): ProviderSettings {
       topicArns: stringList(`${key}.ses.topicArns`, ses.topicArns),
       allowUnsigned: optionalBoolean(`${key}.ses.allowUnsigned`, ses.allowUnsigned, false),
       fetchCertificate: ses.fetchCertificate as ProviderSettings['ses']['fetchCertificate'],
+      confirmSubscription: ses.confirmSubscription as ProviderSettings['ses']['confirmSubscription'],
     },
     twilio: {
       authToken: optionalString(`${key}.twilio.authToken`, twilio.authToken),
@@ -106,7 +110,39 @@ function validatePublicUrl(value: unknown): string | null {
   return url.replace(/\/+$/, '');
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'transports', 'retrier'];
+function validateSending(input: unknown): SendingConfig {
+  const key = `${PREFIX}.sending`;
+  const sending = section(key, input);
+  const twilio = section(`${key}.twilio`, sending.twilio);
+  const vonage = section(`${key}.vonage`, sending.vonage);
+  const sandbox = section(`${key}.sandbox`, sending.sandbox);
+  return {
+    email: oneOf(`${key}.email`, sending.email, ['email-plugin', 'sandbox'] as const, 'email-plugin'),
+    sms: oneOf(`${key}.sms`, sending.sms, ['twilio', 'vonage', 'sandbox'] as const, 'twilio'),
+    emailProvider: oneOf(`${key}.emailProvider`, sending.emailProvider, ['smtp', 'sendgrid', 'mailgun', 'postmark', 'ses'] as const, 'smtp'),
+    messageIdDomain: optionalString(`${key}.messageIdDomain`, sending.messageIdDomain) ?? 'deliverability.invalid',
+    timeoutMs: requirePositiveNumber(`${key}.timeoutMs`, sending.timeoutMs ?? 15_000, { integer: true }),
+    twilio: {
+      accountSid: optionalString(`${key}.twilio.accountSid`, twilio.accountSid),
+      from: optionalString(`${key}.twilio.from`, twilio.from),
+      messagingServiceSid: optionalString(`${key}.twilio.messagingServiceSid`, twilio.messagingServiceSid),
+      baseUrl: optionalString(`${key}.twilio.baseUrl`, twilio.baseUrl) ?? 'https://api.twilio.com',
+    },
+    vonage: {
+      apiKey: optionalString(`${key}.vonage.apiKey`, vonage.apiKey),
+      apiSecret: optionalString(`${key}.vonage.apiSecret`, vonage.apiSecret),
+      from: optionalString(`${key}.vonage.from`, vonage.from),
+      baseUrl: optionalString(`${key}.vonage.baseUrl`, vonage.baseUrl) ?? 'https://rest.nexmo.com',
+    },
+    sandbox: {
+      sendgridPrivateKey: optionalString(`${key}.sandbox.sendgridPrivateKey`, sandbox.sendgridPrivateKey),
+      reportDelayMs: sandbox.reportDelayMs === 0 ? 0 : requirePositiveNumber(`${key}.sandbox.reportDelayMs`, sandbox.reportDelayMs ?? 1000, { integer: true }),
+      reportUrl: optionalString(`${key}.sandbox.reportUrl`, sandbox.reportUrl),
+    },
+  };
+}
+
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier'];
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -116,7 +152,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     throw new PolicyError(`${PREFIX}.${unknown[0]}`, `one of the known keys (${KNOWN_KEYS.join(', ')})`, config[unknown[0]]);
   }
   const webhooks = section(`${PREFIX}.webhooks`, config.webhooks);
-  const transports = section(`${PREFIX}.transports`, config.transports);
   const retrier = section(`${PREFIX}.retrier`, config.retrier);
   const schedule = retrier.schedule ?? '* * * * *';
   if (typeof schedule !== 'string' || schedule.trim().split(/\s+/).length < 5) {
@@ -131,10 +166,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       maxBodyBytes: requirePositiveNumber(`${PREFIX}.webhooks.maxBodyBytes`, webhooks.maxBodyBytes ?? 4 * 1024 * 1024, { integer: true }),
     },
     providers: validateProviders(config.providers),
-    transports: {
-      email: oneOf(`${PREFIX}.transports.email`, transports.email, ['email-plugin', 'sandbox'] as const, 'email-plugin'),
-      sms: oneOf(`${PREFIX}.transports.sms`, transports.sms, ['twilio', 'vonage', 'sandbox'] as const, 'twilio'),
-    },
+    sending: validateSending(config.sending),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

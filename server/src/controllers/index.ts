@@ -1,3 +1,5 @@
+import addresses from './addresses';
+import messages from './messages';
 import webhooks from './webhooks';
 
-export default { webhooks };
+export default { addresses, messages, webhooks };

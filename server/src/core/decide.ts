@@ -111,6 +111,7 @@ const PROVIDER_LABELS: Record<NormalizedEvent['provider'], string> = {
   twilio: 'Twilio',
   vonage: 'Vonage',
   sandbox: 'the sandbox',
+  smtp: 'the SMTP server',
 };
 
 function detail(event: NormalizedEvent): string {

@@ -6,7 +6,8 @@
 export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
-export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
+// `smtp`: a site's own SMTP server through the Email plugin, whose only reports are synchronous.
+export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox', 'smtp'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**
@@ -79,7 +80,7 @@ export const SMS_CODE_MEANINGS = ['permanent', 'opt_out', 'transient', 'message'
 export type SmsCodeMeaning = (typeof SMS_CODE_MEANINGS)[number];
 
 /** Maps an SMS failure code's meaning to the event kind the rules act on. */
-export function smsFailureKind(meaning: SmsCodeMeaning): EventKind {
+export function smsFailureKind(meaning: SmsCodeMeaning): Extract<EventKind, 'hard_bounce' | 'opt_out' | 'soft_bounce' | 'failed'> {
   switch (meaning) {
     case 'permanent':
       return 'hard_bounce';

@@ -6,3 +6,5 @@ export * from './policy';
 export * from './backoff';
 export * from './decide';
 export * from './replay';
+export * from './message-input';
+export * from './send-failure';

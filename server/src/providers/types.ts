@@ -32,6 +32,11 @@ export interface ProviderSettings {
     allowUnsigned?: boolean;
     /** Fetches a PEM certificate; defaults to the global `fetch` with a timeout. Only called for URLs that passed the SNS URL check. */
     fetchCertificate?: (url: string) => Promise<string>;
+    /**
+     * Confirms an SNS subscription by GETting its SubscribeURL; defaults to the global `fetch` with a timeout.
+     * Called only after the request passed verification (signature, topic allow-list), with a URL that passed the SNS URL check.
+     */
+    confirmSubscription?: (url: string) => Promise<void>;
   };
   twilio: { authToken?: string; allowUnsigned?: boolean; errorCodes?: Record<string, SmsCodeMeaning> };
   vonage: {

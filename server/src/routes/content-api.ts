@@ -1,10 +1,15 @@
 /**
  * Routes under /api/deliverability. Webhooks are public (`auth: false`): each provider's own
  * signature scheme protects them, checked in the webhooks service before anything is read.
+ * Sending and the address lookup need a Strapi API token (full access, or a custom token
+ * granted these actions in Settings → API Tokens).
  */
 export default {
   type: 'content-api',
   routes: [
+    { method: 'POST', path: '/messages', handler: 'messages.send', config: { policies: [] } },
+    { method: 'GET', path: '/messages/:id', handler: 'messages.findOne', config: { policies: [] } },
+    { method: 'GET', path: '/addresses/:channel/:address', handler: 'addresses.findOne', config: { policies: [] } },
     {
       method: 'POST',
       path: '/webhooks/:provider',

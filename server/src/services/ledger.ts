@@ -23,6 +23,20 @@ export interface LedgerWrite {
   now: number;
 }
 
+export interface AddressView {
+  channel: Channel;
+  address: string;
+  status: AddressState;
+  suppressed: boolean;
+  reason: string | null;
+  providerCode: string | null;
+  provider: string | null;
+  changedAt: string | null;
+  lastDeliveredAt: string | null;
+  softBounceCount: number;
+  reactivatedAt: string | null;
+}
+
 export const ledgerKey = (channel: Channel, address: string): string => `${channel}:${address}`;
 
 const CHUNK = 500;
@@ -96,6 +110,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       state: found.row.state as AddressState,
       reason: (found.row.reason as string | null) ?? null,
       at: (found.row.stateChangedAt as Date | null) ?? null,
+    };
+  },
+
+  /** The public view of one address (the content API's address lookup). `null` for an unreadable address. */
+  async view(channel: Channel, rawAddress: string): Promise<AddressView | null> {
+    const found = await this.find(channel, rawAddress);
+    if (!found) return null;
+    const row = found.row;
+    const iso = (value: unknown): string | null => {
+      const ms = toMs(value);
+      return ms === null ? null : new Date(ms).toISOString();
+    };
+    const state = (row?.state as AddressState | undefined) ?? 'active';
+    return {
+      channel,
+      address: found.address,
+      status: state,
+      suppressed: isSuppressed(state),
+      reason: (row?.reason as string | null | undefined) ?? null,
+      providerCode: (row?.providerCode as string | null | undefined) ?? null,
+      provider: (row?.provider as string | null | undefined) ?? null,
+      changedAt: iso(row?.stateChangedAt),
+      lastDeliveredAt: iso(row?.lastDeliveredAt),
+      softBounceCount: Number(row?.softBounceCount ?? 0),
+      reactivatedAt: iso(row?.reactivatedAt),
     };
   },
 

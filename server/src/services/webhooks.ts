@@ -124,8 +124,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** SNS asks the endpoint to GET its SubscribeURL once; the URL was checked to be an SNS host by the parser. */
     async confirmSubscription(url: string): Promise<void> {
-      const settings = getService(strapi, 'config').get().providers.ses;
-      const custom = (settings as { confirmSubscription?: (url: string) => Promise<void> }).confirmSubscription;
+      const custom = getService(strapi, 'config').get().providers.ses.confirmSubscription;
       if (custom) return custom(url);
       const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
       if (!response.ok) throw new Error(`SNS answered ${response.status}`);

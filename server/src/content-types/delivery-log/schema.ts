@@ -1,8 +1,7 @@
 import { CHANNELS } from '../../core/events';
+import { MESSAGE_SOURCES } from '../../core/message-input';
 import { MESSAGE_STATUSES } from '../../core/statuses';
 
-export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
-export type MessageSource = (typeof MESSAGE_SOURCES)[number];
 
 /**
  * One message to one address on one channel: the unit of Full Logs, reports and retries.

@@ -1,0 +1,105 @@
+/**
+ * The send request, as callers give it (the HTTP API and other plugins' code), and its validation.
+ * An invalid message is refused with an error that names the field.
+ */
+import { normalizeAddress } from './addresses';
+import type { Channel } from './events';
+
+export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
+export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+
+export type EmailContent = { subject: string; html: string | null; text: string | null };
+export type SmsContent = { body: string };
+export type MessageContent = EmailContent | SmsContent;
+
+export type Recipient = { contact: string; type: string | null } | { address: string };
+
+export interface MessageInput {
+  channel: Channel;
+  to: Recipient;
+  content: MessageContent;
+  source: MessageSource;
+  sourceName: string | null;
+  idempotencyKey: string | null;
+}
+
+export class MessageInputError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+    this.name = 'MessageInputError';
+  }
+}
+
+const MAX_SMS_LENGTH = 1600; // Twilio's limit for one (concatenated) message.
+const MAX_SUBJECT_LENGTH = 998; // RFC 5322 line limit.
+
+function text(field: string, value: unknown, { required = false, max = 1_000_000 } = {}): string | null {
+  if (value === undefined || value === null || value === '') {
+    if (required) throw new MessageInputError(field, 'is required');
+    return null;
+  }
+  if (typeof value !== 'string') throw new MessageInputError(field, 'must be a string');
+  if (required && value.trim() === '') throw new MessageInputError(field, 'must not be blank');
+  if (value.length > max) throw new MessageInputError(field, `must be at most ${max} characters`);
+  return value;
+}
+
+export function isEmailContent(content: MessageContent): content is EmailContent {
+  return 'subject' in content;
+}
+
+/** Checks a raw send request; returns it typed, or throws `MessageInputError` naming the first bad field. */
+export function validateMessageInput(raw: unknown): MessageInput {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new MessageInputError('body', 'must be a JSON object');
+  const input = raw as Record<string, unknown>;
+  const channel = input.channel;
+  if (channel !== 'email' && channel !== 'sms') throw new MessageInputError('channel', "must be 'email' or 'sms'");
+
+  const to = input.to;
+  if (typeof to !== 'object' || to === null || Array.isArray(to)) {
+    throw new MessageInputError('to', 'must be { "contact": "<documentId>" } or { "address": "<email or E.164 number>" }');
+  }
+  const target = to as Record<string, unknown>;
+  let recipient: Recipient;
+  if (target.contact !== undefined && target.address !== undefined) throw new MessageInputError('to', 'give either contact or address, not both');
+  if (target.contact !== undefined) {
+    const contact = text('to.contact', target.contact, { required: true, max: 255 })!;
+    recipient = { contact, type: text('to.type', target.type, { max: 255 }) };
+  } else if (target.address !== undefined) {
+    const address = text('to.address', target.address, { required: true, max: 320 })!;
+    const normalized = normalizeAddress(channel, address);
+    if (!normalized) {
+      throw new MessageInputError('to.address', channel === 'email' ? 'is not a valid email address' : 'is not an E.164 phone number such as +447700900123');
+    }
+    recipient = { address: normalized };
+  } else {
+    throw new MessageInputError('to', 'needs a contact or an address');
+  }
+
+  let content: MessageContent;
+  if (channel === 'email') {
+    const subject = text('subject', input.subject, { required: true, max: MAX_SUBJECT_LENGTH })!;
+    const html = text('html', input.html);
+    const plain = text('text', input.text);
+    if (!html && !plain) throw new MessageInputError('text', 'an email needs html or text');
+    content = { subject, html, text: plain };
+  } else {
+    content = { body: text('body', input.body, { required: true, max: MAX_SMS_LENGTH })! };
+  }
+
+  const source = input.source ?? 'api';
+  if (!(MESSAGE_SOURCES as readonly unknown[]).includes(source)) {
+    throw new MessageInputError('source', `must be one of ${MESSAGE_SOURCES.join(', ')}`);
+  }
+  return {
+    channel,
+    to: recipient,
+    content,
+    source: source as MessageSource,
+    sourceName: text('sourceName', input.sourceName, { max: 255 }),
+    idempotencyKey: text('idempotencyKey', input.idempotencyKey, { max: 255 }),
+  };
+}

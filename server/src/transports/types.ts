@@ -1,0 +1,30 @@
+import type { Channel } from '../core/events';
+import type { MessageContent } from '../core/message-input';
+import type { SendFailure } from '../core/send-failure';
+
+/** One attempt to hand one message to a provider. */
+export interface OutgoingMessage {
+  channel: Channel;
+  /** Normalized address: an email, or an E.164 number. */
+  to: string;
+  content: MessageContent;
+  logDocumentId: string;
+  attempt: number;
+  /** `<logDocumentId>.<attempt>`: what providers echo back so that their events find the log. */
+  correlationId: string;
+}
+
+export type SendOutcome =
+  | { ok: true; provider: string; providerMessageId: string | null }
+  | { ok: false; provider: string; failure: SendFailure };
+
+export interface Transport {
+  /** The provider name recorded on the log (sendgrid, twilio, sandbox, smtp...). */
+  readonly provider: string;
+  readonly channel: Channel;
+  send(message: OutgoingMessage): Promise<SendOutcome>;
+}
+
+export function correlationIdOf(logDocumentId: string, attempt: number): string {
+  return `${logDocumentId}.${attempt}`;
+}
