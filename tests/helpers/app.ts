@@ -35,11 +35,13 @@ export interface TestAppOptions {
   plugins?: Record<string, unknown>;
   /** A fixed port; 0 lets the system choose. */
   port?: number;
+  /** Write the plugin config into the app's files (JSON only), for apps booted in another process. */
+  literalPluginConfig?: boolean;
 }
 
 const secret = (): string => randomBytes(16).toString('base64');
 
-function writeApp(dir: string, options: TestAppOptions): void {
+export function writeApp(dir: string, options: TestAppOptions): void {
   // Absolute: Strapi resolves a relative SQLite path against the process's working directory.
   const databaseFile = options.databaseFile ?? path.join(dir, '.tmp', 'data.db');
   const database = options.database ?? {
@@ -64,7 +66,9 @@ function writeApp(dir: string, options: TestAppOptions): void {
     'config/api.js': `module.exports = () => ({ rest: { defaultLimit: 25, maxLimit: 100 } });\n`,
     'config/middlewares.js': `module.exports = ['strapi::logger','strapi::errors','strapi::security','strapi::cors','strapi::poweredBy','strapi::query','strapi::body','strapi::session','strapi::favicon','strapi::public'];\n`,
     // The test passes the plugin config through a global, so that it can hold functions.
-    'config/plugins.js': `module.exports = () => ({ ...${JSON.stringify(options.plugins ?? {})}, deliverability: { enabled: true, config: global.__deliverabilityTestConfig || {} } });\n`,
+    'config/plugins.js': `module.exports = () => ({ ...${JSON.stringify(options.plugins ?? {})}, deliverability: { enabled: true, config: ${
+      options.literalPluginConfig ? JSON.stringify(options.pluginConfig ?? {}) : 'global.__deliverabilityTestConfig || {}'
+    } } });\n`,
     'src/index.js': 'module.exports = { register() {}, bootstrap() {} };\n',
     ...options.files,
   };

@@ -68,9 +68,9 @@ export function createEmailPluginTransport(
             subject: message.content.subject,
             text: message.content.text ?? undefined,
             html: message.content.html ?? undefined,
-            // nodemailer uses `messageId`; other providers pass headers through.
+            // nodemailer takes `messageId`; API providers take the header (nodemailer would write it twice).
             messageId,
-            headers: { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId },
+            headers: emailProvider === 'smtp' ? { 'X-Deliverability-Id': message.correlationId } : { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId },
             ...(CORRELATION_FIELDS[emailProvider]?.(message.logDocumentId, message.attempt) ?? {}),
           }),
           timeoutMs,
