@@ -1,13 +1,22 @@
 /**
  * The deliverability plugin, from this repository (through the workspace link), with its
  * secrets filled from the environment as the README describes. `scripts/demo.js` writes
- * playground/.env with test-only values so that the sandbox transport can sign its reports.
+ * playground/.env with test-only keys, so that the sandbox transport can sign the delivery
+ * reports it sends back, and the plugin verifies them like any provider's.
  */
 export default ({ env }) => ({
   deliverability: {
     enabled: true,
     config: {
-      publicUrl: env('DELIVERABILITY_PUBLIC_URL', `http://localhost:${env('PORT', '1337')}`),
+      publicUrl: env('DELIVERABILITY_PUBLIC_URL', `http://127.0.0.1:${env('PORT', '1337')}`),
+      // The sandbox needs no account: the outcome comes from the address (see the README).
+      sending: {
+        email: env('DELIVERABILITY_EMAIL_TRANSPORT', 'sandbox'),
+        sms: env('DELIVERABILITY_SMS_TRANSPORT', 'sandbox'),
+        sandbox: { sendgridPrivateKey: env('DELIVERABILITY_SANDBOX_SENDGRID_PRIVATE_KEY'), reportDelayMs: env.int('DELIVERABILITY_SANDBOX_DELAY_MS', 1500) },
+      },
+      // A demo pace, so that a soft bounce's re-sends show within minutes (the default is 15 min, doubling, for 72 h).
+      retry: { initialDelayMinutes: 1, multiplier: 2, maxDelayMinutes: 10, windowHours: 2 },
       providers: {
         sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
         mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -5,31 +5,14 @@
  * panel when the plugin or the playground changed since the last build, then starts Strapi with
  * the demo seed enabled. The SQLite database in playground/.tmp is kept between runs.
  */
-const { randomBytes } = require('node:crypto');
 const { spawnSync, spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 
 const app = path.resolve(__dirname, '..');
-const strapiBin = require.resolve('@strapi/strapi/bin/strapi.js', { paths: [app] });
-const envFile = path.join(app, '.env');
-
-function secret() {
-  return randomBytes(16).toString('base64');
-}
-
-if (!fs.existsSync(envFile)) {
-  const lines = fs
-    .readFileSync(path.join(app, '.env.example'), 'utf8')
-    .split('\n')
-    .map((line) => {
-      if (line.startsWith('APP_KEYS=')) return `APP_KEYS=${[secret(), secret(), secret(), secret()].join(',')}`;
-      if (/^(API_TOKEN_SALT|ADMIN_JWT_SECRET|TRANSFER_TOKEN_SALT|JWT_SECRET|ENCRYPTION_KEY)=$/.test(line)) return `${line}${secret()}`;
-      return line;
-    });
-  fs.writeFileSync(envFile, lines.join('\n'));
-  console.log('[demo] Wrote playground/.env with new secrets.');
-}
+// The package's exports hide bin/, so find it beside package.json.
+const strapiBin = path.join(path.dirname(require.resolve('@strapi/strapi/package.json', { paths: [app] })), 'bin', 'strapi.js');
+require('./env').ensureEnv(app);
 
 function newestMtime(dir) {
   if (!fs.existsSync(dir)) return 0;
