@@ -1,8 +1,21 @@
 import type { Core } from '@strapi/strapi';
 import { WEBHOOK_PROVIDER_NAMES } from './providers/types';
 import { getService } from './utils/plugin';
+import { UID } from './utils/uids';
 
-export default ({ strapi }: { strapi: Core.Strapi }) => {
+/** Host contact types that carry the mirror fields get them kept in sync, like the plugin's own Contact. */
+function subscribeHostMirrors(strapi: Core.Strapi): void {
+  const contacts = getService(strapi, 'contacts');
+  const hosted = contacts.sources().filter((source) => source.uid !== UID.contact && Object.keys(source.mirror).length > 0);
+  if (hosted.length === 0) return;
+  const beforeWrite = async (event: { model: { uid: string }; params: { data?: Record<string, unknown> } }): Promise<void> => {
+    const source = contacts.source(event.model.uid);
+    if (source && event.params.data) await contacts.mirrorOnWrite(source, event.params.data);
+  };
+  strapi.db.lifecycles.subscribe({ models: hosted.map((s) => s.uid), beforeCreate: beforeWrite, beforeUpdate: beforeWrite });
+}
+
+export default async ({ strapi }: { strapi: Core.Strapi }) => {
   const config = getService(strapi, 'config').get();
   for (const name of WEBHOOK_PROVIDER_NAMES) {
     if (config.providers[name].allowUnsigned) {
@@ -11,5 +24,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
   }
+  subscribeHostMirrors(strapi);
   getService(strapi, 'retrier').start();
 };

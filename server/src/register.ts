@@ -1,7 +1,19 @@
 import type { Core } from '@strapi/strapi';
 import { withWebhookBodies } from './middlewares/webhook-body';
+import { getService } from './utils/plugin';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   // Webhook signatures need the exact bytes received; sites need no change to config/middlewares.
   strapi.get('middlewares').extend('strapi::body', withWebhookBodies);
+
+  // Check each configured contact type and its field map now, so a typo stops the boot with a
+  // clear message rather than failing at the first send. Then mark the types for the admin's
+  // badges: a runtime annotation only, the host's schema files and tables are not touched.
+  for (const source of getService(strapi, 'contacts').sources()) {
+    const contentType = (strapi.contentTypes as unknown as Record<string, { pluginOptions?: Record<string, unknown> }>)[source.uid];
+    contentType.pluginOptions = {
+      ...contentType.pluginOptions,
+      deliverability: { tracked: true, fields: { email: source.fields.email, mobile: source.fields.mobile }, mirror: Object.keys(source.mirror) },
+    };
+  }
 };

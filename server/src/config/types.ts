@@ -19,6 +19,21 @@ export interface SendingConfig {
   sandbox: { sendgridPrivateKey?: string; reportDelayMs: number; reportUrl?: string };
 }
 
+/**
+ * A content type that holds contacts, and which of its fields are the addresses. The plugin's own
+ * Contact is the default; a site can add its own student type without changing its schema.
+ */
+export interface ContactSourceConfig {
+  uid: string;
+  fields: {
+    email: string | null;
+    mobile: string | null;
+    externalId: string | null;
+    /** Joined with spaces to name the contact in logs and reports. */
+    displayName: string[];
+  };
+}
+
 /** The plugin's configuration after validation and defaults: what every service reads. */
 export interface PluginConfig extends DecisionPolicy {
   /** The public base URL providers call (https://crm.example.ac.uk). Twilio signs the URL it called, so this must be exact. */
@@ -31,6 +46,7 @@ export interface PluginConfig extends DecisionPolicy {
   };
   providers: ProviderSettings;
   sending: SendingConfig;
+  contacts: ContactSourceConfig[];
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

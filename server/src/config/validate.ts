@@ -11,7 +11,7 @@ import {
   validateSmsCodeTable,
 } from '../core/policy';
 import type { ProviderSettings } from '../providers/types';
-import type { PluginConfig, SendingConfig } from './types';
+import type { ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -142,7 +142,49 @@ function validateSending(input: unknown): SendingConfig {
   };
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier'];
+export const PLUGIN_CONTACT_UID = 'plugin::deliverability.contact';
+
+const PLUGIN_CONTACT_FIELDS: ContactSourceConfig['fields'] = {
+  email: 'email',
+  mobile: 'mobile',
+  externalId: 'externalId',
+  displayName: ['firstName', 'lastName'],
+};
+
+function validateContacts(input: unknown): ContactSourceConfig[] {
+  const key = `${PREFIX}.contacts`;
+  if (input === undefined) return [{ uid: PLUGIN_CONTACT_UID, fields: PLUGIN_CONTACT_FIELDS }];
+  if (!Array.isArray(input) || input.length === 0) {
+    throw new PolicyError(key, "a non-empty list such as [{ uid: 'api::student.student', fields: { email: 'email', mobile: 'mobilePhone' } }]", input);
+  }
+  const seen = new Set<string>();
+  return input.map((entry, index) => {
+    const at = `${key}[${index}]`;
+    if (!isPlainObject(entry) || typeof entry.uid !== 'string' || !/^[a-z]+::[\w-]+\.[\w-]+$/.test(entry.uid)) {
+      throw new PolicyError(`${at}.uid`, "a content-type uid such as 'api::student.student'", isPlainObject(entry) ? entry.uid : entry);
+    }
+    if (seen.has(entry.uid)) throw new PolicyError(`${at}.uid`, 'listed once', entry.uid);
+    seen.add(entry.uid);
+    if (entry.uid === PLUGIN_CONTACT_UID && entry.fields === undefined) return { uid: entry.uid, fields: PLUGIN_CONTACT_FIELDS };
+    const fields = section(`${at}.fields`, entry.fields);
+    const field = (name: string, fallback: string | null): string | null => {
+      const value = fields[name];
+      if (value === undefined) return fallback;
+      if (value === null) return null;
+      if (typeof value !== 'string' || value === '') throw new PolicyError(`${at}.fields.${name}`, 'a field name (or null)', value);
+      return value;
+    };
+    const displayName = fields.displayName;
+    const names =
+      displayName === undefined ? [] : typeof displayName === 'string' ? [displayName] : Array.isArray(displayName) && displayName.every((n) => typeof n === 'string') ? (displayName as string[]) : null;
+    if (names === null) throw new PolicyError(`${at}.fields.displayName`, 'a field name or a list of field names', displayName);
+    const result = { uid: entry.uid, fields: { email: field('email', 'email'), mobile: field('mobile', null), externalId: field('externalId', null), displayName: names } };
+    if (!result.fields.email && !result.fields.mobile) throw new PolicyError(`${at}.fields`, 'an email or a mobile field', entry.fields);
+    return result;
+  });
+}
+
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts'];
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -167,6 +209,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     },
     providers: validateProviders(config.providers),
     sending: validateSending(config.sending),
+    contacts: validateContacts(config.contacts),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

@@ -1,8 +1,9 @@
 import type { Core } from '@strapi/strapi';
+import { normalizeAddress } from '../core/addresses';
 import type { Channel } from '../core/events';
 import type { AddressState } from '../core/statuses';
-import { table, type Row } from '../utils/plugin';
-import { UID } from '../utils/uids';
+import type { ContactSourceConfig } from '../config/types';
+import { getService, table, type Row } from '../utils/plugin';
 
 /**
  * The contact-source module: the only place that knows which content types hold contacts and
@@ -11,7 +12,12 @@ import { UID } from '../utils/uids';
  */
 export interface ContactSource {
   uid: string;
-  fields: { email: string | null; mobile: string | null; externalId: string | null; displayName: string[] };
+  fields: {
+    email: string | null;
+    mobile: string | null;
+    externalId: string | null;
+    displayName: string[];
+  };
   /** Mirror fields per channel, where the type has them. */
   mirror: Partial<Record<Channel, { status: string; reason: string; at: string }>>;
 }
@@ -34,80 +40,155 @@ export interface MirrorUpdate {
   at: number;
 }
 
-const PLUGIN_CONTACT: ContactSource = {
-  uid: UID.contact,
-  fields: { email: 'email', mobile: 'mobile', externalId: 'externalId', displayName: ['firstName', 'lastName'] },
-  mirror: {
-    email: { status: 'emailStatus', reason: 'emailStatusReason', at: 'emailStatusAt' },
-    sms: { status: 'mobileStatus', reason: 'mobileStatusReason', at: 'mobileStatusAt' },
+/** The status mirror fields, by channel. A host type that adds fields of these names gets them kept in sync. */
+export const MIRROR_FIELDS: Record<Channel, { status: string; reason: string; at: string }> = {
+  email: {
+    status: 'emailStatus',
+    reason: 'emailStatusReason',
+    at: 'emailStatusAt',
+  },
+  sms: {
+    status: 'mobileStatus',
+    reason: 'mobileStatusReason',
+    at: 'mobileStatusAt',
   },
 };
+
+type Attributes = Record<string, { type?: string }>;
+
+/** Checks a configured contact type against the loaded schemas; throws an error naming the type and field. */
+export function resolveContactSource(config: ContactSourceConfig, attributesOf: (uid: string) => Attributes | null): ContactSource {
+  const attributes = attributesOf(config.uid);
+  if (!attributes) {
+    throw new Error(
+      `deliverability.contacts: the content type "${config.uid}" does not exist. Check the uid, or remove it from the contacts list.`,
+    );
+  }
+  const mapped = [config.fields.email, config.fields.mobile, config.fields.externalId, ...config.fields.displayName].filter(
+    (f): f is string => Boolean(f),
+  );
+  for (const field of mapped) {
+    if (!attributes[field]) {
+      throw new Error(
+        `deliverability.contacts: the content type "${config.uid}" has no field "${field}". Known fields: ${Object.keys(attributes).join(', ')}.`,
+      );
+    }
+  }
+  const mirror: ContactSource['mirror'] = {};
+  for (const channel of ['email', 'sms'] as const) {
+    const names = MIRROR_FIELDS[channel];
+    const hasAddress = channel === 'email' ? config.fields.email : config.fields.mobile;
+    if (hasAddress && attributes[names.status] && attributes[names.reason] && attributes[names.at]) mirror[channel] = names;
+  }
+  return { uid: config.uid, fields: config.fields, mirror };
+}
 
 export function addressField(source: ContactSource, channel: Channel): string | null {
   return channel === 'email' ? source.fields.email : source.fields.mobile;
 }
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  sources(): ContactSource[] {
-    return [PLUGIN_CONTACT];
-  },
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  let resolved: ContactSource[] | null = null;
+  const attributesOf = (uid: string): Attributes | null =>
+    (strapi.contentTypes as unknown as Record<string, { attributes: Attributes } | undefined>)[uid]?.attributes ?? null;
 
-  source(type: string): ContactSource | null {
-    return this.sources().find((s) => s.uid === type) ?? null;
-  },
+  return {
+    /** The configured contact types, checked against the schemas (at boot, by the plugin's register). */
+    sources(): ContactSource[] {
+      resolved ??= getService(strapi, 'config')
+        .get()
+        .contacts.map((config) => resolveContactSource(config, attributesOf));
+      return resolved;
+    },
 
-  defaultType(): string {
-    return this.sources()[0].uid;
-  },
+    source(type: string): ContactSource | null {
+      return this.sources().find((s) => s.uid === type) ?? null;
+    },
 
-  summarize(source: ContactSource, row: Row): ContactSummary {
-    const text = (field: string | null): string | null => {
-      const value = field ? row[field] : null;
-      return typeof value === 'string' && value.trim() !== '' ? value : null;
-    };
-    const name = source.fields.displayName.map((f) => text(f)).filter(Boolean).join(' ');
-    return {
-      type: source.uid,
-      documentId: row.documentId,
-      displayName: name || text(source.fields.email) || text(source.fields.mobile) || row.documentId,
-      externalId: text(source.fields.externalId),
-      email: text(source.fields.email),
-      mobile: text(source.fields.mobile),
-    };
-  },
+    defaultType(): string {
+      return this.sources()[0].uid;
+    },
 
-  async find(ref: ContactRef): Promise<ContactSummary | null> {
-    const source = this.source(ref.type);
-    if (!source) return null;
-    const row = await table(strapi, source.uid).findOne({ where: { documentId: ref.documentId } });
-    return row ? this.summarize(source, row) : null;
-  },
+    summarize(source: ContactSource, row: Row): ContactSummary {
+      const text = (field: string | null): string | null => {
+        const value = field ? row[field] : null;
+        return typeof value === 'string' && value.trim() !== '' ? value : null;
+      };
+      const name = source.fields.displayName
+        .map((f) => text(f))
+        .filter(Boolean)
+        .join(' ');
+      return {
+        type: source.uid,
+        documentId: row.documentId,
+        displayName: name || text(source.fields.email) || text(source.fields.mobile) || row.documentId,
+        externalId: text(source.fields.externalId),
+        email: text(source.fields.email),
+        mobile: text(source.fields.mobile),
+      };
+    },
 
-  /** Contacts that use an address, on every source. */
-  async findByAddress(channel: Channel, address: string): Promise<ContactSummary[]> {
-    const found: ContactSummary[] = [];
-    for (const source of this.sources()) {
+    async find(ref: ContactRef): Promise<ContactSummary | null> {
+      const source = this.source(ref.type);
+      if (!source) return null;
+      const row = await table(strapi, source.uid).findOne({
+        where: { documentId: ref.documentId },
+      });
+      return row ? this.summarize(source, row) : null;
+    },
+
+    /** Contacts that use an address, on every source. */
+    async findByAddress(channel: Channel, address: string): Promise<ContactSummary[]> {
+      const found: ContactSummary[] = [];
+      for (const source of this.sources()) {
+        const field = addressField(source, channel);
+        if (!field) continue;
+        const rows = await table(strapi, source.uid).findMany({
+          where: { [field]: address },
+          limit: 100,
+        });
+        found.push(...rows.map((row) => this.summarize(source, row)));
+      }
+      return found;
+    },
+
+    /**
+   * Before a contact of a host type is written: where the type has mirror fields and the write
+   * sets an address, the mirror becomes that address's ledger status. The host's data is not
+   * otherwise changed.
+   */
+  async mirrorOnWrite(source: ContactSource, data: Record<string, unknown>): Promise<void> {
+    for (const channel of ['email', 'sms'] as const) {
       const field = addressField(source, channel);
-      if (!field) continue;
-      const rows = await table(strapi, source.uid).findMany({ where: { [field]: address }, limit: 100 });
-      found.push(...rows.map((row) => this.summarize(source, row)));
+      const mirror = source.mirror[channel];
+      if (!field || !mirror || !(field in data)) continue;
+      const raw = data[field];
+      const address = typeof raw === 'string' ? normalizeAddress(channel, raw) : null;
+      const { state, reason, at } = address
+        ? await getService(strapi, 'ledger').stateOf(channel, address)
+        : { state: 'active' as const, reason: null, at: null };
+      Object.assign(data, { [mirror.status]: state, [mirror.reason]: reason, [mirror.at]: at });
     }
-    return found;
   },
 
   /** Sets the status mirror of every contact that uses this address. Joins the caller's transaction. */
-  async applyMirror(channel: Channel, address: string, update: MirrorUpdate): Promise<number> {
-    let count = 0;
-    for (const source of this.sources()) {
-      const field = addressField(source, channel);
-      const mirror = source.mirror[channel];
-      if (!field || !mirror) continue;
-      const result = await table(strapi, source.uid).updateMany({
-        where: { [field]: address },
-        data: { [mirror.status]: update.status, [mirror.reason]: update.reason, [mirror.at]: new Date(update.at) },
-      });
-      count += result.count;
-    }
-    return count;
-  },
-});
+    async applyMirror(channel: Channel, address: string, update: MirrorUpdate): Promise<number> {
+      let count = 0;
+      for (const source of this.sources()) {
+        const field = addressField(source, channel);
+        const mirror = source.mirror[channel];
+        if (!field || !mirror) continue;
+        const result = await table(strapi, source.uid).updateMany({
+          where: { [field]: address },
+          data: {
+            [mirror.status]: update.status,
+            [mirror.reason]: update.reason,
+            [mirror.at]: new Date(update.at),
+          },
+        });
+        count += result.count;
+      }
+      return count;
+    },
+  };
+};
