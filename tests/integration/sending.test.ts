@@ -19,7 +19,11 @@ interface Sandbox {
 }
 const sandbox = (channel: 'email' | 'sms'): Sandbox =>
   (app.strapi.plugin('deliverability').service('transports') as { sandbox(c: string): Sandbox }).sandbox(channel);
-const retrier = () => app.strapi.plugin('deliverability').service('retrier') as { tick(now?: Date): Promise<{ claimed: number; sent: number }> };
+const retrier = () =>
+  app.strapi.plugin('deliverability').service('retrier') as {
+    tick(now?: Date): Promise<{ claimed: number; sent: number; skipped: boolean }>;
+    stop(timeoutMs?: number): Promise<void>;
+  };
 
 async function settle(): Promise<void> {
   await sandbox('email').flush();
@@ -224,6 +228,32 @@ describe('soft bounces and the retrier (clock controlled by the test)', () => {
     await retrier().tick(new Date(Date.now() + 16 * 60_000));
     expect((await logOf(response.body.data.id)).status).toBe('dropped');
     expect(handedOver()).toBe(1);
+  });
+});
+
+describe('the retrier itself', () => {
+  it('skips a tick while the previous one is still running', async () => {
+    for (let i = 0; i < 3; i++) await email(`queue-${i}@full.test`);
+    await settle();
+    const [first, second] = await Promise.all([retrier().tick(new Date(Date.now() + 16 * 60_000)), retrier().tick(new Date(Date.now() + 16 * 60_000))]);
+    expect(first.skipped).toBe(false);
+    expect(first.claimed).toBeGreaterThanOrEqual(3);
+    expect(second).toMatchObject({ skipped: true, claimed: 0 });
+  });
+
+  it('stop() waits for the tick in flight', async () => {
+    await email('in-flight@full.test');
+    await settle();
+    let finished = false;
+    const tick = retrier()
+      .tick(new Date(Date.now() + 16 * 60_000))
+      .then((result) => {
+        finished = true;
+        return result;
+      });
+    await retrier().stop();
+    expect(finished).toBe(true);
+    expect((await tick).claimed).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,0 +1,156 @@
+/**
+ * The Twilio and Vonage REST transports against fake provider servers on 127.0.0.1: what each
+ * synchronous answer means for the message and the number.
+ */
+import http from 'node:http';
+import { freePort, startApp, type TestApp } from '../helpers/app';
+
+interface FakeProvider {
+  port: number;
+  requests: { path: string; body: string; authorization?: string }[];
+  close(): Promise<void>;
+}
+
+/** A fake provider whose answer depends on the destination number's last four digits. */
+async function fakeProvider(answer: (to: string) => { status: number; body: unknown }): Promise<FakeProvider> {
+  const requests: FakeProvider['requests'] = [];
+  const server = http.createServer((req, res) => {
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      requests.push({ path: req.url ?? '', body, authorization: req.headers.authorization });
+      const to = req.headers['content-type']?.includes('json') ? (JSON.parse(body) as { to: string }).to : (new URLSearchParams(body).get('To') ?? '');
+      const { status, body: payload } = answer(to);
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(payload));
+    });
+  });
+  const port = await freePort();
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  return { port, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+const twilioAnswer = (to: string): { status: number; body: unknown } => {
+  switch (to.slice(-4)) {
+    case '1211':
+      return { status: 400, body: { code: 21211, message: "The 'To' number is not a valid phone number.", status: 400 } };
+    case '1610':
+      return { status: 400, body: { code: 21610, message: 'Attempt to send to unsubscribed recipient', status: 400 } };
+    case '0401':
+      return { status: 401, body: { code: 20003, message: 'Authenticate', status: 401 } };
+    case '0500':
+      return { status: 500, body: { message: 'Internal error' } };
+    default:
+      return { status: 201, body: { sid: `SM${to.slice(-4)}0000000000000000000000000000`, status: 'queued' } };
+  }
+};
+
+const vonageAnswer = (to: string): { status: number; body: unknown } => {
+  switch (to.slice(-4)) {
+    case '0007':
+      return { status: 200, body: { 'message-count': '1', messages: [{ status: '7', 'error-text': 'Number barred' }] } };
+    case '0004':
+      return { status: 200, body: { 'message-count': '1', messages: [{ status: '4', 'error-text': 'Bad credentials' }] } };
+    default:
+      return { status: 200, body: { 'message-count': '1', messages: [{ status: '0', 'message-id': `vonage-${to.slice(-4)}` }] } };
+  }
+};
+
+type Messages = { send(input: unknown): Promise<{ id: string; status: string; provider: string; providerMessageId: string | null; lastError: string | null }> };
+const sms = (app: TestApp, to: string) =>
+  (app.strapi.plugin('deliverability').service('messages') as Messages).send({ channel: 'sms', to: { address: to }, body: 'Exam moved to Friday' });
+const numberState = async (app: TestApp, address: string) =>
+  (await app.strapi.db.query('plugin::deliverability.address').findOne({ where: { channel: 'sms', address } }))?.state ?? 'active';
+
+describe('Twilio', () => {
+  let app: TestApp;
+  let twilio: FakeProvider;
+
+  beforeAll(async () => {
+    twilio = await fakeProvider(twilioAnswer);
+    app = await startApp('twilio-rest', {
+      pluginConfig: {
+        publicUrl: 'https://crm.college.example',
+        providers: { twilio: { authToken: 'tw-token' } },
+        sending: { sms: 'twilio', twilio: { accountSid: 'AC123', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
+        retrier: { enabled: false },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await twilio?.close();
+  });
+
+  it('sends with basic auth and a status callback that carries the correlation id', async () => {
+    const sent = await sms(app, '+447700900001');
+    expect(sent).toMatchObject({ status: 'sent', provider: 'twilio', providerMessageId: 'SM00010000000000000000000000000000' });
+    const request = twilio.requests.at(-1)!;
+    expect(request.path).toBe('/2010-04-01/Accounts/AC123/Messages.json');
+    expect(request.authorization).toBe(`Basic ${Buffer.from('AC123:tw-token').toString('base64')}`);
+    const form = new URLSearchParams(request.body);
+    expect(form.get('To')).toBe('+447700900001');
+    expect(form.get('From')).toBe('+15005550006');
+    expect(form.get('StatusCallback')).toBe(`https://crm.college.example/api/deliverability/webhooks/twilio?dlv=${sent.id}.1`);
+  });
+
+  it('21211 (invalid number) fails the message and the number', async () => {
+    const sent = await sms(app, '+447700901211');
+    expect(sent.status).toBe('failed');
+    expect(sent.lastError).toMatch(/21211/);
+    expect(await numberState(app, '+447700901211')).toBe('failed');
+  });
+
+  it('21610 (unsubscribed) marks the number opted out', async () => {
+    await sms(app, '+447700901610');
+    expect(await numberState(app, '+447700901610')).toBe('opted_out');
+  });
+
+  it('bad credentials fail the message and leave the number alone', async () => {
+    const sent = await sms(app, '+447700900401');
+    expect(sent.status).toBe('failed');
+    expect(sent.lastError).toMatch(/Configuration error/);
+    expect(await numberState(app, '+447700900401')).toBe('active');
+  });
+
+  it('a 500 from Twilio is temporary: the message is deferred for a retry', async () => {
+    const sent = await sms(app, '+447700900500');
+    expect(sent.status).toBe('deferred');
+  });
+});
+
+describe('Vonage', () => {
+  let app: TestApp;
+  let vonage: FakeProvider;
+
+  beforeAll(async () => {
+    vonage = await fakeProvider(vonageAnswer);
+    app = await startApp('vonage-rest', {
+      pluginConfig: {
+        publicUrl: 'https://crm.college.example',
+        sending: { sms: 'vonage', vonage: { apiKey: 'key', apiSecret: 'secret', from: 'College', baseUrl: `http://127.0.0.1:${vonage.port}` } },
+        retrier: { enabled: false },
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await app?.stop();
+    await vonage?.close();
+  });
+
+  it('sends with the correlation id as client-ref', async () => {
+    const sent = await sms(app, '+447700900002');
+    expect(sent).toMatchObject({ status: 'sent', provider: 'vonage', providerMessageId: 'vonage-0002' });
+    const body = JSON.parse(vonage.requests.at(-1)!.body) as Record<string, string>;
+    expect(body).toMatchObject({ to: '447700900002', from: 'College', 'client-ref': `${sent.id}.1`, api_key: 'key' });
+  });
+
+  it('a barred number fails it; bad credentials leave it alone', async () => {
+    expect((await sms(app, '+447700900007')).status).toBe('failed');
+    expect(await numberState(app, '+447700900007')).toBe('failed');
+    expect((await sms(app, '+447700900004')).status).toBe('failed');
+    expect(await numberState(app, '+447700900004')).toBe('active');
+  });
+});
