@@ -39,5 +39,13 @@ module.exports = {
       roots: ['<rootDir>/tests/integration'],
       testMatch: ['**/*.test.ts'],
     },
+    {
+      ...common,
+      // Packs the plugin and installs it into a new Strapi app: minutes, so it runs last.
+      displayName: 'install',
+      testEnvironment: 'node',
+      roots: ['<rootDir>/tests/install'],
+      testMatch: ['**/*.test.ts'],
+    },
   ],
 };

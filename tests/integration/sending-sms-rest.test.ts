@@ -86,7 +86,7 @@ describe('Twilio', () => {
   it('sends with basic auth and a status callback that carries the correlation id', async () => {
     const sent = await sms(app, '+447700900001');
     expect(sent).toMatchObject({ status: 'sent', provider: 'twilio', providerMessageId: 'SM00010000000000000000000000000000' });
-    const request = twilio.requests.at(-1)!;
+    const request = twilio.requests[twilio.requests.length - 1];
     expect(request.path).toBe('/2010-04-01/Accounts/AC123/Messages.json');
     expect(request.authorization).toBe(`Basic ${Buffer.from('AC123:tw-token').toString('base64')}`);
     const form = new URLSearchParams(request.body);
@@ -143,7 +143,7 @@ describe('Vonage', () => {
   it('sends with the correlation id as client-ref', async () => {
     const sent = await sms(app, '+447700900002');
     expect(sent).toMatchObject({ status: 'sent', provider: 'vonage', providerMessageId: 'vonage-0002' });
-    const body = JSON.parse(vonage.requests.at(-1)!.body) as Record<string, string>;
+    const body = JSON.parse(vonage.requests[vonage.requests.length - 1].body) as Record<string, string>;
     expect(body).toMatchObject({ to: '447700900002', from: 'College', 'client-ref': `${sent.id}.1`, api_key: 'key' });
   });
 

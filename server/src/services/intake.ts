@@ -135,11 +135,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         for (const row of await findInChunks(strapi, UID.log, 'documentId', attemptLogIds)) remember(row);
         for (const a of attempts) byProviderId.set(`${a.provider as string}:${a.providerMessageId as string}`, a.logDocumentId as string);
       }
-      const logFor = (event: NormalizedEvent): LogRecord | null => {
+      const findLog = (event: NormalizedEvent): LogRecord | null => {
         const byCorrelation = event.correlationId ? logsById.get(event.correlationId) : undefined;
         if (byCorrelation) return byCorrelation;
         const id = event.providerMessageId ? byProviderId.get(`${event.provider}:${event.providerMessageId}`) : undefined;
         return id ? (logsById.get(id) ?? null) : null;
+      };
+      // A log is one message to one address. A provider message can have other recipients (a copy to
+      // a colleague, say) whose events carry the same ids: they concern their own address, not this message.
+      const logFor = (event: NormalizedEvent): LogRecord | null => {
+        const log = findLog(event);
+        const address = normalizeAddress(event.channel, event.address);
+        if (!log || address === null) return log;
+        const logAddress = log.row.address as string;
+        return (normalizeAddress(event.channel, logAddress) ?? logAddress) === address ? log : null;
       };
 
       // 3. Their addresses.
@@ -152,7 +161,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const touched = new Map<string, { entry: LedgerEntry; write: LedgerWrite }>();
       const mirrors = new Map<string, { channel: NormalizedEvent['channel']; address: string; status: LedgerEntry['state']['state']; reason: string | null; at: number }>();
 
-      // 4. Decide, in the order things happened (ties by kind rank, then key), so the result does not depend on arrival.
+      // 4. Decide, in the order things happened (ties by event key), so the result does not depend on arrival.
       const ordered = [...fresh].sort(
         (a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey),
       );
@@ -236,7 +245,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       for (const log of logsById.values()) {
         if (!log.changed && log.lastEventAt === null) continue;
         const data: Record<string, unknown> = { updatedAt: new Date(now) };
-        if (log.lastEventAt !== null) data.lastEventAt = new Date(log.lastEventAt);
+        // The provider time of the latest event: a late-arriving older event does not move it back.
+        if (log.lastEventAt !== null) data.lastEventAt = new Date(Math.max(log.lastEventAt, toMs(log.row.lastEventAt) ?? log.lastEventAt));
         if (log.changed) {
           Object.assign(data, {
             status: log.state.status,
