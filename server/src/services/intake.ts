@@ -255,7 +255,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             statusReason: log.reason,
           });
           // A final status releases any claim the retrier had.
-          if (messageRank(log.state.status) > messageRank('deferred') || log.state.status === 'delivered') {
+          if (messageRank(log.state.status) > messageRank('deferred')) {
             Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
           }
         }
