@@ -218,3 +218,11 @@ describe('ignored events', () => {
     expect(decision).toMatchObject({ outcome: 'no_change', message: null, contact: null });
   });
 });
+
+describe('reasons', () => {
+  it('do not double the full stop when the provider text ends with one', () => {
+    const decision = run(makeEvent({ kind: 'hard_bounce', rawCode: '550 5.1.1', rawText: 'The account does not exist.' }));
+    expect(decision.address?.next.reason).toBe('Hard bounce from SendGrid: 550 5.1.1 The account does not exist.');
+    expect(decision.reason).not.toMatch(/\.\./);
+  });
+});

@@ -119,6 +119,11 @@ function detail(event: NormalizedEvent): string {
   return parts.length > 0 ? parts.join(' ') : event.rawType;
 }
 
+/** Ends a phrase with a full stop, unless the provider's own text already ended it. */
+function asSentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 function describeEvent(event: NormalizedEvent): string {
   const via = PROVIDER_LABELS[event.provider];
   const what = detail(event);
@@ -348,7 +353,7 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
     const label = ADDRESS_STATE_LABELS[claimed].toLowerCase();
     suppress(
       claimed,
-      `${describeEvent(event)}.`,
+      asSentence(describeEvent(event)),
       `The ${event.channel === 'sms' ? 'number' : 'address'} is marked ${label} and will not be used again.`,
     );
   }
@@ -364,7 +369,7 @@ export function decide(input: DecisionInput): Decision {
   const contact: ContactMirrorEffect | null =
     address && address.stateChanged ? { status: address.next.state, reason: address.next.reason, at: input.now } : null;
 
-  const sentences = [describeEvent(input.event) + '.'];
+  const sentences = [asSentence(describeEvent(input.event))];
   if (messageOutcome.effect) sentences.push(messageOutcome.effect.reason);
   if (messageOutcome.note) sentences.push(messageOutcome.note);
   if (address?.stateChanged && address.reason) sentences.push(address.reason);
