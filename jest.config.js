@@ -1,5 +1,7 @@
 'use strict';
 
+const fs = require('node:fs');
+
 // Two projects: `unit` for pure logic (core, provider parsing and signatures, admin components),
 // `integration` for tests that boot a real Strapi. Integration suites share global state
 // (`global.strapi`), so `npm test` runs everything in band.
@@ -21,6 +23,13 @@ const common = {
   modulePathIgnorePatterns: ['<rootDir>/\\.tmp/', '<rootDir>/dist/', '<rootDir>/playground/dist/'],
 };
 
+// The browser test runs when Chromium is there (apt-get install chromium), always in CI (where a
+// missing Chromium fails it loudly), and never when DELIVERABILITY_E2E=false.
+const chromium = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
+const e2e =
+  process.env.DELIVERABILITY_E2E === 'true' ||
+  (process.env.DELIVERABILITY_E2E !== 'false' && (process.env.CI === 'true' || fs.existsSync(chromium)));
+
 module.exports = {
   // Booting Strapi takes a few seconds; building a fresh app in a test takes longer.
   testTimeout: 120000,
@@ -30,7 +39,16 @@ module.exports = {
       displayName: 'unit',
       testEnvironment: 'node',
       roots: ['<rootDir>/server/src', '<rootDir>/admin/src'],
-      testMatch: ['**/*.test.ts', '**/*.test.tsx'],
+      testMatch: ['**/*.test.ts'],
+    },
+    {
+      // Admin components, rendered in jsdom with the design system, the English messages and a router.
+      ...common,
+      displayName: 'admin',
+      testEnvironment: 'jsdom',
+      roots: ['<rootDir>/admin/src'],
+      testMatch: ['**/*.test.tsx'],
+      setupFiles: ['<rootDir>/admin/src/test-utils/setup.ts'],
     },
     {
       ...common,
@@ -47,5 +65,17 @@ module.exports = {
       roots: ['<rootDir>/tests/install'],
       testMatch: ['**/*.test.ts'],
     },
+    ...(e2e
+      ? [
+          {
+            ...common,
+            // The admin panel in headless Chromium against the built playground (builds it when stale).
+            displayName: 'e2e',
+            testEnvironment: 'node',
+            roots: ['<rootDir>/tests/e2e'],
+            testMatch: ['**/*.e2e.ts'],
+          },
+        ]
+      : []),
   ],
 };

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import { registerPermissions } from './permissions';
 import { WEBHOOK_PROVIDER_NAMES } from './providers/types';
 import { getService } from './utils/plugin';
 import { UID } from './utils/uids';
@@ -16,6 +17,7 @@ function subscribeHostMirrors(strapi: Core.Strapi): void {
 }
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
+  await registerPermissions(strapi);
   const config = getService(strapi, 'config').get();
   for (const name of WEBHOOK_PROVIDER_NAMES) {
     if (config.providers[name].allowUnsigned) {

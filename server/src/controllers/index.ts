@@ -1,5 +1,17 @@
+import adminLogs from './admin-logs';
+import adminProviders from './admin-providers';
+import adminReports from './admin-reports';
+import adminSuppressions from './admin-suppressions';
 import addresses from './addresses';
 import messages from './messages';
 import webhooks from './webhooks';
 
-export default { addresses, messages, webhooks };
+export default {
+  addresses,
+  'admin-logs': adminLogs,
+  'admin-providers': adminProviders,
+  'admin-reports': adminReports,
+  'admin-suppressions': adminSuppressions,
+  messages,
+  webhooks,
+};

@@ -1,10 +1,31 @@
+import audit from './audit';
 import config from './config';
 import contacts from './contacts';
 import intake from './intake';
 import ledger from './ledger';
+import logs from './logs';
 import messages from './messages';
+import providerHealth from './provider-health';
+import reactivation from './reactivation';
+import reports from './reports';
 import retrier from './retrier';
+import suppressions from './suppressions';
 import transports from './transports';
 import webhooks from './webhooks';
 
-export default { config, contacts, intake, ledger, messages, retrier, transports, webhooks };
+export default {
+  audit,
+  config,
+  contacts,
+  intake,
+  ledger,
+  logs,
+  messages,
+  'provider-health': providerHealth,
+  reactivation,
+  reports,
+  retrier,
+  suppressions,
+  transports,
+  webhooks,
+};

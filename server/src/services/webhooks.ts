@@ -43,8 +43,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return SECRET_VARIABLE[name];
     },
 
-    /** Verify, parse and apply one provider request. Every refusal happens before anything is written. */
+    /** Verify, parse and apply one provider request; refusals are counted for the providers page. */
     async receive(name: string, request: WebhookRequest): Promise<WebhookAnswer> {
+      const answer = await this.handle(name, request);
+      if (answer.status >= 400 && isWebhookProvider(name)) {
+        // Counting must never turn an answer into an error: the provider retries on 5xx.
+        void getService(strapi, 'provider-health')
+          .recordRefusal(name, answer.status)
+          .catch(() => undefined);
+      }
+      return answer;
+    },
+
+    /** Every refusal happens before anything is written. */
+    async handle(name: string, request: WebhookRequest): Promise<WebhookAnswer> {
       if (!isWebhookProvider(name)) {
         return { status: 404, body: { ok: false, error: `Unknown provider "${name}". Known: ${Object.keys(webhookProviders).join(', ')}.` } };
       }

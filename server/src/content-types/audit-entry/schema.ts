@@ -24,5 +24,9 @@ export default {
     before: { type: 'json' },
     after: { type: 'json' },
   },
-  indexes: [{ name: 'dlv_audit_address_idx', columns: ['channel', 'address', 'created_at'] }],
+  indexes: [
+    { name: 'dlv_audit_address_idx', columns: ['channel', 'address', 'created_at'] },
+    // Full Logs: the manual actions on the messages of a page.
+    { name: 'dlv_audit_log_idx', columns: ['log_document_id', 'created_at'] },
+  ],
 };

@@ -31,6 +31,9 @@ export default {
     // The admin's badge hooks look for this flag (the hooks are not told the content-type uid).
     deliverability: { tracked: true },
   },
+  // The Content Manager's default list shows the first four fields, which would hide the email and
+  // mobile columns (and so their failure badges). Sites can still change it in "Configure the view".
+  config: { layouts: { list: ['id', 'firstName', 'lastName', 'email', 'mobile', 'externalId'] } },
   attributes: {
     firstName: { type: 'string', maxLength: 255 },
     lastName: { type: 'string', maxLength: 255 },

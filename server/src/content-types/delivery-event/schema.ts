@@ -38,8 +38,16 @@ export default {
     reason: { type: 'text' },
   },
   indexes: [
+    // Every webhook batch looks its events up by key (replays), and every send stamps its attempt by
+    // key. Unique: `unique: true` above is only checked by the Document Service, not the database, and
+    // two requests racing on the same new event must collide here (the loser re-runs and sees it).
+    { name: 'dlv_events_key_uq', columns: ['event_key'], type: 'unique' },
+    // Webhook matching: a provider's id for an earlier attempt (a late report about a re-sent message).
+    { name: 'dlv_events_provider_msg_idx', columns: ['provider_message_id'] },
     // Full Logs: a message's attempts and events in order.
     { name: 'dlv_events_log_idx', columns: ['log_document_id', 'occurred_at'] },
+    // The providers page: each provider's last event.
+    { name: 'dlv_events_provider_idx', columns: ['provider', 'created_at'] },
     // The unmatched-events page.
     { name: 'dlv_events_outcome_idx', columns: ['outcome', 'created_at'] },
   ],

@@ -46,6 +46,9 @@ export default {
     leaseExpiresAt: { type: 'datetime' },
   },
   indexes: [
+    // Every send with an idempotency key looks it up first. Unique, so that two requests with one key
+    // at once collide in the database (the loser answers with the winner's message). NULLs never collide.
+    { name: 'dlv_logs_idempotency_uq', columns: ['idempotency_key'], type: 'unique' },
     // Webhook matching: the log for a provider's message id.
     { name: 'dlv_logs_provider_msg_idx', columns: ['provider_message_id'] },
     // The retrier's claim: due messages by status and next attempt time.

@@ -25,6 +25,8 @@ export default {
     eventCount: { type: 'integer', default: 0 },
   },
   indexes: [
+    // Every Mailgun request looks its signed token up here, and the table only grows.
+    { name: 'dlv_receipts_key_uq', columns: ['receipt_key'], type: 'unique' },
     // The health view: the last receipt per provider.
     { name: 'dlv_receipts_provider_idx', columns: ['provider', 'created_at'] },
   ],

@@ -1,0 +1,146 @@
+import { Box, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
+import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { useIntl } from 'react-intl';
+import { useSearchParams } from 'react-router-dom';
+import { eventKindKey } from '../logs/eventLabels';
+import { query, useApi, type DeliveryEvent, type Paged } from '../utils/api';
+import { EmptyState, ErrorState, LoadingState } from '../utils/States';
+import { CHANNELS, channelKey, type Channel } from '../utils/status';
+import { useT, type TranslationKey } from '../utils/translations';
+
+const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
+
+const COLUMNS: TranslationKey[] = [
+  'unmatched.col.received',
+  'unmatched.col.provider',
+  'unmatched.col.event',
+  'unmatched.col.address',
+  'unmatched.col.messageId',
+  'unmatched.col.code',
+  'unmatched.col.why',
+];
+
+/**
+ * Provider events that matched no message: mail sent by another system through the same account,
+ * a message deleted since, or a correlation id lost on the way. Kept for diagnosis; an event
+ * that names an address still updated that address's state (the reason column says so).
+ */
+export function UnmatchedEventsPage(): JSX.Element {
+  const t = useT();
+  const { formatDate } = useIntl();
+  const [params, setParams] = useSearchParams();
+  const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
+  const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
+  const page = Math.max(1, Number(params.get('page')) || 1);
+  const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
+  const events = useApi<Paged<DeliveryEvent>>(`/events/unmatched${query({ provider, channel, page, pageSize })}`);
+
+  const update = (name: string, value: string | null): void => {
+    const next = new URLSearchParams(params);
+    if (value) next.set(name, value);
+    else next.delete(name);
+    next.delete('page');
+    setParams(next);
+  };
+  const results = events.data?.results ?? [];
+
+  return (
+    <Page.Main>
+      <Page.Title>{t('unmatched.title')}</Page.Title>
+      <Layouts.Header title={t('unmatched.title')} subtitle={t('unmatched.subtitle')} />
+      <Layouts.Action
+        startActions={
+          <Flex gap={3}>
+            <Box minWidth="18rem">
+              <SingleSelect aria-label={t('unmatched.filter.provider')} value={provider ?? 'all'} onChange={(v: string | number) => update('provider', v === 'all' ? null : String(v))}>
+                <SingleSelectOption value="all">{t('unmatched.filter.allProviders')}</SingleSelectOption>
+                {PROVIDERS.map((p) => (
+                  <SingleSelectOption key={p} value={p}>
+                    {p}
+                  </SingleSelectOption>
+                ))}
+              </SingleSelect>
+            </Box>
+            <Box minWidth="18rem">
+              <SingleSelect aria-label={t('unmatched.filter.channel')} value={channel ?? 'all'} onChange={(v: string | number) => update('channel', v === 'all' ? null : String(v))}>
+                <SingleSelectOption value="all">{t('unmatched.filter.allChannels')}</SingleSelectOption>
+                {CHANNELS.map((c) => (
+                  <SingleSelectOption key={c} value={c}>
+                    {t(channelKey(c))}
+                  </SingleSelectOption>
+                ))}
+              </SingleSelect>
+            </Box>
+          </Flex>
+        }
+      />
+      <Layouts.Content>
+        {events.error && !events.data ? (
+          <ErrorState error={events.error} onRetry={events.refetch} />
+        ) : !events.data ? (
+          <LoadingState />
+        ) : results.length === 0 ? (
+          <EmptyState content={provider || channel ? t('unmatched.empty.filtered') : t('unmatched.empty')} />
+        ) : (
+          <Flex direction="column" alignItems="stretch" gap={4} aria-busy={events.isLoading}>
+            <Table colCount={COLUMNS.length} rowCount={results.length + 1}>
+              <Thead>
+                <Tr>
+                  {COLUMNS.map((key) => (
+                    <Th key={key}>
+                      <Typography variant="sigma">{t(key)}</Typography>
+                    </Th>
+                  ))}
+                </Tr>
+              </Thead>
+              <Tbody>
+                {results.map((e) => (
+                  <Tr key={e.documentId}>
+                    <Td>
+                      <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography>
+                    </Td>
+                    <Td>
+                      <Typography>{e.provider ?? '-'}</Typography>
+                    </Td>
+                    <Td>
+                      <Typography fontWeight="semiBold">{t(eventKindKey(e.kind))}</Typography>
+                      <Typography variant="pi" textColor="neutral600" tag="div">
+                        {e.rawType ?? ''}
+                      </Typography>
+                    </Td>
+                    <Td>
+                      <Typography>{e.address ?? '-'}</Typography>
+                      <Typography variant="pi" textColor="neutral600" tag="div">
+                        {t(channelKey(e.channel as Channel))}
+                      </Typography>
+                    </Td>
+                    <Td>
+                      <Typography variant="pi" style={{ overflowWrap: 'anywhere' }}>
+                        {e.providerMessageId ?? '-'}
+                      </Typography>
+                    </Td>
+                    <Td>
+                      <Typography>{e.rawCode ?? '-'}</Typography>
+                      {e.rawText ? (
+                        <Typography variant="pi" textColor="neutral600" tag="div">
+                          {e.rawText}
+                        </Typography>
+                      ) : null}
+                    </Td>
+                    <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
+                      <Typography>{e.reason ?? '-'}</Typography>
+                    </Td>
+                  </Tr>
+                ))}
+              </Tbody>
+            </Table>
+            <Pagination.Root pageCount={events.data.pagination.pageCount} total={events.data.pagination.total} defaultPageSize={pageSize}>
+              <Pagination.PageSize options={['20', '50', '100']} />
+              <Pagination.Links />
+            </Pagination.Root>
+          </Flex>
+        )}
+      </Layouts.Content>
+    </Page.Main>
+  );
+}

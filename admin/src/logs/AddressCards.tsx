@@ -1,0 +1,75 @@
+import { Badge, Box, Button, Flex, Grid, Typography } from '@strapi/design-system';
+import { Mail, Message } from '@strapi/icons';
+import { useIntl } from 'react-intl';
+import { AddressStatusBadge } from '../badges/AddressStatusBadge';
+import type { AddressSummary } from '../utils/api';
+import { addressStateKey, channelKey } from '../utils/status';
+import { useT } from '../utils/translations';
+
+export interface AddressCardsProps {
+  addresses: AddressSummary[];
+  canReactivate: boolean;
+  onReactivate: (address: AddressSummary) => void;
+}
+
+/** Each of the student's addresses: its state and why, since when, the provider's code, and who last reactivated it. */
+export function AddressCards({ addresses, canReactivate, onReactivate }: AddressCardsProps): JSX.Element {
+  const t = useT();
+  const { formatDate } = useIntl();
+  const date = (value: string | null): string | null => (value ? formatDate(value, { dateStyle: 'medium', timeStyle: 'short' }) : null);
+  return (
+    <Grid.Root gap={4}>
+      {addresses.map((a) => {
+        const Icon = a.channel === 'email' ? Mail : Message;
+        return (
+          <Grid.Item key={a.channel} col={6} s={12} direction="column" alignItems="stretch">
+            <Box background="neutral0" hasRadius shadow="tableShadow" padding={5} height="100%" data-address-card={a.channel}>
+              <Flex direction="column" alignItems="stretch" gap={3}>
+                <Flex justifyContent="space-between" gap={2}>
+                  <Flex gap={2}>
+                    <Icon aria-hidden />
+                    <Typography variant="delta" tag="h2">
+                      {t(channelKey(a.channel))}
+                    </Typography>
+                  </Flex>
+                  {a.state === 'active' ? <Badge variant="success">{t(addressStateKey('active'))}</Badge> : <AddressStatusBadge channel={a.channel} state={a.state} reason={a.reason} since={a.since} size="M" />}
+                </Flex>
+                <Typography textColor="neutral800" fontWeight="semiBold" style={{ overflowWrap: 'anywhere' }}>
+                  {a.address ?? t('addresses.none')}
+                </Typography>
+                {a.state !== 'active' && a.reason ? (
+                  <Typography textColor="neutral700" variant="omega">
+                    {a.reason}
+                  </Typography>
+                ) : null}
+                {a.state !== 'active' ? (
+                  <Typography textColor="neutral600" variant="pi">
+                    {[
+                      a.since ? t('addresses.since', { date: date(a.since) ?? '' }) : null,
+                      a.providerCode ? t('addresses.code', { code: a.providerCode }) : null,
+                      a.provider ? t('addresses.provider', { provider: a.provider }) : null,
+                    ]
+                      .filter(Boolean)
+                      .join(' · ')}
+                  </Typography>
+                ) : null}
+                {a.reactivatedAt ? (
+                  <Typography textColor="neutral600" variant="pi">
+                    {t('addresses.reactivated', { name: a.reactivatedBy ?? '-', date: date(a.reactivatedAt) ?? '', reason: a.reactivationReason ?? '-' })}
+                  </Typography>
+                ) : null}
+                {canReactivate && a.state !== 'active' && a.address ? (
+                  <Box>
+                    <Button variant="secondary" size="S" onClick={() => onReactivate(a)}>
+                      {t('addresses.reactivate')}
+                    </Button>
+                  </Box>
+                ) : null}
+              </Flex>
+            </Box>
+          </Grid.Item>
+        );
+      })}
+    </Grid.Root>
+  );
+}

@@ -1,0 +1,110 @@
+import * as React from 'react';
+import { Button, Dialog, Field, Flex, Textarea, Typography } from '@strapi/design-system';
+import { WarningCircle } from '@strapi/icons';
+import { useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { apiPath, errorMessage } from '../utils/api';
+import { addressStateKey, type AddressState, type Channel } from '../utils/status';
+import { useT } from '../utils/translations';
+
+export interface ReactivateTarget {
+  channel: Channel;
+  address: string;
+  state: AddressState;
+  reason?: string | null;
+}
+
+export interface ReactivateDialogProps {
+  target: ReactivateTarget | null;
+  onClose: () => void;
+  /** Called after the server reactivated the address. */
+  onDone: () => void;
+}
+
+const MAX_REASON = 1000;
+
+/**
+ * Reactivating says what it means before it happens: the plugin will send to this address again,
+ * and if it is still bad, the provider will bounce it again and the site's sender reputation
+ * pays. The reason is required, and kept in the audit trail with the editor's name.
+ */
+export function ReactivateDialog({ target, onClose, onDone }: ReactivateDialogProps): JSX.Element {
+  const t = useT();
+  const { post } = useFetchClient();
+  const { toggleNotification } = useNotification();
+  const [reason, setReason] = React.useState('');
+  const [touched, setTouched] = React.useState(false);
+  const [submitting, setSubmitting] = React.useState(false);
+  const [serverError, setServerError] = React.useState<string | null>(null);
+
+  React.useEffect(() => {
+    // A new address starts with an empty form.
+    setReason('');
+    setTouched(false);
+    setServerError(null);
+  }, [target?.channel, target?.address]);
+
+  const missing = reason.trim() === '';
+  const fieldError = touched && missing ? t('reactivate.reason.required') : serverError ?? undefined;
+
+  async function submit(): Promise<void> {
+    setTouched(true);
+    if (!target || missing) return;
+    setSubmitting(true);
+    setServerError(null);
+    try {
+      await post(apiPath('/addresses/reactivate'), { channel: target.channel, address: target.address, reason: reason.trim() });
+      toggleNotification({ type: 'success', message: t('reactivate.done', { address: target.address }) });
+      onDone();
+      onClose();
+    } catch (error) {
+      setServerError(errorMessage(error) ?? t('reactivate.failed'));
+    } finally {
+      setSubmitting(false);
+    }
+  }
+
+  return (
+    <Dialog.Root open={target !== null} onOpenChange={(open: boolean) => (!open ? onClose() : undefined)}>
+      <Dialog.Content>
+        <Dialog.Header>{t('reactivate.title')}</Dialog.Header>
+        <Dialog.Body icon={<WarningCircle fill="danger600" />}>
+          {target ? (
+            <Flex direction="column" alignItems="stretch" gap={4} width="100%">
+              <Typography textAlign="center" data-reactivate-address={target.address}>
+                {t(target.channel === 'email' ? 'reactivate.explain.email' : 'reactivate.explain.sms', {
+                  address: target.address,
+                  state: t(addressStateKey(target.state)),
+                })}
+              </Typography>
+              <Typography textAlign="center" textColor="neutral600" variant="omega">
+                {t('reactivate.warning')}
+              </Typography>
+              <Field.Root name="reason" error={fieldError} required hint={t('reactivate.reason.hint')}>
+                <Field.Label>{t('reactivate.reason.label')}</Field.Label>
+                <Textarea
+                  value={reason}
+                  maxLength={MAX_REASON}
+                  placeholder={t('reactivate.reason.placeholder')}
+                  onChange={(event: React.ChangeEvent<HTMLTextAreaElement>) => setReason(event.target.value)}
+                  onBlur={() => setTouched(true)}
+                />
+                <Field.Hint />
+                <Field.Error />
+              </Field.Root>
+            </Flex>
+          ) : null}
+        </Dialog.Body>
+        <Dialog.Footer>
+          <Dialog.Cancel>
+            <Button fullWidth variant="tertiary" onClick={onClose}>
+              {t('common.cancel')}
+            </Button>
+          </Dialog.Cancel>
+          <Button fullWidth variant="danger-light" loading={submitting} onClick={() => void submit()}>
+            {t('reactivate.confirm')}
+          </Button>
+        </Dialog.Footer>
+      </Dialog.Content>
+    </Dialog.Root>
+  );
+}

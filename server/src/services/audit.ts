@@ -1,0 +1,117 @@
+import type { Core } from '@strapi/strapi';
+import type { Channel } from '../core/events';
+import { table, toMs, type Row } from '../utils/plugin';
+import { UID } from '../utils/uids';
+
+/**
+ * The audit trail: one append-only row per manual action (a reactivation, a retry), with who did
+ * it, when, why, and the state before and after. Nothing here updates or deletes a row.
+ */
+
+/** Named like the send service's own entries (`retry-message`, written by `messages.retryNow`). */
+export type AuditAction = 'reactivate-address' | 'retry-message';
+
+/** Who did it: an admin user, named as the admin panel names them. */
+export interface Actor {
+  id: string;
+  name: string;
+}
+
+export interface AuditInput {
+  action: AuditAction;
+  actor: Actor;
+  channel?: Channel | null;
+  address?: string | null;
+  logDocumentId?: string | null;
+  reason?: string | null;
+  before?: unknown;
+  after?: unknown;
+  /** Epoch milliseconds; defaults to now. */
+  at?: number;
+}
+
+export interface AuditView {
+  documentId: string;
+  action: string;
+  channel: string | null;
+  address: string | null;
+  logDocumentId: string | null;
+  actorId: string | null;
+  actorName: string | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+  createdAt: string | null;
+}
+
+const iso = (value: unknown): string | null => {
+  const ms = toMs(value);
+  return ms === null ? null : new Date(ms).toISOString();
+};
+
+export function auditView(row: Row): AuditView {
+  return {
+    documentId: row.documentId,
+    action: String(row.action),
+    channel: (row.channel as string | null) ?? null,
+    address: (row.address as string | null) ?? null,
+    logDocumentId: (row.logDocumentId as string | null) ?? null,
+    actorId: (row.actorId as string | null) ?? null,
+    actorName: (row.actorName as string | null) ?? null,
+    reason: (row.reason as string | null) ?? null,
+    before: row.before ?? null,
+    after: row.after ?? null,
+    createdAt: iso(row.createdAt),
+  };
+}
+
+/** An admin user's display name: first and last name, else username, else email. */
+export function actorOf(user: { id?: unknown; firstname?: unknown; lastname?: unknown; username?: unknown; email?: unknown } | null | undefined): Actor | null {
+  if (!user || user.id === undefined || user.id === null) return null;
+  const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
+  const name = [text(user.firstname), text(user.lastname)].filter(Boolean).join(' ') || text(user.username) || text(user.email) || `admin #${String(user.id)}`;
+  return { id: String(user.id), name };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /** Writes one entry. Joins the caller's transaction, so the entry and the change commit together. */
+  async record(input: AuditInput): Promise<AuditView> {
+    const at = new Date(input.at ?? Date.now());
+    const row = await table(strapi, UID.audit).create({
+      data: {
+        action: input.action,
+        channel: input.channel ?? null,
+        address: input.address ?? null,
+        logDocumentId: input.logDocumentId ?? null,
+        actorId: input.actor.id.slice(0, 64),
+        actorName: input.actor.name.slice(0, 255),
+        reason: input.reason ?? null,
+        before: input.before ?? null,
+        after: input.after ?? null,
+        createdAt: at,
+        updatedAt: at,
+      },
+    });
+    return auditView(row);
+  },
+
+  /** Entries about one address, newest first. */
+  async forAddress(channel: Channel, address: string, limit = 20): Promise<AuditView[]> {
+    const rows = await table(strapi, UID.audit).findMany({
+      where: { channel, address },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      limit,
+    });
+    return rows.map(auditView);
+  },
+
+  /** Entries about these messages, oldest first (they are shown inside each message's history). */
+  async forLogs(logDocumentIds: string[]): Promise<AuditView[]> {
+    if (logDocumentIds.length === 0) return [];
+    const rows = await table(strapi, UID.audit).findMany({
+      where: { logDocumentId: { $in: logDocumentIds } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(auditView);
+  },
+});

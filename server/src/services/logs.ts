@@ -1,0 +1,361 @@
+import type { Core } from '@strapi/strapi';
+import { normalizeAddress } from '../core/addresses';
+import { CHANNELS, type Channel } from '../core/events';
+import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
+import { AdminApiError } from '../utils/admin-error';
+import { getService, table, toMs, type Row } from '../utils/plugin';
+import { builder, columnsOf, toCount } from '../utils/sql';
+import { UID } from '../utils/uids';
+import type { AuditView } from './audit';
+import type { ContactRef, ContactSummary } from './contacts';
+
+/**
+ * Full Logs: one student's messages on both channels, newest first, each with every attempt and
+ * provider event and the reason the plugin gave for each decision; the side panel's summary; the
+ * address statuses the list view needs; and the events that matched no message.
+ */
+
+export interface EventView {
+  documentId: string;
+  kind: string;
+  outcome: string;
+  channel: string;
+  address: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  attempt: number | null;
+  occurredAt: string | null;
+  receivedAt: string | null;
+  rawType: string | null;
+  rawCode: string | null;
+  rawText: string | null;
+  severity: string | null;
+  reason: string | null;
+}
+
+export interface LogView {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  contactType: string | null;
+  contactDocumentId: string | null;
+  source: string;
+  sourceName: string | null;
+  /** The email subject, where the message has one: what an editor recognises a message by. */
+  subject: string | null;
+  status: MessageStatus;
+  statusReason: string | null;
+  attempts: number;
+  firstAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  lastEventAt: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  createdAt: string | null;
+  /** The address's state now, which may differ from when the message was sent. */
+  addressState: AddressState;
+  /** Deferred or failed, to an address that is not suppressed: an editor may retry it now. */
+  retryable: boolean;
+  events: EventView[];
+  audit: AuditView[];
+}
+
+export interface Page<T> {
+  results: T[];
+  pagination: { page: number; pageSize: number; pageCount: number; total: number };
+}
+
+export interface LogFilters {
+  channel?: Channel;
+  status?: MessageStatus;
+  page: number;
+  pageSize: number;
+}
+
+export interface AddressSummary {
+  channel: Channel;
+  address: string | null;
+  state: AddressState;
+  reason: string | null;
+  providerCode: string | null;
+  provider: string | null;
+  since: string | null;
+  softBounceCount: number;
+  reactivatedAt: string | null;
+  reactivatedBy: string | null;
+  reactivationReason: string | null;
+}
+
+export interface ContactDeliverability {
+  contact: ContactSummary;
+  addresses: AddressSummary[];
+  lastMessages: LogView[];
+  /** Messages to this contact, by channel and status. */
+  counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
+}
+
+export interface AddressStatus {
+  channel: Channel;
+  /** As asked, so the caller can match its own rows. */
+  address: string;
+  normalized: string | null;
+  state: AddressState;
+  reason: string | null;
+  providerCode: string | null;
+  since: string | null;
+}
+
+export const RETRYABLE_STATUSES: readonly MessageStatus[] = ['deferred', 'failed'];
+
+const iso = (value: unknown): string | null => {
+  const ms = toMs(value);
+  return ms === null ? null : new Date(ms).toISOString();
+};
+const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+export function eventView(row: Row): EventView {
+  return {
+    documentId: row.documentId,
+    kind: String(row.kind),
+    outcome: String(row.outcome),
+    channel: String(row.channel),
+    address: text(row.address),
+    provider: text(row.provider),
+    providerMessageId: text(row.providerMessageId),
+    attempt: row.attempt === null || row.attempt === undefined ? null : Number(row.attempt),
+    occurredAt: iso(row.occurredAt),
+    receivedAt: iso(row.createdAt),
+    rawType: text(row.rawType),
+    rawCode: text(row.rawCode),
+    rawText: text(row.rawText),
+    severity: text(row.severity),
+    reason: text(row.reason),
+  };
+}
+
+function subjectOf(content: unknown): string | null {
+  if (content && typeof content === 'object' && 'subject' in content) return text((content as { subject?: unknown }).subject);
+  return null;
+}
+
+export function logView(row: Row, events: EventView[] = [], audit: AuditView[] = [], addressState: AddressState = 'active'): LogView {
+  const status = row.status as MessageStatus;
+  return {
+    documentId: row.documentId,
+    channel: row.channel as Channel,
+    address: String(row.address),
+    contactType: text(row.contactType),
+    contactDocumentId: text(row.contactDocumentId),
+    source: String(row.source ?? 'api'),
+    sourceName: text(row.sourceName),
+    subject: subjectOf(row.content),
+    status,
+    statusReason: text(row.statusReason),
+    attempts: Number(row.attempts ?? 0),
+    firstAttemptAt: iso(row.firstAttemptAt),
+    nextAttemptAt: iso(row.nextAttemptAt),
+    lastEventAt: iso(row.lastEventAt),
+    provider: text(row.provider),
+    providerMessageId: text(row.providerMessageId),
+    lastError: text(row.lastError),
+    createdAt: iso(row.createdAt),
+    addressState,
+    retryable: RETRYABLE_STATUSES.includes(status) && !isSuppressed(addressState),
+    events,
+    audit,
+  };
+}
+
+export function addressSummary(channel: Channel, address: string | null, row: Row | null): AddressSummary {
+  return {
+    channel,
+    address,
+    state: (row?.state as AddressState | undefined) ?? 'active',
+    reason: text(row?.reason),
+    providerCode: text(row?.providerCode),
+    provider: text(row?.provider),
+    since: iso(row?.stateChangedAt),
+    softBounceCount: Number(row?.softBounceCount ?? 0),
+    reactivatedAt: iso(row?.reactivatedAt),
+    reactivatedBy: text(row?.reactivatedBy),
+    reactivationReason: text(row?.reactivationReason),
+  };
+}
+
+export function isChannel(value: unknown): value is Channel {
+  return typeof value === 'string' && (CHANNELS as readonly string[]).includes(value);
+}
+export function isMessageStatus(value: unknown): value is MessageStatus {
+  return typeof value === 'string' && (MESSAGE_STATUSES as readonly string[]).includes(value);
+}
+export function isAddressState(value: unknown): value is AddressState {
+  return typeof value === 'string' && (ADDRESS_STATES as readonly string[]).includes(value);
+}
+
+/** Most addresses one status look-up answers: two per row of the largest Content Manager page. */
+export const MAX_LOOKUP = 200;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  /** Events and audit entries of these messages, one query each, grouped by message. */
+  async function historyOf(rows: Row[]): Promise<LogView[]> {
+    const ids = rows.map((r) => r.documentId);
+    const byLog = new Map<string, EventView[]>();
+    if (ids.length > 0) {
+      const events = await table(strapi, UID.event).findMany({
+        where: { logDocumentId: { $in: ids } },
+        // The order things happened, then the order they were stored (an attempt before the report about it).
+        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+      });
+      for (const event of events) {
+        const list = byLog.get(event.logDocumentId as string) ?? [];
+        list.push(eventView(event));
+        byLog.set(event.logDocumentId as string, list);
+      }
+    }
+    const audit = await getService(strapi, 'audit').forLogs(ids);
+    const states = await addressStates(rows);
+    return rows.map((row) =>
+      logView(
+        row,
+        byLog.get(row.documentId) ?? [],
+        audit.filter((a) => a.logDocumentId === row.documentId),
+        states.get(`${row.channel as string}:${row.address as string}`) ?? 'active',
+      ),
+    );
+  }
+
+  /** The ledger state of these messages' addresses, one query per channel. */
+  async function addressStates(rows: Row[]): Promise<Map<string, AddressState>> {
+    const states = new Map<string, AddressState>();
+    for (const channel of CHANNELS) {
+      const addresses = [...new Set(rows.filter((r) => r.channel === channel).map((r) => r.address as string))];
+      if (addresses.length === 0) continue;
+      const found = await table(strapi, UID.address).findMany({ where: { channel, address: { $in: addresses } }, select: ['address', 'state'] });
+      for (const row of found) states.set(`${channel}:${row.address as string}`, row.state as AddressState);
+    }
+    return states;
+  }
+
+  async function resolveContact(ref: ContactRef): Promise<ContactSummary> {
+    const contact = await getService(strapi, 'contacts').find(ref);
+    if (!contact) throw new AdminApiError(404, 'No such contact.');
+    return contact;
+  }
+
+  return {
+    /** A contact's messages, newest first, a page at a time, with their full history. */
+    async forContact(ref: ContactRef, filters: LogFilters): Promise<Page<LogView> & { contact: ContactSummary }> {
+      const contact = await resolveContact(ref);
+      const where: Record<string, unknown> = { contactType: contact.type, contactDocumentId: contact.documentId };
+      if (filters.channel) where.channel = filters.channel;
+      if (filters.status) where.status = filters.status;
+      const [rows, total] = await Promise.all([
+        table(strapi, UID.log).findMany({
+          where,
+          // Newest first; the id breaks ties between messages created in the same millisecond.
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          offset: (filters.page - 1) * filters.pageSize,
+          limit: filters.pageSize,
+        }),
+        table(strapi, UID.log).count({ where }),
+      ]);
+      return {
+        contact,
+        results: await historyOf(rows),
+        pagination: { page: filters.page, pageSize: filters.pageSize, pageCount: Math.ceil(total / filters.pageSize), total },
+      };
+    },
+
+    /** One message with its full history. */
+    async get(documentId: string): Promise<LogView> {
+      const row = await table(strapi, UID.log).findOne({ where: { documentId } });
+      if (!row) throw new AdminApiError(404, 'No such message.');
+      const [view] = await historyOf([row]);
+      return view;
+    },
+
+    /** The side panel: each address's state and why, the last few messages, and counts by channel and status. */
+    async summary(ref: ContactRef, lastCount = 5): Promise<ContactDeliverability> {
+      const contact = await resolveContact(ref);
+      const ledger = getService(strapi, 'ledger');
+      const addresses: AddressSummary[] = [];
+      for (const [channel, address] of [
+        ['email', contact.email],
+        ['sms', contact.mobile],
+      ] as const) {
+        const found = address ? await ledger.find(channel, address) : null;
+        addresses.push(addressSummary(channel, found?.address ?? address, found?.row ?? null));
+      }
+      const recent = await table(strapi, UID.log).findMany({
+        where: { contactType: contact.type, contactDocumentId: contact.documentId },
+        orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+        limit: lastCount,
+      });
+      // One grouped query over the contact's index, however many messages the student has had.
+      const c = columnsOf(strapi, UID.log, ['contactType', 'contactDocumentId', 'channel', 'status'] as const);
+      const grouped = (await builder(strapi, UID.log)
+        .select({ channel: c.channel, status: c.status })
+        .count({ n: '*' })
+        .where(c.contactType, contact.type)
+        .andWhere(c.contactDocumentId, contact.documentId)
+        .groupBy(c.channel, c.status)) as { channel: Channel; status: MessageStatus; n: unknown }[];
+      const counts: ContactDeliverability['counts'] = { email: { total: 0 }, sms: { total: 0 } };
+      for (const g of grouped) {
+        if (!isChannel(g.channel)) continue;
+        const n = toCount(g.n);
+        counts[g.channel][g.status] = n;
+        counts[g.channel].total += n;
+      }
+      const states = new Map(addresses.map((a) => [`${a.channel}:${a.address ?? ''}`, a.state]));
+      const lastMessages = recent.map((row) => logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'));
+      return { contact, addresses, lastMessages, counts };
+    },
+
+    /** The ledger state of many addresses at once: one request for every row of a list page. */
+    async addressStatuses(items: { channel: Channel; address: string }[]): Promise<AddressStatus[]> {
+      if (items.length > MAX_LOOKUP) throw new AdminApiError(400, `Ask for at most ${MAX_LOOKUP} addresses at once.`);
+      const normalized = items.map((item) => ({ ...item, normalized: normalizeAddress(item.channel, item.address) }));
+      const rows = new Map<string, Row>();
+      for (const channel of CHANNELS) {
+        const wanted = [...new Set(normalized.filter((n) => n.channel === channel && n.normalized).map((n) => n.normalized as string))];
+        if (wanted.length === 0) continue;
+        for (const row of await table(strapi, UID.address).findMany({ where: { channel, address: { $in: wanted } } })) {
+          rows.set(`${channel}:${row.address as string}`, row);
+        }
+      }
+      return normalized.map((item) => {
+        const row = item.normalized ? (rows.get(`${item.channel}:${item.normalized}`) ?? null) : null;
+        return {
+          channel: item.channel,
+          address: item.address,
+          normalized: item.normalized,
+          state: (row?.state as AddressState | undefined) ?? 'active',
+          reason: text(row?.reason),
+          providerCode: text(row?.providerCode),
+          since: iso(row?.stateChangedAt),
+        };
+      });
+    },
+
+    /** Provider events that matched no message, newest first: mail from another system, or a message deleted since. */
+    async unmatched(filters: { provider?: string; channel?: Channel; page: number; pageSize: number }): Promise<Page<EventView>> {
+      const where: Record<string, unknown> = { outcome: 'unmatched' };
+      if (filters.provider) where.provider = filters.provider;
+      if (filters.channel) where.channel = filters.channel;
+      const [rows, total] = await Promise.all([
+        table(strapi, UID.event).findMany({
+          where,
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          offset: (filters.page - 1) * filters.pageSize,
+          limit: filters.pageSize,
+        }),
+        table(strapi, UID.event).count({ where }),
+      ]);
+      return {
+        results: rows.map(eventView),
+        pagination: { page: filters.page, pageSize: filters.pageSize, pageCount: Math.ceil(total / filters.pageSize), total },
+      };
+    },
+  };
+};

@@ -1,0 +1,224 @@
+/**
+ * The admin panel in a real browser: Debian's headless Chromium, driven by playwright-core, against
+ * the built playground with its demo students. An editor logs in, sees the red X beside the
+ * hard-bounced student in the Content Manager, opens her Full Logs and finds the Bounced message
+ * with the provider's code, reactivates the address and sees the badge go, retries a failed
+ * message, and opens the reports page with its chart drawn. Screenshots of each step go to
+ * docs/screenshots (the README shows them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
+// With a query of its own: without one, the Content Manager reopens the list with the last filters used.
+const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
+const AMIRA = 'amira.haddad@bounce.test';
+
+let playground: RunningPlayground;
+let browser: Browser;
+let page: Page;
+
+/**
+ * Saves a screenshot for the README. The admin scrolls inside its own panes, not the document, so
+ * a long page is pictured in a taller window instead of with `fullPage`.
+ */
+async function shot(name: string, height = 900): Promise<void> {
+  if (height !== 900) {
+    await page.setViewportSize({ width: 1440, height });
+    await page.waitForTimeout(300);
+  }
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+  if (height !== 900) await page.setViewportSize({ width: 1440, height: 900 });
+}
+
+/**
+ * A test whose failure leaves a screenshot of the page as it was (in .tmp/, not committed), since
+ * "element not found" says little about what the browser showed instead.
+ */
+function step(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      const file = path.join(ROOT, '.tmp', `e2e-failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\nScreenshot: ${file}`);
+    }
+  });
+}
+
+/** The row of the Content Manager's list that shows this text. */
+const rowWith = (text: string) => page.locator('tbody tr').filter({ hasText: text });
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
+  }
+  fs.mkdirSync(SHOTS, { recursive: true });
+  buildPlaygroundIfStale();
+  playground = await startPlayground();
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
+  context.setDefaultTimeout(30_000);
+  // Strapi's own "new Media Library" banner, dismissed as an editor would once, so it does not sit
+  // on top of every screenshot.
+  // (If Strapi renames the key, the banner shows again; nothing asserted depends on it.)
+  await context.addInitScript({ content: "window.localStorage.setItem('STRAPI_MEDIA_LIBRARY_BANNER_DISMISSED_FOR_false:false', 'true');" });
+  page = await context.newPage();
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await playground?.stop();
+});
+
+describe('the admin panel, in Chromium', () => {
+  step('logs in', async () => {
+    await page.goto(`${playground.url}/admin`);
+    await page.locator('input[name="email"]').fill(ADMIN.email);
+    await page.locator('input[name="password"]').fill(ADMIN.password);
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+  });
+
+  step('shows the red X beside the hard-bounced student in the list, with the reason on hover', async () => {
+    await page.goto(`${playground.url}${LIST}`);
+    const amira = rowWith(AMIRA);
+    const badge = amira.locator('[data-deliverability-badge="failed"][data-channel="email"]');
+    await badge.waitFor();
+    expect(await badge.innerText()).toMatch(/failed/i);
+    // A clean address looks like any other cell.
+    await expect(rowWith('farah.khan@example.ac.uk').locator('[data-deliverability-badge]').count()).resolves.toBe(0);
+    // Amber while soft-bouncing.
+    await expect(rowWith('ben.okafor@full.test').locator('[data-deliverability-badge="soft_bouncing"]').count()).resolves.toBe(1);
+    await badge.hover();
+    const tooltip = page.getByRole('tooltip');
+    await tooltip.waitFor();
+    expect(await tooltip.innerText()).toContain('550 5.1.1');
+    await shot('list-view-badges');
+    // Full Logs is also in each row's menu.
+    await amira.getByRole('button', { name: /row actions/i }).click();
+    await page.getByRole('menuitem', { name: 'Full Logs' }).waitFor();
+    await page.keyboard.press('Escape');
+  });
+
+  step('sorts the list by email status', async () => {
+    // Descending: soft_bouncing, opted_out, failed, complained, active.
+    await page.goto(`${playground.url}${LIST.replace('sort=id:ASC', 'sort=emailStatus:DESC')}`);
+    await rowWith('ben.okafor@full.test').waitFor();
+    expect(await page.locator('tbody tr').first().innerText()).toContain('ben.okafor@full.test');
+    expect(await page.locator('tbody tr').nth(1).innerText()).toContain(AMIRA);
+  });
+
+  step('filters the list by email status', async () => {
+    await page.goto(`${playground.url}${LIST}&filters[$and][0][emailStatus][$eq]=failed`);
+    await rowWith(AMIRA).waitFor();
+    const rows = await page.locator('tbody tr').count();
+    expect(rows).toBe(1);
+    // The Content Manager remembers filters; take it off as an editor would.
+    await page.getByRole('button', { name: 'Email status is failed' }).click();
+    await rowWith('farah.khan@example.ac.uk').waitFor();
+  });
+
+  step("opens the student's Full Logs and finds the Bounced message with its provider code", async () => {
+    await page.goto(`${playground.url}${LIST}`);
+    await rowWith(AMIRA).locator('td').nth(1).click();
+    await page.waitForURL(/\/content-manager\/collection-types\/plugin::deliverability\.contact\/[a-z0-9]+/);
+    // The badge beside the email label, and the side panel.
+    await page.locator('[data-deliverability-badge="failed"][data-channel="email"]').first().waitFor();
+    const panel = page.locator('[data-deliverability-panel]');
+    await panel.waitFor();
+    expect(await panel.innerText()).toContain(AMIRA);
+    await shot('edit-view-panel');
+
+    await panel.getByRole('link', { name: /full logs/i }).click();
+    await page.waitForURL(/\/plugins\/deliverability\/contacts\/[a-z0-9]+\/logs/);
+    const bounced = page.locator('[data-log-status="bounced"]').first();
+    await bounced.waitFor();
+    expect(await bounced.locator('[data-message-status="bounced"]').innerText()).toMatch(/bounced/i);
+    await bounced.getByRole('button').first().click();
+    const hardBounce = bounced.locator('tr[data-event-kind="hard_bounce"]');
+    await hardBounce.waitFor();
+    expect(await hardBounce.innerText()).toContain('550 5.1.1');
+    expect(await hardBounce.innerText()).toMatch(/does not exist/);
+    // Let the accordion finish opening before the picture.
+    await page.waitForTimeout(500);
+    await shot('full-logs', 1300);
+  });
+
+  step('reactivates the address, with a reason, and the badge goes', async () => {
+    const card = page.locator('[data-address-card="email"]');
+    await card.getByRole('button', { name: /reactivate/i }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain(AMIRA);
+    expect(await dialog.innerText()).toMatch(/will send email to it again/);
+    // No reason, no reactivation.
+    await dialog.getByRole('button', { name: /^reactivate$/i }).click();
+    await dialog.getByText(/say why this address can be used again/i).waitFor();
+    await dialog.locator('textarea').fill('The student confirmed the address by phone');
+    await shot('reactivate-dialog');
+    await dialog.getByRole('button', { name: /^reactivate$/i }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await card.locator('[data-deliverability-badge]').waitFor({ state: 'detached' });
+    expect(await card.innerText()).toMatch(/active/i);
+    expect(await card.innerText()).toContain('The student confirmed the address by phone');
+
+    await page.goto(`${playground.url}${LIST}`);
+    const amira = rowWith(AMIRA);
+    await amira.waitFor();
+    // Her mobile was never suppressed; the email badge is gone, and others stay.
+    expect(await amira.locator('[data-deliverability-badge]').count()).toBe(0);
+    await rowWith('ben.okafor@full.test').locator('[data-deliverability-badge="soft_bouncing"]').waitFor();
+    await shot('list-view-after-reactivation');
+  });
+
+  step('retries a failed message now, and the attempt and who asked for it show in its history', async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/suppressions`);
+    await page.getByRole('link', { name: "Ben Okafor's Full Logs" }).click();
+    const retryable = page.locator('[data-log-id]').filter({ has: page.getByRole('button', { name: 'Retry now' }) }).first();
+    await retryable.waitFor();
+    // Held by its id: once retried, the message is no longer retryable and loses the button.
+    const message = page.locator(`[data-log-id="${await retryable.getAttribute('data-log-id')}"]`);
+    const before = await message.innerText();
+    expect(before).toContain('1 attempt');
+    await message.getByRole('button', { name: 'Retry now' }).click();
+    await page.getByText('The message was sent again.').waitFor();
+    await message.getByText(/2 attempts/).waitFor();
+    await message.getByRole('button').first().click();
+    await message.locator('tr[data-audit-action="retry-message"]').waitFor();
+    expect(await message.locator('tr[data-audit-action="retry-message"]').innerText()).toContain('Playground Admin');
+  });
+
+  step('opens the reports page with its chart drawn', async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/reports`);
+    const chart = page.locator('svg[data-chart="deliverability"]');
+    await chart.waitFor();
+    expect(await chart.locator('rect[data-status]').count()).toBeGreaterThan(0);
+    const box = await chart.boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(400);
+    expect(await page.locator('[data-total="bounced"] [data-value]').innerText()).toBe('1');
+    await shot('reports', 1350);
+  });
+
+  step('shows the suppression list and the providers', async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/suppressions`);
+    await page.locator('[data-suppression]').first().waitFor();
+    // Amira was reactivated: she is no longer on the list.
+    expect(await page.locator(`[data-suppression="${AMIRA}"]`).count()).toBe(0);
+    await shot('suppressions');
+    await page.goto(`${playground.url}/admin/plugins/deliverability/providers`);
+    const url = page.locator('[data-provider="sendgrid"] [data-webhook-url]');
+    await url.waitFor();
+    expect(await url.innerText()).toMatch(/\/api\/deliverability\/webhooks\/sendgrid$/);
+    await shot('providers', 1150);
+  });
+});
