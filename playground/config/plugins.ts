@@ -17,6 +17,8 @@ export default ({ env }) => ({
       },
       // A demo pace, so that a soft bounce's re-sends show within minutes (the default is 15 min, doubling, for 72 h).
       retry: { initialDelayMinutes: 1, multiplier: 2, maxDelayMinutes: 10, windowHours: 2 },
+      // The browser test turns it off, so that nothing changes under it while it looks.
+      retrier: { enabled: env.bool('DELIVERABILITY_RETRIER', true) },
       providers: {
         sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
         mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -86,6 +86,49 @@ function storyEvents(story: Demo, student: DemoStudent, logId: string, at: numbe
   }
 }
 
+const DAY = 86_400_000;
+
+/** Older newsletters, delivered, spread over the last four weeks so the reports chart has a history. */
+async function seedNewsletters(strapi: Core.Strapi, contactId: string, student: DemoStudent, index: number, now: number): Promise<void> {
+  const intake = strapi.plugin('deliverability').service('intake') as { apply(events: unknown[]): Promise<unknown> };
+  for (const daysAgo of [2 + (index % 5), 9 + (index % 7), 16 + (index % 9), 24 + (index % 5)]) {
+    const at = now - daysAgo * DAY;
+    const log = await strapi.db.query('plugin::deliverability.delivery-log').create({
+      data: {
+        channel: 'email',
+        address: student.email,
+        contactType: CONTACT,
+        contactDocumentId: contactId,
+        source: 'grab',
+        sourceName: 'Weekly newsletter',
+        status: 'sent',
+        attempts: 1,
+        firstAttemptAt: new Date(at),
+        provider: 'sandbox',
+        content: { subject: 'This week at college', text: 'News' },
+        createdAt: new Date(at),
+      },
+    });
+    await intake.apply([
+      {
+        provider: 'sandbox',
+        channel: 'email',
+        kind: 'delivered',
+        address: student.email,
+        providerMessageId: null,
+        correlationId: log.documentId,
+        attempt: 1,
+        eventKey: `sandbox:demo:${log.documentId}:delivered`,
+        occurredAt: at + 60_000,
+        rawType: 'delivered',
+        rawCode: '250',
+        rawText: 'OK',
+        severity: null,
+      },
+    ]);
+  }
+}
+
 export async function seedDemo(strapi: Core.Strapi): Promise<void> {
   await ensureAdmin(strapi);
   const existing = await strapi.db.query(CONTACT).count();
@@ -96,6 +139,7 @@ export async function seedDemo(strapi: Core.Strapi): Promise<void> {
       const contact = await strapi.documents(CONTACT).create({
         data: { firstName: student.firstName, lastName: student.lastName, email: student.email, mobile: student.mobile, externalId: `STU-${1001 + index}` },
       });
+      await seedNewsletters(strapi, contact.documentId, student, index, now);
       if (!student.story) continue;
       const channel = student.story.startsWith('sms') ? 'sms' : 'email';
       const sentAt = now - (STUDENTS.length - index) * 3_600_000;

@@ -91,6 +91,8 @@ export async function startPlayground(): Promise<RunningPlayground> {
       PORT: String(port),
       DATABASE_FILENAME: database,
       DELIVERABILITY_DEMO_SEED: 'true',
+      // The demo's fast retries would re-send the soft-bouncing student's message mid-test.
+      DELIVERABILITY_RETRIER: 'false',
       STRAPI_TELEMETRY_DISABLED: 'true',
       BROWSER: 'false',
       // Test-only secrets for this run; the playground's own .env (if any) is not read for these.
