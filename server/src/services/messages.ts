@@ -5,7 +5,7 @@ import { normalizeAddress } from '../core/addresses';
 import type { NormalizedEvent } from '../core/events';
 import { MessageInputError, validateMessageInput, type MessageContent, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
-import { correlationIdOf, type SendOutcome } from '../transports/types';
+import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { getService, table, toMs, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
 
@@ -70,6 +70,9 @@ export function toMessageView(row: Row): MessageView {
   };
 }
 
+/** An attempt whose record is written: dropped (the address is suppressed), or ready to hand over. */
+type BegunAttempt = { dropped: true } | { dropped: false; attempt: number; transport: Transport };
+
 function isUniqueViolation(error: unknown): boolean {
   const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
   return /UNIQUE constraint|duplicate key|23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(text);
@@ -122,23 +125,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { address, contact } = await resolveRecipient(input);
       const lease = await leaseFor(config().retrier.leaseSeconds);
       let row: Row;
+      let begun: BegunAttempt;
       try {
-        row = await strapi.documents(UID.log as Parameters<Core.Strapi['documents']>[0]).create({
-          data: {
-            channel: input.channel,
-            address,
-            contactType: contact?.type ?? null,
-            contactDocumentId: contact?.documentId ?? null,
-            source: input.source,
-            sourceName: input.sourceName,
-            status: 'queued',
-            attempts: 0,
-            content: input.content,
-            idempotencyKey: input.idempotencyKey,
-            leaseOwner: lease.owner,
-            leaseExpiresAt: lease.expiresAt,
-          } as never,
-        }) as unknown as Row;
+        // The message and its first attempt are written in one transaction: a send commits twice
+        // (here, and the outcome after the hand-off), not three times. The Query Engine, not the
+        // Document Service: this is a hot path, and the unique index on the key is the duplicate check.
+        ({ row, begun } = await strapi.db.transaction(async () => {
+          const now = new Date();
+          const created = await logs().create({
+            data: {
+              channel: input.channel,
+              address,
+              contactType: contact?.type ?? null,
+              contactDocumentId: contact?.documentId ?? null,
+              source: input.source,
+              sourceName: input.sourceName,
+              status: 'queued',
+              attempts: 0,
+              content: input.content,
+              idempotencyKey: input.idempotencyKey,
+              leaseOwner: lease.owner,
+              leaseExpiresAt: lease.expiresAt,
+              // As the Document Service would set it: the type has no drafts, so every message is published.
+              publishedAt: now,
+            },
+          });
+          return { row: created, begun: await this.beginAttempt(created) };
+        }));
       } catch (error) {
         // Two requests with the same idempotency key at once: the second finds the first's message.
         if (input.idempotencyKey && isUniqueViolation(error)) {
@@ -147,8 +160,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
         throw error;
       }
-      const full = (await logs().findOne({ where: { id: row.id } }))!;
-      return toMessageView(await this.attempt(full, lease.owner));
+      return toMessageView(await this.finishAttempt(row, lease.owner, begun));
     },
 
     /**
@@ -156,6 +168,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * `leaseOwner` by the caller. Returns the log as it stands afterwards.
      */
     async attempt(row: Row, leaseOwner: string): Promise<Row> {
+      return this.finishAttempt(row, leaseOwner, await this.beginAttempt(row));
+    },
+
+    /**
+     * The part of an attempt written before the hand-off: the ledger check (a suppressed address's
+     * message is dropped here), then the attempt on record. Joins the caller's transaction, if any.
+     */
+    async beginAttempt(row: Row): Promise<BegunAttempt> {
       const channel = row.channel as 'email' | 'sms';
       const address = row.address as string;
       const now = Date.now();
@@ -163,7 +183,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (isSuppressed(ledger.state)) {
         const reason = `Not sent: the ${channel === 'sms' ? 'number' : 'address'} is ${ADDRESS_STATE_LABELS[ledger.state].toLowerCase()}${ledger.reason ? ` (${ledger.reason})` : ''}.`;
         await strapi.db.transaction(async () => {
-          await logs().update({
+          await logs().updateMany({
             where: { id: row.id },
             data: { status: 'dropped', statusReason: reason, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: new Date(now) },
           });
@@ -185,7 +205,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             },
           });
         });
-        return (await logs().findOne({ where: { id: row.id } }))!;
+        return { dropped: true };
       }
 
       const attempt = Number(row.attempts ?? 0) + 1;
@@ -193,7 +213,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Written before the hand-off: a crash from here on leaves a queued message whose lease expires,
       // and the retrier sends it again (at most once more).
       await strapi.db.transaction(async () => {
-        await logs().update({
+        await logs().updateMany({
           where: { id: row.id },
           data: {
             status: 'queued',
@@ -221,7 +241,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           },
         });
       });
+      return { dropped: false, attempt, transport };
+    },
 
+    /** The hand-off to the transport, and what came of it. Returns the log as it stands afterwards. */
+    async finishAttempt(row: Row, leaseOwner: string, begun: BegunAttempt): Promise<Row> {
+      if (begun.dropped) return (await logs().findOne({ where: { id: row.id } }))!;
+      const { attempt, transport } = begun;
+      const channel = row.channel as 'email' | 'sms';
+      const address = row.address as string;
       let outcome: SendOutcome;
       try {
         outcome = await transport.send({
@@ -239,7 +267,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const sentAt = Date.now();
       if (outcome.ok) {
         await strapi.db.transaction(async () => {
-          await logs().update({
+          await logs().updateMany({
             where: { id: row.id },
             data: { provider: outcome.provider, providerMessageId: outcome.ok ? outcome.providerMessageId : null, updatedAt: new Date(sentAt) },
           });

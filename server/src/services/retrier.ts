@@ -52,7 +52,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Re-checked on the row itself, so two claims that raced on one row cannot both win it.
       .where((l) => l.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
       .update({ lease_owner: owner, lease_expires_at: expires });
-    const rows = await table(strapi, UID.log).findMany({ where: { leaseOwner: owner } });
+    // Read back through the lease index (status, lease_expires_at): a lookup by owner alone would
+    // scan every log, so a tick's cost would grow with the table instead of with what is due.
+    const rows = await table(strapi, UID.log).findMany({
+      where: { status: { $in: ['deferred', 'queued'] }, leaseExpiresAt: expires, leaseOwner: owner },
+    });
     return { owner, rows };
   }
 

@@ -1,0 +1,98 @@
+/** The results: the printed table, the JSON written for later runs, and the comparison with an earlier file. */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Sizes } from './dataset';
+
+export interface Row {
+  db: string;
+  scenario: string;
+  metric: string;
+  value: string;
+  baseline: string;
+  /** The figure the target is about (plugin ÷ baseline, or large ÷ small), when there is one. */
+  ratio: number | null;
+  target: string;
+  /** null: reported, no target. */
+  met: boolean | null;
+}
+
+export interface Results {
+  startedAt: string;
+  command: string;
+  machine: Record<string, string>;
+  sizes: Sizes;
+  transportMs: number;
+  skipped: string[];
+  rows: Row[];
+  details: Record<string, unknown>;
+  seconds?: number;
+}
+
+function table(headers: string[], rows: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(headers), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)].join('\n');
+}
+
+const verdict = (met: boolean | null): string => (met === null ? '' : met ? 'met' : 'NOT met');
+
+export function markdownTable(rows: Row[]): string {
+  return table(
+    ['DB', 'Scenario', 'Metric', 'Plugin', 'Baseline (same run)', 'Ratio', 'Target', ''],
+    rows.map((r) => [r.db, r.scenario, r.metric, r.value, r.baseline, r.ratio === null ? '' : String(r.ratio), r.target, verdict(r.met)]),
+  );
+}
+
+export function printTable(results: Results): void {
+  console.log('');
+  console.log(markdownTable(results.rows));
+  console.log('');
+  for (const [key, value] of Object.entries(results.machine)) console.log(`${key}: ${value}`);
+  console.log(`sizes: ${JSON.stringify(results.sizes)}`);
+  for (const skipped of results.skipped) console.log(`${skipped}: skipped`);
+}
+
+function readResults(file: string): Results | null {
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * The results to print this run's ratios beside: the file named, or else the newest earlier run
+ * at the same scale (a committed baseline-*.json counts), or else the newest of any scale.
+ */
+export function compareWith(dir: string, scale: number, named?: string): { print(current: Results): void } | null {
+  let file = named ?? null;
+  if (!file) {
+    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
+    const byTime = files
+      .map((f) => ({ f, r: readResults(path.join(dir, f)) }))
+      .filter((x): x is { f: string; r: Results } => x.r !== null && typeof x.r.startedAt === 'string')
+      .sort((a, b) => a.r.startedAt.localeCompare(b.r.startedAt));
+    const same = byTime.filter((x) => x.r.sizes?.scale === scale);
+    const pool = same.length > 0 ? same : byTime;
+    const pick = pool[pool.length - 1];
+    file = pick ? path.join(dir, pick.f) : null;
+  }
+  if (!file || !fs.existsSync(file)) return null;
+  const before = readResults(file);
+  if (!before) return null;
+  return {
+    print(current: Results) {
+      const key = (r: Row) => `${r.db}|${r.scenario.replace(/[\d,]+ logs/, 'N logs')}|${r.metric.replace(/[\d,]+/g, 'N')}`;
+      const old = new Map(before.rows.map((r) => [key(r), r]));
+      const rows = current.rows
+        .filter((r) => r.ratio !== null && old.get(key(r))?.ratio != null)
+        .map((r) => {
+          const o = old.get(key(r))!;
+          return [r.db, r.scenario, r.metric, String(o.ratio), String(r.ratio), `${verdict(o.met)} → ${verdict(r.met)}`];
+        });
+      if (rows.length === 0) return;
+      console.log(`\nCompared with ${path.basename(file!)} (${before.startedAt}, scale ${before.sizes?.scale}):`);
+      console.log(table(['DB', 'Scenario', 'Metric', 'Ratio then', 'Ratio now', 'Target'], rows));
+    },
+  };
+}

@@ -1,0 +1,441 @@
+/**
+ * The Strapi child process: boots the benchmark app (written by the runner), listens on the
+ * port it is given, and runs the in-process parts of each scenario when the runner asks over IPC.
+ * Being its own process, its peak memory can be read from /proc without the runner's own.
+ */
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
+import inspector from 'node:inspector';
+import path from 'node:path';
+import { createStrapi, type Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { parseSendgrid } from '../server/src/providers/sendgrid/parse';
+import type { NormalizedEvent } from '../server/src/core/events';
+import { buildBatch, type BatchSpec } from './lib/batches';
+import { CONTACT_TYPE, contactDocumentId } from './lib/dataset';
+import { analyze, seedContacts, seedDue, seedIntakeLogs, seedLogs, tableCounts, withoutIndexes, type Dialect, type SeedContext } from './lib/seed';
+import { since, summarize } from './lib/stats';
+
+const EVENT = 'plugin::deliverability.delivery-event';
+const LOG = 'plugin::deliverability.delivery-log';
+
+const [appDir, portArg] = process.argv.slice(2);
+const port = Number(portArg);
+let strapi: Core.Strapi;
+let queries = 0;
+
+const knex = (): Knex => strapi.db.connection as unknown as Knex;
+const dialect = (): Dialect => strapi.db.dialect.client as Dialect;
+const seedContext = (now = Date.now()): SeedContext => ({ knex: knex(), dialect: dialect(), now });
+const service = <T>(name: string): T => strapi.plugin('deliverability').service(name) as T;
+
+interface Retrier {
+  tick(now?: Date): Promise<{ skipped: boolean; claimed: number; sent: number; failed: number; durationMs: number }>;
+}
+interface Messages {
+  send(input: unknown): Promise<{ status: string; duplicate?: boolean }>;
+}
+interface Logs {
+  forContact(ref: { type: string; documentId: string }, filters: { page: number; pageSize: number }): Promise<{ results: unknown[]; pagination: { total: number } }>;
+}
+interface Reports {
+  report(query: { from: string; to: string; tzOffsetMinutes: number }): Promise<{ totals: { total: number } }>;
+}
+interface Transports {
+  for(channel: 'email' | 'sms'): { provider: string; channel: string; send(message: unknown): Promise<unknown> };
+}
+
+/** A multi-row `insert … values (…), (…)` (knex's SQLite insert is capped at 500 rows). */
+async function insertRows(trx: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
+  if (rows.length === 0) return;
+  const columns = Object.keys(rows[0]);
+  const tuple = `(${columns.map(() => '?').join(',')})`;
+  const bindings: unknown[] = [];
+  for (const row of rows) for (const c of columns) bindings.push(row[c] ?? null);
+  await trx.raw(`insert into ?? (${columns.map(() => '??').join(',')}) values ${rows.map(() => tuple).join(',')}`, [table, ...columns, ...bindings]);
+}
+
+/** The row the plugin's intake writes for an event (snake_case, for knex). */
+function eventColumns(event: NormalizedEvent, key: string, now: Date): Record<string, unknown> {
+  return {
+    document_id: randomUUID().replace(/-/g, '').slice(0, 24),
+    event_key: key,
+    log_document_id: event.correlationId,
+    kind: event.kind,
+    outcome: 'applied',
+    channel: event.channel,
+    address: event.address,
+    provider: event.provider,
+    provider_message_id: event.providerMessageId,
+    attempt: event.attempt,
+    occurred_at: new Date(event.occurredAt),
+    raw_type: event.rawType,
+    raw_code: event.rawCode,
+    raw_text: event.rawText,
+    severity: event.severity,
+    reason: 'Recorded.',
+    created_at: now,
+    updated_at: now,
+    published_at: now,
+  };
+}
+
+function parsedEvents(spec: BatchSpec): NormalizedEvent[] {
+  const { body } = buildBatch(spec);
+  return parseSendgrid({ rawBody: Buffer.from(body), headers: {}, method: 'POST', publicUrl: '', query: {} }, { settings: {} as never, now: Date.now() }).events;
+}
+
+async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await work(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, items.length) }, worker));
+}
+
+let profiler: inspector.Session | null = null;
+
+/** Time spent in each SQL statement shape (knex's query / query-response events), while collecting. */
+let queryStats: Map<string, { n: number; ms: number }> | null = null;
+const queryStarts = new Map<string, bigint>();
+function statementShape(sql: string): string {
+  return sql.replace(/\s+/g, ' ').replace(/\((\?, ?)+\?\)/g, '(?…)').replace(/(\(\?…\), ?)+/g, '(?…), ').slice(0, 160);
+}
+function watchQueries(): void {
+  knex().on('query', (q: { __knexQueryUid?: string }) => {
+    queries += 1;
+    if (queryStats && q.__knexQueryUid) queryStarts.set(q.__knexQueryUid, process.hrtime.bigint());
+  });
+  const done = (q: { __knexQueryUid?: string; sql?: string }) => {
+    if (!queryStats || !q?.__knexQueryUid) return;
+    const t = queryStarts.get(q.__knexQueryUid);
+    if (t === undefined) return;
+    queryStarts.delete(q.__knexQueryUid);
+    const key = statementShape(q.sql ?? '');
+    const entry = queryStats.get(key) ?? { n: 0, ms: 0 };
+    entry.n += 1;
+    entry.ms += since(t);
+    queryStats.set(key, entry);
+  };
+  knex().on('query-response', (_r: unknown, q: { __knexQueryUid?: string; sql?: string }) => done(q));
+  knex().on('query-error', (_e: unknown, q: { __knexQueryUid?: string; sql?: string }) => done(q));
+}
+
+// Each handler takes the arguments its command was sent with.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const handlers: Record<string, (args: any) => Promise<unknown>> = {
+  /** A full collection; answers the heap still in use after it (MB). */
+  async gc() {
+    (global as { gc?: () => void }).gc?.();
+    return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  },
+
+  async queryStatsStart() {
+    queryStats = new Map();
+    return null;
+  },
+
+  async queryStatsStop({ top }: { top: number }) {
+    const stats = [...(queryStats ?? new Map()).entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, top);
+    queryStats = null;
+    queryStarts.clear();
+    return stats.map(([sql, { n, ms }]) => ({ sql, n, ms: Math.round(ms), each: Math.round((ms / n) * 100) / 100 }));
+  },
+
+  async queryCount() {
+    const n = queries;
+    queries = 0;
+    return n;
+  },
+
+  async dbVersion() {
+    if (dialect() === 'sqlite') {
+      const [row] = (await knex().raw('select sqlite_version() as v')) as { v: string }[];
+      const [journal] = (await knex().raw('pragma journal_mode')) as { journal_mode: string }[];
+      const [sync] = (await knex().raw('pragma synchronous')) as { synchronous: number }[];
+      return `SQLite ${row.v} (better-sqlite3; journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}: Strapi's defaults)`;
+    }
+    const version = ((await knex().raw('select version() as v')) as { rows: { v: string }[] }).rows[0].v.split(' on ')[0];
+    const settings = ((await knex().raw("select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'work_mem') order by name")) as {
+      rows: { name: string; setting: string; unit: string | null }[];
+    }).rows;
+    const value = (r: { setting: string; unit: string | null }) => (r.unit === '8kB' ? `${(Number(r.setting) * 8) / 1024} MB` : `${r.setting}${r.unit ?? ''}`);
+    return `${version} (${settings.map((r) => `${r.name}=${value(r)}`).join(', ')}; Debian's defaults)`;
+  },
+
+  async counts() {
+    return tableCounts(knex());
+  },
+
+  async seedContacts({ count, now }: { count: number; now: number }) {
+    const started = process.hrtime.bigint();
+    const ctx = seedContext(now);
+    await withoutIndexes(ctx, ['deliverability_contacts', 'deliverability_addresses'], () => seedContacts(ctx, 1, count));
+    await analyze(ctx);
+    return { ms: since(started) };
+  },
+
+  async seedLogs({ from, to, contacts, bulk, now }: { from: number; to: number; contacts: number; bulk: boolean; now: number }) {
+    const started = process.hrtime.bigint();
+    const ctx = seedContext(now);
+    const load = () => seedLogs(ctx, from, to, contacts);
+    if (bulk) await withoutIndexes(ctx, ['deliverability_logs', 'deliverability_events'], load);
+    else await load();
+    await analyze(ctx);
+    return { ms: since(started) };
+  },
+
+  async seedIntakeLogs({ from, to, contacts }: { from: number; to: number; contacts: number }) {
+    await seedIntakeLogs(seedContext(), from, to, contacts);
+    return null;
+  },
+
+  async seedDue({ from, to, contacts }: { from: number; to: number; contacts: number }) {
+    await seedDue(seedContext(), from, to, contacts);
+    return null;
+  },
+
+  /** The limit: the same number of event rows, bulk-inserted into the same table in one transaction a batch. */
+  async intakeRaw({ specs }: { specs: BatchSpec[] }) {
+    const samples: number[] = [];
+    let events = 0;
+    for (const spec of specs) {
+      const now = new Date();
+      const rows = parsedEvents(spec).map((e, i) => eventColumns(e, `raw:${spec.pass}:${spec.batch}:${i}`, now));
+      const started = process.hrtime.bigint();
+      await knex().transaction(async (trx) => {
+        for (let i = 0; i < rows.length; i += 1000) await insertRows(trx, 'deliverability_events', rows.slice(i, i + 1000));
+      });
+      samples.push(since(started));
+      events += rows.length;
+    }
+    return { events, samples };
+  },
+
+  /** The naive peer: one Document Service call per event (its unique check on eventKey is its dedupe). */
+  async intakeNaive({ specs }: { specs: BatchSpec[] }) {
+    const samples: number[] = [];
+    let events = 0;
+    let duplicates = 0;
+    const documents = strapi.documents(EVENT as never);
+    for (const spec of specs) {
+      const parsed = parsedEvents(spec);
+      const started = process.hrtime.bigint();
+      for (const event of parsed) {
+        try {
+          await documents.create({
+            data: {
+              eventKey: `naive:${event.eventKey}`,
+              logDocumentId: event.correlationId,
+              kind: event.kind,
+              outcome: 'applied',
+              channel: event.channel,
+              address: event.address,
+              provider: event.provider,
+              providerMessageId: event.providerMessageId,
+              attempt: event.attempt,
+              occurredAt: new Date(event.occurredAt),
+              rawType: event.rawType,
+              rawCode: event.rawCode,
+              rawText: event.rawText,
+              severity: event.severity,
+              reason: 'Recorded.',
+            },
+          } as never);
+        } catch (error) {
+          if ((error as Error).name !== 'ValidationError') throw error;
+          duplicates += 1;
+        }
+      }
+      samples.push(since(started));
+      events += parsed.length;
+    }
+    return { events, duplicates, samples };
+  },
+
+  /** Sends through the plugin's own API: one call a message, `concurrency` callers at once. */
+  async send({ from, count, concurrency, tag }: { from: number; count: number; concurrency: number; tag: string }) {
+    const messages = service<Messages>('messages');
+    const latencies: number[] = [];
+    const statuses: Record<string, number> = {};
+    const items = Array.from({ length: count }, (_, i) => from + i);
+    const started = process.hrtime.bigint();
+    await pool(items, concurrency, async (k) => {
+      const t = process.hrtime.bigint();
+      const view = await messages.send({
+        channel: 'email',
+        to: { contact: contactDocumentId(k) },
+        subject: 'Welcome to week 1',
+        text: 'Your timetable is attached.',
+        html: '<p>Your timetable is attached.</p>',
+        source: 'touchpoint',
+        sourceName: 'Week 1 welcome',
+        idempotencyKey: `bench:${tag}:${k}`,
+      });
+      latencies.push(since(t));
+      statuses[view.status] = (statuses[view.status] ?? 0) + 1;
+    });
+    return { ms: since(started), latency: summarize(latencies), statuses };
+  },
+
+  /** The limit for sending: the rows a send leaves behind (the log, its attempt event), one transaction a message. */
+  async sendRaw({ from, count, concurrency, tag }: { from: number; count: number; concurrency: number; tag: string }) {
+    const items = Array.from({ length: count }, (_, i) => from + i);
+    const started = process.hrtime.bigint();
+    await pool(items, concurrency, async (k) => {
+      const now = new Date();
+      const documentId = randomUUID().replace(/-/g, '').slice(0, 24);
+      await knex().transaction(async (trx) => {
+        await insertRows(trx, 'deliverability_logs', [
+          {
+            document_id: documentId, channel: 'email', address: `student${k}@example.ac.uk`, contact_type: CONTACT_TYPE,
+            contact_document_id: contactDocumentId(k), source: 'touchpoint', source_name: 'Week 1 welcome', status: 'sent',
+            status_reason: 'Attempt 1 handed to sandbox.', attempts: 1, first_attempt_at: now, provider: 'sandbox',
+            provider_message_id: `sbx-${randomUUID()}`, content: JSON.stringify({ subject: 'Welcome to week 1', html: '<p>Your timetable is attached.</p>', text: 'Your timetable is attached.' }),
+            idempotency_key: `raw:${tag}:${k}`, created_at: now, updated_at: now, published_at: now,
+          },
+        ]);
+        await insertRows(trx, 'deliverability_events', [
+          {
+            document_id: randomUUID().replace(/-/g, '').slice(0, 24), event_key: `attempt:${documentId}:1`, log_document_id: documentId,
+            kind: 'send_attempt', outcome: 'attempt', channel: 'email', address: `student${k}@example.ac.uk`, provider: 'sandbox',
+            attempt: 1, occurred_at: now, raw_type: 'send', reason: 'Attempt 1 handed to sandbox.', created_at: now, updated_at: now, published_at: now,
+          },
+        ]);
+      });
+    });
+    return { ms: since(started) };
+  },
+
+  async retrierTick() {
+    const started = process.hrtime.bigint();
+    const result = await service<Retrier>('retrier').tick();
+    return { ms: since(started), ...result };
+  },
+
+  async fullLogs({ variant, students }: { variant: 'service' | 'query' | 'raw' | 'documents'; students: number[] }) {
+    const samples: number[] = [];
+    let rows = 0;
+    const logs = service<Logs>('logs');
+    for (const k of students) {
+      const ref = { type: CONTACT_TYPE, documentId: contactDocumentId(k) };
+      const started = process.hrtime.bigint();
+      switch (variant) {
+        case 'service': {
+          const page = await logs.forContact(ref, { page: 1, pageSize: 25 });
+          rows += page.results.length;
+          break;
+        }
+        case 'query': {
+          const where = { contactType: ref.type, contactDocumentId: ref.documentId };
+          const [found] = await Promise.all([
+            strapi.db.query(LOG as never).findMany({ where, orderBy: { createdAt: 'desc' }, limit: 25 }),
+            strapi.db.query(LOG as never).count({ where }),
+          ]);
+          rows += (found as unknown[]).length;
+          break;
+        }
+        case 'raw': {
+          const q = () => knex()('deliverability_logs').where({ contact_type: ref.type, contact_document_id: ref.documentId });
+          const [found] = await Promise.all([q().select('*').orderBy('created_at', 'desc').limit(25), q().count({ n: '*' })]);
+          rows += found.length;
+          break;
+        }
+        case 'documents': {
+          const documents = strapi.documents(LOG as never);
+          const filters = { contactType: ref.type, contactDocumentId: ref.documentId };
+          const [found] = await Promise.all([
+            documents.findMany({ filters, sort: 'createdAt:desc', limit: 25 } as never),
+            documents.count({ filters } as never),
+          ]);
+          rows += (found as unknown[]).length;
+          break;
+        }
+      }
+      samples.push(since(started));
+    }
+    return { samples, rows };
+  },
+
+  async reports({ repeats, now }: { repeats: number; now: number }) {
+    const reports = service<Reports>('reports');
+    const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+    const samples: number[] = [];
+    let total = 0;
+    for (let i = 0; i < repeats; i += 1) {
+      const started = process.hrtime.bigint();
+      const report = await reports.report({ from: day(now - 29 * 86_400_000), to: day(now), tzOffsetMinutes: 0 });
+      samples.push(since(started));
+      total = report.totals.total;
+    }
+    return { samples, total };
+  },
+
+  /** CPU profile of whatever runs until profileStop (node:inspector, in this process). */
+  async profileStart() {
+    profiler = new inspector.Session();
+    profiler.connect();
+    await new Promise<void>((resolve, reject) => profiler!.post('Profiler.enable', (e) => (e ? reject(e) : profiler!.post('Profiler.start', (e2) => (e2 ? reject(e2) : resolve())))));
+    return null;
+  },
+
+  async profileStop({ file }: { file: string }) {
+    if (!profiler) return null;
+    const profile = await new Promise<unknown>((resolve, reject) =>
+      profiler!.post('Profiler.stop', (e, result) => (e ? reject(e) : resolve((result as { profile: unknown }).profile))),
+    );
+    profiler.disconnect();
+    profiler = null;
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(profile));
+    return file;
+  },
+
+  async stop() {
+    await strapi.destroy();
+    setImmediate(() => process.exit(0));
+    return null;
+  },
+};
+
+/** Holds the transport's own latency constant: BENCH_TRANSPORT_MS added to every hand-off (0: none). */
+function fixTransportLatency(ms: number): void {
+  if (ms <= 0) return;
+  const transports = service<Transports>('transports');
+  const original = transports.for.bind(transports);
+  transports.for = (channel) => {
+    const transport = original(channel);
+    return { ...transport, provider: transport.provider, channel: transport.channel, send: async (m: unknown) => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return transport.send(m);
+    } };
+  };
+}
+
+async function main(): Promise<void> {
+  process.env.STRAPI_TELEMETRY_DISABLED = 'true';
+  strapi = createStrapi({ appDir, distDir: appDir, autoReload: false, serveAdminPanel: false });
+  strapi.log.level = 'error';
+  await strapi.load();
+  strapi.log.level = 'error';
+  watchQueries();
+  fixTransportLatency(Number(process.env.BENCH_TRANSPORT_MS ?? 0));
+  strapi.server.mount();
+  await new Promise<void>((resolve) => strapi.server.httpServer.listen(port, '127.0.0.1', () => resolve()));
+  process.on('message', async (message: { id: number; cmd: string; args: unknown }) => {
+    try {
+      const handler = handlers[message.cmd];
+      if (!handler) throw new Error(`unknown command ${message.cmd}`);
+      const result = await handler(message.args ?? {});
+      process.send!({ id: message.id, ok: true, result });
+    } catch (error) {
+      process.send!({ id: message.id, ok: false, error: (error as Error).stack ?? String(error) });
+    }
+  });
+  process.send!({ ready: true, pid: process.pid });
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack ?? error}\n`);
+  process.exit(1);
+});
