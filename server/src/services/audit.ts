@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Channel } from '../core/events';
-import { table, toMs, type Row } from '../utils/plugin';
+import { table, type Row, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
 
 /**
@@ -44,11 +44,6 @@ export interface AuditView {
   createdAt: string | null;
 }
 
-const iso = (value: unknown): string | null => {
-  const ms = toMs(value);
-  return ms === null ? null : new Date(ms).toISOString();
-};
-
 export function auditView(row: Row): AuditView {
   return {
     documentId: row.documentId,
@@ -61,15 +56,21 @@ export function auditView(row: Row): AuditView {
     reason: (row.reason as string | null) ?? null,
     before: row.before ?? null,
     after: row.after ?? null,
-    createdAt: iso(row.createdAt),
+    createdAt: toIso(row.createdAt),
   };
 }
 
 /** An admin user's display name: first and last name, else username, else email. */
-export function actorOf(user: { id?: unknown; firstname?: unknown; lastname?: unknown; username?: unknown; email?: unknown } | null | undefined): Actor | null {
+export function actorOf(
+  user: { id?: unknown; firstname?: unknown; lastname?: unknown; username?: unknown; email?: unknown } | null | undefined,
+): Actor | null {
   if (!user || user.id === undefined || user.id === null) return null;
   const text = (v: unknown): string => (typeof v === 'string' ? v.trim() : '');
-  const name = [text(user.firstname), text(user.lastname)].filter(Boolean).join(' ') || text(user.username) || text(user.email) || `admin #${String(user.id)}`;
+  const name =
+    [text(user.firstname), text(user.lastname)].filter(Boolean).join(' ') ||
+    text(user.username) ||
+    text(user.email) ||
+    `admin #${String(user.id)}`;
   return { id: String(user.id), name };
 }
 

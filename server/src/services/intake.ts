@@ -6,7 +6,7 @@ import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
 import { messageRank, type MessageStatus } from '../core/statuses';
 import type { EventOutcome } from '../content-types/delivery-event/schema';
-import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
+import { getService, table, toDate, toMs, type Row, isUniqueViolation } from '../utils/plugin';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { UID } from '../utils/uids';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
@@ -79,7 +79,19 @@ function messageStateOf(row: Row): MessageState {
 }
 
 /** The columns the intake reads, so that a batch does not fetch and decode every message's content. */
-const LOG_FIELDS = ['id', 'documentId', 'status', 'attempts', 'firstAttemptAt', 'nextAttemptAt', 'lastError', 'lastEventAt', 'address', 'provider', 'providerMessageId'];
+const LOG_FIELDS = [
+  'id',
+  'documentId',
+  'status',
+  'attempts',
+  'firstAttemptAt',
+  'nextAttemptAt',
+  'lastError',
+  'lastEventAt',
+  'address',
+  'provider',
+  'providerMessageId',
+];
 const KEY_FIELDS = ['id', 'eventKey'];
 const ATTEMPT_FIELDS = ['id', 'logDocumentId', 'provider', 'providerMessageId'];
 
@@ -97,11 +109,6 @@ async function findInChunks(
     rows.push(...(await table(strapi, uid).findMany({ select, where: { ...extra, [field]: { $in: unique.slice(i, i + CHUNK) } } })));
   }
   return rows;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
-  return /UNIQUE constraint|duplicate key|23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT_UNIQUE/i.test(text);
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
@@ -188,18 +195,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
       // 3. Their addresses.
       const addressOf = (event: NormalizedEvent, log: LogRecord | null): string | null =>
-        normalizeAddress(event.channel, event.address) ?? ((log?.row.address as string | undefined) ?? null);
+        normalizeAddress(event.channel, event.address) ?? (log?.row.address as string | undefined) ?? null;
       const pairs = fresh
         .map((event) => ({ channel: event.channel, address: addressOf(event, logFor(event)) }))
         .filter((p): p is { channel: NormalizedEvent['channel']; address: string } => p.address !== null);
       const entries = await ledger.loadMany(pairs);
       const touched = new Map<string, { entry: LedgerEntry; write: LedgerWrite }>();
-      const mirrors = new Map<string, { channel: NormalizedEvent['channel']; address: string; status: LedgerEntry['state']['state']; reason: string | null; at: number }>();
+      const mirrors = new Map<
+        string,
+        { channel: NormalizedEvent['channel']; address: string; status: LedgerEntry['state']['state']; reason: string | null; at: number }
+      >();
 
       // 4. Decide, in the order things happened (ties by event key), so the result does not depend on arrival.
-      const ordered = [...fresh].sort(
-        (a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey),
-      );
+      const ordered = [...fresh].sort((a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey));
       const eventRows: Record<string, unknown>[] = [];
       for (const event of ordered) {
         const log = logFor(event);
@@ -219,7 +227,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           const decision = decide({ event, message: log?.state ?? null, address: entry?.state ?? null, policy, now });
           reason = decision.reason;
           if (log && decision.message) {
-            log.state = { ...log.state, status: decision.message.status, nextAttemptAt: decision.message.nextAttemptAt, lastError: decision.message.lastError };
+            log.state = {
+              ...log.state,
+              status: decision.message.status,
+              nextAttemptAt: decision.message.nextAttemptAt,
+              lastError: decision.message.lastError,
+            };
             log.changed = true;
             log.reason = decision.message.reason;
           }

@@ -5,7 +5,7 @@ import { NEW_ADDRESS, type AddressLedgerState } from '../core/decide';
 import type { Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import { updateRows, type RowUpdate } from '../utils/bulk';
-import { table, toDate, toMs, type Row } from '../utils/plugin';
+import { table, toDate, toMs, type Row, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
 
 /** The address ledger: reading and writing one row per (channel, normalized address). */
@@ -120,10 +120,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const found = await this.find(channel, rawAddress);
     if (!found) return null;
     const row = found.row;
-    const iso = (value: unknown): string | null => {
-      const ms = toMs(value);
-      return ms === null ? null : new Date(ms).toISOString();
-    };
     const state = (row?.state as AddressState | undefined) ?? 'active';
     return {
       channel,
@@ -133,10 +129,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       reason: (row?.reason as string | null | undefined) ?? null,
       providerCode: (row?.providerCode as string | null | undefined) ?? null,
       provider: (row?.provider as string | null | undefined) ?? null,
-      changedAt: iso(row?.stateChangedAt),
-      lastDeliveredAt: iso(row?.lastDeliveredAt),
+      changedAt: toIso(row?.stateChangedAt),
+      lastDeliveredAt: toIso(row?.lastDeliveredAt),
       softBounceCount: Number(row?.softBounceCount ?? 0),
-      reactivatedAt: iso(row?.reactivatedAt),
+      reactivatedAt: toIso(row?.reactivatedAt),
     };
   },
 
@@ -164,7 +160,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       }
     }
     // One Query Engine update per address (three statements each) was most of a webhook batch's statements.
-    if (updates.length > 0) await strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => updateRows(strapi, trx, UID.address, updates));
+    if (updates.length > 0)
+      await strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => updateRows(strapi, trx, UID.address, updates));
     for (let i = 0; i < creates.length; i += CHUNK) {
       await table(strapi, UID.address).createMany({ data: creates.slice(i, i + CHUNK) });
     }

@@ -3,7 +3,7 @@ import { normalizeAddress } from '../core/addresses';
 import { CHANNELS, type Channel } from '../core/events';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
-import { getService, table, toMs, type Row } from '../utils/plugin';
+import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { AuditView } from './audit';
@@ -108,10 +108,6 @@ export interface AddressStatus {
 
 export const RETRYABLE_STATUSES: readonly MessageStatus[] = ['deferred', 'failed'];
 
-const iso = (value: unknown): string | null => {
-  const ms = toMs(value);
-  return ms === null ? null : new Date(ms).toISOString();
-};
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 export function eventView(row: Row): EventView {
@@ -124,8 +120,8 @@ export function eventView(row: Row): EventView {
     provider: text(row.provider),
     providerMessageId: text(row.providerMessageId),
     attempt: row.attempt === null || row.attempt === undefined ? null : Number(row.attempt),
-    occurredAt: iso(row.occurredAt),
-    receivedAt: iso(row.createdAt),
+    occurredAt: toIso(row.occurredAt),
+    receivedAt: toIso(row.createdAt),
     rawType: text(row.rawType),
     rawCode: text(row.rawCode),
     rawText: text(row.rawText),
@@ -153,13 +149,13 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
     status,
     statusReason: text(row.statusReason),
     attempts: Number(row.attempts ?? 0),
-    firstAttemptAt: iso(row.firstAttemptAt),
-    nextAttemptAt: iso(row.nextAttemptAt),
-    lastEventAt: iso(row.lastEventAt),
+    firstAttemptAt: toIso(row.firstAttemptAt),
+    nextAttemptAt: toIso(row.nextAttemptAt),
+    lastEventAt: toIso(row.lastEventAt),
     provider: text(row.provider),
     providerMessageId: text(row.providerMessageId),
     lastError: text(row.lastError),
-    createdAt: iso(row.createdAt),
+    createdAt: toIso(row.createdAt),
     addressState,
     retryable: RETRYABLE_STATUSES.includes(status) && !isSuppressed(addressState),
     events,
@@ -175,9 +171,9 @@ export function addressSummary(channel: Channel, address: string | null, row: Ro
     reason: text(row?.reason),
     providerCode: text(row?.providerCode),
     provider: text(row?.provider),
-    since: iso(row?.stateChangedAt),
+    since: toIso(row?.stateChangedAt),
     softBounceCount: Number(row?.softBounceCount ?? 0),
-    reactivatedAt: iso(row?.reactivatedAt),
+    reactivatedAt: toIso(row?.reactivatedAt),
     reactivatedBy: text(row?.reactivatedBy),
     reactivationReason: text(row?.reactivationReason),
   };
@@ -231,7 +227,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const channel of CHANNELS) {
       const addresses = [...new Set(rows.filter((r) => r.channel === channel).map((r) => r.address as string))];
       if (addresses.length === 0) continue;
-      const found = await table(strapi, UID.address).findMany({ where: { channel, address: { $in: addresses } }, select: ['address', 'state'] });
+      const found = await table(strapi, UID.address).findMany({
+        where: { channel, address: { $in: addresses } },
+        select: ['address', 'state'],
+      });
       for (const row of found) states.set(`${channel}:${row.address as string}`, row.state as AddressState);
     }
     return states;
@@ -308,7 +307,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         counts[g.channel].total += n;
       }
       const states = new Map(addresses.map((a) => [`${a.channel}:${a.address ?? ''}`, a.state]));
-      const lastMessages = recent.map((row) => logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'));
+      const lastMessages = recent.map((row) =>
+        logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'),
+      );
       return { contact, addresses, lastMessages, counts };
     },
 
@@ -333,7 +334,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           state: (row?.state as AddressState | undefined) ?? 'active',
           reason: text(row?.reason),
           providerCode: text(row?.providerCode),
-          since: iso(row?.stateChangedAt),
+          since: toIso(row?.stateChangedAt),
         };
       });
     },

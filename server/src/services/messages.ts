@@ -6,7 +6,7 @@ import type { NormalizedEvent } from '../core/events';
 import { MessageInputError, validateMessageInput, type MessageContent, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
-import { getService, table, toMs, type Row } from '../utils/plugin';
+import { getService, table, type Row, toIso, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
 
 /**
@@ -45,11 +45,6 @@ export class SendRefusedError extends Error {
   }
 }
 
-const iso = (value: unknown): string | null => {
-  const ms = toMs(value);
-  return ms === null ? null : new Date(ms).toISOString();
-};
-
 export function toMessageView(row: Row): MessageView {
   return {
     id: row.documentId,
@@ -60,23 +55,18 @@ export function toMessageView(row: Row): MessageView {
     source: row.source as string,
     sourceName: (row.sourceName as string | null) ?? null,
     attempts: Number(row.attempts ?? 0),
-    nextAttemptAt: iso(row.nextAttemptAt),
+    nextAttemptAt: toIso(row.nextAttemptAt),
     provider: (row.provider as string | null) ?? null,
     providerMessageId: (row.providerMessageId as string | null) ?? null,
     lastError: (row.lastError as string | null) ?? null,
     reason: (row.statusReason as string | null) ?? null,
     idempotencyKey: (row.idempotencyKey as string | null) ?? null,
-    createdAt: iso(row.createdAt),
+    createdAt: toIso(row.createdAt),
   };
 }
 
 /** An attempt whose record is written: dropped (the address is suppressed), or ready to hand over. */
 type BegunAttempt = { dropped: true } | { dropped: false; attempt: number; transport: Transport };
-
-function isUniqueViolation(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
-  return /UNIQUE constraint|duplicate key|23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT/i.test(text);
-}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** Identifies this process in leases, so that a claim is never mistaken for another's. */
@@ -97,7 +87,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const raw = input.channel === 'email' ? contact.email : contact.mobile;
     const address = raw ? normalizeAddress(input.channel, raw) : null;
     if (!address) {
-      throw new SendRefusedError(400, 'to.contact', `to.contact: this contact has no usable ${input.channel === 'email' ? 'email address' : 'mobile number'}`);
+      throw new SendRefusedError(
+        400,
+        'to.contact',
+        `to.contact: this contact has no usable ${input.channel === 'email' ? 'email address' : 'mobile number'}`,
+      );
     }
     return { address, contact: { type, documentId: contact.documentId } };
   }
@@ -185,7 +179,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await strapi.db.transaction(async () => {
           await logs().updateMany({
             where: { id: row.id },
-            data: { status: 'dropped', statusReason: reason, nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: new Date(now) },
+            data: {
+              status: 'dropped',
+              statusReason: reason,
+              nextAttemptAt: null,
+              leaseOwner: null,
+              leaseExpiresAt: null,
+              updatedAt: new Date(now),
+            },
           });
           await table(strapi, UID.event).create({
             data: {
@@ -261,7 +262,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           correlationId: correlationIdOf(row.documentId, attempt),
         });
       } catch (error) {
-        outcome = { ok: false, provider: transport.provider, failure: { kind: 'soft_bounce', severity: 'transient', code: null, text: (error as Error).message } };
+        outcome = {
+          ok: false,
+          provider: transport.provider,
+          failure: { kind: 'soft_bounce', severity: 'transient', code: null, text: (error as Error).message },
+        };
       }
 
       const sentAt = Date.now();
@@ -269,7 +274,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await strapi.db.transaction(async () => {
           await logs().updateMany({
             where: { id: row.id },
-            data: { provider: outcome.provider, providerMessageId: outcome.ok ? outcome.providerMessageId : null, updatedAt: new Date(sentAt) },
+            data: {
+              provider: outcome.provider,
+              providerMessageId: outcome.ok ? outcome.providerMessageId : null,
+              updatedAt: new Date(sentAt),
+            },
           });
           // Only a message still in flight becomes "sent": a fast provider's report may already have said more.
           await logs().updateMany({
@@ -314,7 +323,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const ledger = await getService(strapi, 'ledger').stateOf(row.channel as 'email' | 'sms', row.address as string);
       if (isSuppressed(ledger.state)) {
-        throw new SendRefusedError(409, 'address', `The address is ${ADDRESS_STATE_LABELS[ledger.state].toLowerCase()}: reactivate it before retrying.`);
+        throw new SendRefusedError(
+          409,
+          'address',
+          `The address is ${ADDRESS_STATE_LABELS[ledger.state].toLowerCase()}: reactivate it before retrying.`,
+        );
       }
       const lease = await leaseFor(config().retrier.leaseSeconds);
       const claimed = await logs().updateMany({

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Channel } from '../core/events';
 import { ADDRESS_STATES, type AddressState } from '../core/statuses';
-import { getService, table, toMs, type Row } from '../utils/plugin';
+import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { Page } from './logs';
@@ -47,10 +47,6 @@ export interface SuppressionQuery {
 /** States the list shows when none is chosen: everything but plain active. */
 export const LISTED_STATES: readonly AddressState[] = ADDRESS_STATES.filter((s) => s !== 'active');
 
-const iso = (value: unknown): string | null => {
-  const ms = toMs(value);
-  return ms === null ? null : new Date(ms).toISOString();
-};
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
@@ -81,7 +77,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const contacts = await this.contactNames(logs);
 
     const counts = Object.fromEntries(ADDRESS_STATES.map((s) => [s, 0])) as Record<AddressState, number>;
-    for (const row of byState) if ((ADDRESS_STATES as readonly string[]).includes(row.state)) counts[row.state as AddressState] = toCount(row.n);
+    for (const row of byState)
+      if ((ADDRESS_STATES as readonly string[]).includes(row.state)) counts[row.state as AddressState] = toCount(row.n);
 
     return {
       results: ordered.map((entry) => {
@@ -95,9 +92,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           reason: text(entry.reason),
           providerCode: text(entry.providerCode),
           provider: text(entry.provider),
-          since: iso(entry.stateChangedAt),
+          since: toIso(entry.stateChangedAt),
           softBounceCount: Number(entry.softBounceCount ?? 0),
-          reactivatedAt: iso(entry.reactivatedAt),
+          reactivatedAt: toIso(entry.reactivatedAt),
           reactivatedBy: text(entry.reactivatedBy),
           message: log
             ? {
@@ -105,7 +102,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
                 source: String(log.source),
                 sourceName: text(log.sourceName),
                 status: String(log.status),
-                createdAt: iso(log.createdAt),
+                createdAt: toIso(log.createdAt),
                 contact: (contactKey && contacts.get(contactKey)) || null,
               }
             : null,

@@ -42,3 +42,15 @@ export function toMs(value: unknown): number | null {
   const ms = value instanceof Date ? value.getTime() : new Date(value as string | number).getTime();
   return Number.isNaN(ms) ? null : ms;
 }
+
+/** A stored date as ISO text for API answers; `null` when there is none. */
+export function toIso(value: unknown): string | null {
+  const ms = toMs(value);
+  return ms === null ? null : new Date(ms).toISOString();
+}
+
+/** A unique-index collision, in the words of SQLite, PostgreSQL or MySQL: two writers raced on one key. */
+export function isUniqueViolation(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${(error as { code?: string }).code ?? ''}` : String(error);
+  return /UNIQUE constraint|duplicate key|23505|ER_DUP_ENTRY|SQLITE_CONSTRAINT_UNIQUE/i.test(text);
+}
