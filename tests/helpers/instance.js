@@ -10,7 +10,8 @@ createStrapi({ appDir, distDir: appDir, autoReload: false, serveAdminPanel: fals
   .start()
   .then((strapi) => {
     strapi.log.level = process.env.TEST_LOG_LEVEL || 'error';
-    process.stdout.write(`READY ${process.pid}\n`);
+    const address = strapi.server.httpServer.address();
+    process.stdout.write(`READY ${process.pid} ${address && typeof address === 'object' ? address.port : 0}\n`);
   })
   .catch((error) => {
     process.stderr.write(`${error.stack || error}\n`);

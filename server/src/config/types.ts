@@ -12,8 +12,14 @@ export interface SendingConfig {
   emailProvider: EmailProviderName;
   /** The domain of the Message-ID header the plugin sets (`<dlv.<id>.<attempt>@domain>`). */
   messageIdDomain: string;
-  /** A provider call that takes longer counts as a temporary failure. */
+  /** A provider call that takes longer is abandoned; its outcome is unknown (see `unconfirmedWaitMinutes`). */
   timeoutMs: number;
+  /**
+   * After a hand-off with no answer (a timeout, a reset once the request left), how long to wait
+   * for the provider's report before the retrier may send again. Re-sending at once is how
+   * students get a message twice.
+   */
+  unconfirmedWaitMinutes: number;
   twilio: { accountSid?: string; from?: string; messagingServiceSid?: string; baseUrl: string };
   vonage: { apiKey?: string; apiSecret?: string; from?: string; baseUrl: string };
   sandbox: { sendgridPrivateKey?: string; reportDelayMs: number; reportUrl?: string };
@@ -53,7 +59,12 @@ export interface PluginConfig extends DecisionPolicy {
     schedule: string;
     /** Most messages one tick claims. */
     batchSize: number;
-    /** How long a claim lasts; a crashed instance's claims expire after this. */
+    /**
+     * How long a claim lasts unless renewed. A process renews its claims every third of this
+     * while it works on them, so only a crashed (or frozen) process's claims expire.
+     */
     leaseSeconds: number;
+    /** Hand-offs in flight at once within a tick. */
+    concurrency: number;
   };
 }

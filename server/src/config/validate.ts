@@ -122,6 +122,7 @@ function validateSending(input: unknown): SendingConfig {
     emailProvider: oneOf(`${key}.emailProvider`, sending.emailProvider, ['smtp', 'sendgrid', 'mailgun', 'postmark', 'ses'] as const, 'smtp'),
     messageIdDomain: optionalString(`${key}.messageIdDomain`, sending.messageIdDomain) ?? 'deliverability.invalid',
     timeoutMs: requirePositiveNumber(`${key}.timeoutMs`, sending.timeoutMs ?? 15_000, { integer: true }),
+    unconfirmedWaitMinutes: requirePositiveNumber(`${key}.unconfirmedWaitMinutes`, sending.unconfirmedWaitMinutes ?? 30),
     twilio: {
       accountSid: optionalString(`${key}.twilio.accountSid`, twilio.accountSid),
       from: optionalString(`${key}.twilio.from`, twilio.from),
@@ -199,6 +200,17 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
   if (typeof schedule !== 'string' || schedule.trim().split(/\s+/).length < 5) {
     throw new PolicyError(`${PREFIX}.retrier.schedule`, "a cron expression such as '* * * * *'", schedule);
   }
+  const sending = validateSending(config.sending);
+  const leaseSeconds = requirePositiveNumber(`${PREFIX}.retrier.leaseSeconds`, retrier.leaseSeconds ?? 300, { integer: true });
+  // Leases are renewed while a hand-off is in flight, but one hand-off must fit in a lease on its
+  // own, or a process that misses a renewal (a long pause) could see its claim taken mid-send.
+  if (leaseSeconds * 1000 < 2 * sending.timeoutMs) {
+    throw new PolicyError(
+      `${PREFIX}.retrier.leaseSeconds`,
+      `at least twice ${PREFIX}.sending.timeoutMs (${sending.timeoutMs} ms), so that a hand-off cannot outlive the claim on its message`,
+      leaseSeconds,
+    );
+  }
   return {
     publicUrl: validatePublicUrl(config.publicUrl),
     retry: validateRetryPolicy(`${PREFIX}.retry`, config.retry),
@@ -208,13 +220,14 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       maxBodyBytes: requirePositiveNumber(`${PREFIX}.webhooks.maxBodyBytes`, webhooks.maxBodyBytes ?? 4 * 1024 * 1024, { integer: true }),
     },
     providers: validateProviders(config.providers),
-    sending: validateSending(config.sending),
+    sending,
     contacts: validateContacts(config.contacts),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,
       batchSize: requirePositiveNumber(`${PREFIX}.retrier.batchSize`, retrier.batchSize ?? 200, { integer: true }),
-      leaseSeconds: requirePositiveNumber(`${PREFIX}.retrier.leaseSeconds`, retrier.leaseSeconds ?? 300, { integer: true }),
+      leaseSeconds,
+      concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { SendRefusedError } from '../services/messages';
+import { SendRefusedError, type SendCaller } from '../services/messages';
 import { getService } from '../utils/plugin';
 
 /** A refusal in Strapi's error shape, naming the field. */
@@ -17,10 +17,17 @@ export function refuse(ctx: Context, error: SendRefusedError): void {
   };
 }
 
+/** Whose idempotency keys a request uses: its API token's (or its user's). Keys are never shared between two tokens. */
+export function callerOf(ctx: Context): SendCaller {
+  const auth = (ctx.state as { auth?: { strategy?: { name?: string }; credentials?: { id?: unknown } } }).auth;
+  const id = auth?.credentials?.id;
+  return { scope: id === undefined || id === null ? 'anonymous' : `${auth?.strategy?.name ?? 'auth'}:${String(id)}` };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async send(ctx: Context) {
     try {
-      const result = await getService(strapi, 'messages').send((ctx.request as unknown as { body: unknown }).body);
+      const result = await getService(strapi, 'messages').send((ctx.request as unknown as { body: unknown }).body, callerOf(ctx));
       const { duplicate, ...view } = result;
       ctx.status = duplicate ? 200 : 201;
       ctx.body = { data: view, meta: { duplicate: Boolean(duplicate) } };

@@ -27,8 +27,21 @@ export interface MessageState {
   /** Attempts handed to a provider so far (1 after the first send). */
   attempts: number;
   firstAttemptAt: number | null;
+  /**
+   * When the retrier may send again: the scheduled re-send of a `deferred` message, or, on a
+   * `sent` message, the end of the wait for the provider's report after a hand-off whose outcome
+   * was unknown (a timeout or a reset after the request left: see `isUnconfirmed`).
+   */
   nextAttemptAt: number | null;
   lastError: string | null;
+}
+
+/**
+ * A hand-off with no answer: the provider may or may not have the message. It stays `sent`, and
+ * the retrier tries again only if no report about it has come by `nextAttemptAt`.
+ */
+export function isUnconfirmed(message: MessageState): boolean {
+  return message.status === 'sent' && message.nextAttemptAt !== null;
 }
 
 export interface AddressLedgerState {
@@ -222,10 +235,15 @@ function decideMessage(input: DecisionInput): MessageOutcome {
   if (!message) return { ...none(null), countsAsSoftBounce: event.kind === 'soft_bounce' };
 
   const claimed = claimedStatus(event);
+  const staleAttempt = event.attempt !== null && event.attempt < message.attempts;
+  // Any report about the current attempt shows that the provider has it: no re-send is owed.
+  if (isUnconfirmed(message) && !staleAttempt && (event.kind === 'accepted' || event.kind === 'delivery_delayed')) {
+    const reason = 'The provider confirmed it has the message; it will not be sent again.';
+    return { ...none(null), effect: { status: 'sent', nextAttemptAt: null, lastError: message.lastError, reason } };
+  }
   if (event.kind === 'delivery_delayed') return none('Not re-sent: the provider still holds the message.');
   if (claimed === null) return none(null);
 
-  const staleAttempt = event.attempt !== null && event.attempt < message.attempts;
   if (event.kind === 'soft_bounce') {
     if (staleAttempt) return none(`It concerns attempt ${event.attempt}; attempt ${message.attempts} is already under way.`);
     if (message.status === 'deferred') return none('A re-send is already scheduled.');

@@ -24,6 +24,8 @@ export interface SmtpErrorLike {
 }
 
 const ENHANCED = /\b([245])\.(\d{1,3})\.(\d{1,3})\b/;
+// Nothing reached the server: safe to send again on the backoff schedule. (A timeout or a reset
+// after the request left is `unconfirmedHandOff`, checked first by the transports.)
 const TRANSIENT_NETWORK = new Set(['ETIMEDOUT', 'ECONNECTION', 'ESOCKET', 'ECONNRESET', 'ECONNREFUSED', 'EDNS', 'ETIMEOUT']);
 
 export function classifySmtpFailure(error: SmtpErrorLike): SendFailure {
@@ -47,4 +49,51 @@ export function classifySmtpFailure(error: SmtpErrorLike): SendFailure {
   if (error.code === 'EENVELOPE') return { kind: 'hard_bounce', severity: 'permanent', code, text };
   // Anything else we cannot read is treated as temporary: retrying is cheaper than losing mail.
   return { kind: 'soft_bounce', severity: 'transient', code, text };
+}
+
+/**
+ * A hand-off whose outcome is unknown: the request left, and then the answer timed out or the
+ * connection broke. The provider may have the message, so re-sending at once risks reaching the
+ * student twice; the message waits for the provider's report instead (see `isUnconfirmed`).
+ */
+export interface UnconfirmedHandOff {
+  code: string;
+  text: string;
+}
+
+/**
+ * Errors after the request may have left (Node, undici's fetch and nodemailer codes). A refused
+ * connection or an unknown host is not here: nothing was sent, and that is an ordinary soft failure.
+ */
+const AMBIGUOUS_NETWORK = new Set([
+  'ETIMEDOUT',
+  'ETIMEOUT',
+  'ESOCKET',
+  'ECONNRESET',
+  'EPIPE',
+  'UND_ERR_SOCKET',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'TimeoutError',
+  'AbortError',
+]);
+
+/** The error's code, or its cause's (fetch wraps the socket error), or its name (a timeout signal). */
+function networkCode(error: unknown): string | null {
+  const seen = new Set<unknown>();
+  for (let e = error; e && typeof e === 'object' && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e);
+    const { code, name } = e as { code?: unknown; name?: unknown };
+    if (typeof code === 'string' && AMBIGUOUS_NETWORK.has(code)) return code;
+    if (typeof name === 'string' && AMBIGUOUS_NETWORK.has(name)) return name;
+  }
+  return null;
+}
+
+/** `null` when the error says for sure what happened (a reply from the server, or no connection at all). */
+export function unconfirmedHandOff(error: unknown): UnconfirmedHandOff | null {
+  if (typeof (error as SmtpErrorLike | null)?.responseCode === 'number') return null;
+  const code = networkCode(error);
+  if (!code) return null;
+  return { code, text: `No answer after the hand-off (${code}): ${(error as Error).message ?? String(error)}` };
 }

@@ -6,15 +6,25 @@ import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
 import { messageRank, type MessageStatus } from '../core/statuses';
 import type { EventOutcome } from '../content-types/delivery-event/schema';
-import { getService, table, toDate, toMs, type Row, isUniqueViolation } from '../utils/plugin';
+import type { DecisionPolicy } from '../core/policy';
+import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { updateRows, type RowUpdate } from '../utils/bulk';
+import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
 import { UID } from '../utils/uids';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
 
 /**
- * Applies normalized events: dedupes them, finds their messages and addresses, asks the core
- * what each one means, and writes every effect (event rows, message statuses, the address ledger
- * and the contact mirrors) in one transaction. Used by the webhooks, the sandbox and the sender.
+ * Applies normalized events, as a pipeline of named stages:
+ * 1. `firstOfEachKey`: repeats within the batch go;
+ * 2. `matchMessages`: the messages the events concern, read before the transaction (no lock);
+ * then, in one transaction:
+ * 3. `lockTargets`: those messages and their addresses' ledger rows are locked, in a fixed order;
+ * 4. `withoutStored`: events already stored go (read after the locks, so a concurrent copy of the
+ *    same batch is seen);
+ * 5. `loadState`: the locked messages and ledger rows, as they now stand;
+ * 6. `decideBatch`: pure, the core's `decide` for each event in the order things happened;
+ * 7. `persist`: event rows, message statuses, the ledger and the contact mirrors.
+ * Used by the webhooks, the sandbox and the sender.
  */
 
 export interface IntakeReceipt {
@@ -92,14 +102,18 @@ const LOG_FIELDS = [
   'provider',
   'providerMessageId',
 ];
+/** What matching needs: fields that never change once a message has been handed over. */
+const MATCH_FIELDS = ['id', 'documentId', 'address', 'provider', 'providerMessageId'];
 const KEY_FIELDS = ['id', 'eventKey'];
 const ATTEMPT_FIELDS = ['id', 'logDocumentId', 'provider', 'providerMessageId'];
+
+type Pair = { channel: NormalizedEvent['channel']; address: string };
 
 async function findInChunks(
   strapi: Core.Strapi,
   uid: string,
   field: string,
-  values: string[],
+  values: (string | number)[],
   select: string[],
   extra: Record<string, unknown> = {},
 ): Promise<Row[]> {
@@ -111,213 +125,311 @@ async function findInChunks(
   return rows;
 }
 
-export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  /**
-   * Applies a batch in one transaction. Two requests that race on the same new event or address
-   * collide on a unique index; the loser runs once more and then sees the winner's rows.
-   */
-  async apply(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number } = {}): Promise<IntakeResult> {
-    try {
-      return await this.applyOnce(events, options);
-    } catch (error) {
-      if (error instanceof ReplayError || !isUniqueViolation(error)) throw error;
-      return this.applyOnce(events, options);
-    }
-  },
+/** Stage 1: the first event of each key; later copies in the same batch are duplicates. */
+export function firstOfEachKey(events: NormalizedEvent[]): NormalizedEvent[] {
+  const firstByKey = new Map<string, NormalizedEvent>();
+  for (const event of events) if (!firstByKey.has(event.eventKey)) firstByKey.set(event.eventKey, event);
+  return [...firstByKey.values()];
+}
 
-  async applyOnce(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number }): Promise<IntakeResult> {
-    const now = options.now ?? Date.now();
-    const policy = getService(strapi, 'config').get();
-    const ledger = getService(strapi, 'ledger');
+/** Which message (its matching row) an event concerns, and which address. */
+export interface MessageMatcher {
+  /** The matching rows, by document id. */
+  rows: Map<string, Row>;
+  logFor(event: NormalizedEvent): Row | null;
+  addressOf(event: NormalizedEvent): string | null;
+}
+
+/** The matcher over rows already found: by our correlation id, then by the provider's message id. */
+export function matcherOver(rows: Map<string, Row>, byProviderId: Map<string, string>): MessageMatcher {
+  const findLog = (event: NormalizedEvent): Row | null => {
+    const byCorrelation = event.correlationId ? rows.get(event.correlationId) : undefined;
+    if (byCorrelation) return byCorrelation;
+    const id = event.providerMessageId ? byProviderId.get(`${event.provider}:${event.providerMessageId}`) : undefined;
+    return id ? (rows.get(id) ?? null) : null;
+  };
+  // A log is one message to one address. A provider message can have other recipients (a copy to
+  // a colleague, say) whose events carry the same ids: they concern their own address, not this message.
+  const logFor = (event: NormalizedEvent): Row | null => {
+    const log = findLog(event);
+    const address = normalizeAddress(event.channel, event.address);
+    if (!log || address === null) return log;
+    const logAddress = log.address as string;
+    return (normalizeAddress(event.channel, logAddress) ?? logAddress) === address ? log : null;
+  };
+  const addressOf = (event: NormalizedEvent): string | null =>
+    normalizeAddress(event.channel, event.address) ?? (logFor(event)?.address as string | undefined) ?? null;
+  return { rows, logFor, addressOf };
+}
+
+/** Stage 2: the messages the events concern (current attempt's provider id, or an earlier attempt's). */
+async function matchMessages(strapi: Core.Strapi, events: NormalizedEvent[]): Promise<MessageMatcher> {
+  const rows = new Map<string, Row>();
+  const remember = (row: Row): void => {
+    if (!rows.has(row.documentId)) rows.set(row.documentId, row);
+  };
+  const correlationIds = events.map((e) => e.correlationId).filter((id): id is string => Boolean(id));
+  (await findInChunks(strapi, UID.log, 'documentId', correlationIds, MATCH_FIELDS)).forEach(remember);
+  const providerIds = events.map((e) => e.providerMessageId).filter((id): id is string => Boolean(id));
+  const byProviderId = new Map<string, string>();
+  const foundIds = new Set<string>();
+  for (const row of await findInChunks(strapi, UID.log, 'providerMessageId', providerIds, MATCH_FIELDS)) {
+    remember(row);
+    byProviderId.set(`${row.provider as string}:${row.providerMessageId as string}`, row.documentId);
+    foundIds.add(row.providerMessageId as string);
+  }
+  const missing = providerIds.filter((id) => !foundIds.has(id));
+  if (missing.length > 0) {
+    const attempts = await findInChunks(strapi, UID.event, 'providerMessageId', missing, ATTEMPT_FIELDS, { kind: 'send_attempt' });
+    const attemptLogIds = attempts.map((a) => a.logDocumentId as string).filter(Boolean);
+    for (const row of await findInChunks(strapi, UID.log, 'documentId', attemptLogIds, MATCH_FIELDS)) remember(row);
+    for (const a of attempts) byProviderId.set(`${a.provider as string}:${a.providerMessageId as string}`, a.logDocumentId as string);
+  }
+  return matcherOver(rows, byProviderId);
+}
+
+/** Everything one batch changes, decided before anything is written. */
+export interface BatchEffects {
+  result: IntakeResult;
+  eventRows: Record<string, unknown>[];
+  logs: Map<string, LogRecord>;
+  ledgerWrites: LedgerWrite[];
+  mirrors: {
+    channel: NormalizedEvent['channel'];
+    address: string;
+    status: LedgerEntry['state']['state'];
+    reason: string | null;
+    at: number;
+  }[];
+}
+
+/**
+ * Stage 6, pure: each event through the core's `decide`, in the order things happened (ties by
+ * event key), so the result does not depend on arrival. `logs` and `entries` are the locked state;
+ * both are updated as the batch goes, so later events of the batch see earlier ones' effects.
+ */
+export function decideBatch(input: {
+  events: NormalizedEvent[];
+  matcher: MessageMatcher;
+  logs: Map<string, LogRecord>;
+  entries: Map<string, LedgerEntry>;
+  policy: DecisionPolicy;
+  now: number;
+  result: IntakeResult;
+}): BatchEffects {
+  const { matcher, logs, entries, policy, now, result } = input;
+  const touched = new Map<string, LedgerWrite>();
+  const mirrors = new Map<string, BatchEffects['mirrors'][number]>();
+  const ordered = [...input.events].sort((a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey));
+  const eventRows: Record<string, unknown>[] = [];
+  for (const event of ordered) {
+    const matched = matcher.logFor(event);
+    const log = matched ? (logs.get(matched.documentId) ?? null) : null;
+    const address = matcher.addressOf(event);
+    const entry = address ? entries.get(ledgerKey(event.channel, address)) : undefined;
+    let outcome: EventOutcome;
+    let reason: string;
+    if (event.kind === 'ignored') {
+      outcome = 'ignored';
+      reason = `"${event.rawType}" has no effect on delivery; kept for the record.`;
+      result.ignored += 1;
+    } else if (!entry && !log) {
+      outcome = 'unmatched';
+      reason = 'The event names no address the plugin can read, and matches no message.';
+      result.unmatched += 1;
+    } else {
+      const decision = decide({ event, message: log?.state ?? null, address: entry?.state ?? null, policy, now });
+      reason = decision.reason;
+      if (log && decision.message) {
+        log.state = {
+          ...log.state,
+          status: decision.message.status,
+          nextAttemptAt: decision.message.nextAttemptAt,
+          lastError: decision.message.lastError,
+        };
+        log.changed = true;
+        log.reason = decision.message.reason;
+      }
+      if (log) log.lastEventAt = Math.max(log.lastEventAt ?? 0, event.occurredAt);
+      if (entry && decision.address) {
+        const key = ledgerKey(entry.channel, entry.address);
+        const previous = touched.get(key);
+        touched.set(key, {
+          entry: previous?.entry ?? { ...entry, state: { ...entry.state } },
+          next: decision.address.next,
+          provider: decision.address.stateChanged ? event.provider : (previous?.provider ?? null),
+          logDocumentId: decision.address.stateChanged ? (log?.row.documentId ?? null) : (previous?.logDocumentId ?? null),
+          now,
+        });
+        entry.state = decision.address.next;
+      }
+      if (entry && decision.contact) {
+        mirrors.set(ledgerKey(entry.channel, entry.address), { channel: entry.channel, address: entry.address, ...decision.contact });
+      }
+      if (!log) {
+        outcome = 'unmatched';
+        result.unmatched += 1;
+      } else if (decision.outcome === 'applied') {
+        outcome = 'applied';
+        result.applied += 1;
+      } else {
+        outcome = 'no_change';
+        result.unchanged += 1;
+      }
+    }
+    eventRows.push({
+      eventKey: event.eventKey,
+      logDocumentId: log?.row.documentId ?? null,
+      kind: event.kind,
+      outcome,
+      channel: event.channel,
+      address: address ?? event.address.slice(0, 320),
+      provider: event.provider,
+      providerMessageId: event.providerMessageId,
+      attempt: event.attempt,
+      occurredAt: new Date(event.occurredAt),
+      rawType: event.rawType.slice(0, 255),
+      rawCode: event.rawCode?.slice(0, 255) ?? null,
+      rawText: event.rawText,
+      severity: event.severity,
+      reason,
+      createdAt: new Date(now),
+      updatedAt: new Date(now),
+    });
+  }
+  return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()] };
+}
+
+/** The message rows' changes: status and retry plan where decided, and the provider time of the latest event. */
+function logUpdatesOf(logs: Map<string, LogRecord>, now: number): RowUpdate[] {
+  const updates: RowUpdate[] = [];
+  for (const log of logs.values()) {
+    if (!log.changed && log.lastEventAt === null) continue;
+    const data: Record<string, unknown> = { updatedAt: new Date(now) };
+    // A late-arriving older event does not move lastEventAt back.
+    if (log.lastEventAt !== null) data.lastEventAt = new Date(Math.max(log.lastEventAt, toMs(log.row.lastEventAt) ?? log.lastEventAt));
+    if (log.changed) {
+      Object.assign(data, {
+        status: log.state.status,
+        nextAttemptAt: toDate(log.state.nextAttemptAt),
+        lastError: log.state.lastError,
+        statusReason: log.reason,
+      });
+      // A final status releases any claim the retrier had.
+      if (messageRank(log.state.status) > messageRank('deferred')) {
+        Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
+      }
+    }
+    updates.push({ id: log.row.id, data });
+  }
+  return updates;
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const ledger = () => getService(strapi, 'ledger');
+
+  /** Stage 3: locks the messages (by id), then the addresses' ledger rows (by channel and address). */
+  async function lockTargets(trx: Knex.Transaction, matcher: MessageMatcher, pairs: Pair[]): Promise<void> {
+    await lockRowsById(
+      strapi,
+      trx,
+      UID.log,
+      [...matcher.rows.values()].map((row) => row.id),
+    );
+    await ledger().lockMany(trx, pairs);
+  }
+
+  /** A Mailgun-style signed token: `true` when this exact request was seen before; a reuse with another body is a replay. */
+  async function seenReceipt(receipt: IntakeReceipt, eventCount: number): Promise<boolean> {
+    const { provider, key, bodyHash } = receipt;
+    const seen = await table(strapi, UID.receipt).findOne({ where: { receiptKey: key } });
+    if (seen) {
+      if (seen.bodyHash !== bodyHash) throw new ReplayError();
+      return true;
+    }
+    await table(strapi, UID.receipt).create({ data: { provider, receiptKey: key, bodyHash, eventCount } });
+    return false;
+  }
+
+  /** Stage 4: the events not stored yet. */
+  async function withoutStored(events: NormalizedEvent[]): Promise<NormalizedEvent[]> {
+    const stored = new Set(
+      (
+        await findInChunks(
+          strapi,
+          UID.event,
+          'eventKey',
+          events.map((e) => e.eventKey),
+          KEY_FIELDS,
+        )
+      ).map((row) => row.eventKey as string),
+    );
+    return events.filter((event) => !stored.has(event.eventKey));
+  }
+
+  /** Stage 5: the messages and ledger entries as they stand now that they are locked. */
+  async function loadState(
+    matcher: MessageMatcher,
+    pairs: Pair[],
+  ): Promise<{ logs: Map<string, LogRecord>; entries: Map<string, LedgerEntry> }> {
+    const logs = new Map<string, LogRecord>();
+    const ids = [...matcher.rows.values()].map((row) => row.id);
+    for (const row of await findInChunks(strapi, UID.log, 'id', ids, LOG_FIELDS)) {
+      logs.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, lastEventAt: null });
+    }
+    return { logs, entries: await ledger().loadMany(pairs) };
+  }
+
+  /** Stage 7: every effect; the caller's transaction commits all of it or nothing. */
+  async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<void> {
+    const { eventRows } = effects;
+    documentIds(eventRows.length).forEach((documentId, i) => (eventRows[i].documentId = documentId));
+    for (let i = 0; i < eventRows.length; i += CHUNK) {
+      await table(strapi, UID.event).createMany({ data: eventRows.slice(i, i + CHUNK) });
+    }
+    // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
+    await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
+    await ledger().writeMany(effects.ledgerWrites);
     const contacts = getService(strapi, 'contacts');
+    for (const mirror of effects.mirrors) {
+      await contacts.applyMirror(mirror.channel, mirror.address, { status: mirror.status, reason: mirror.reason, at: mirror.at });
+    }
+  }
+
+  async function applyOnce(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number }): Promise<IntakeResult> {
+    const now = options.now ?? Date.now();
+    const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
+    const unique = firstOfEachKey(events);
+    // Read outside the transaction: on MySQL a transaction's first plain read fixes what it sees,
+    // and it must see what committed while it waited for its locks.
+    const matcher = await matchMessages(strapi, unique);
+    const pairs = unique
+      .map((event) => ({ channel: event.channel, address: matcher.addressOf(event) }))
+      .filter((p): p is Pair => p.address !== null);
 
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-      const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
-
-      if (options.receipt) {
-        const { provider, key, bodyHash } = options.receipt;
-        const seen = await table(strapi, UID.receipt).findOne({ where: { receiptKey: key } });
-        if (seen) {
-          if (seen.bodyHash !== bodyHash) throw new ReplayError();
-          return { ...result, duplicates: events.length };
-        }
-        await table(strapi, UID.receipt).create({ data: { provider, receiptKey: key, bodyHash, eventCount: events.length } });
-      }
-
-      // 1. Duplicates: within the batch, and against what is stored.
-      const firstByKey = new Map<string, NormalizedEvent>();
-      for (const event of events) if (!firstByKey.has(event.eventKey)) firstByKey.set(event.eventKey, event);
-      const stored = await findInChunks(strapi, UID.event, 'eventKey', [...firstByKey.keys()], KEY_FIELDS);
-      for (const row of stored) firstByKey.delete(row.eventKey as string);
-      const fresh = [...firstByKey.values()];
+      await lockTargets(trx, matcher, pairs);
+      if (options.receipt && (await seenReceipt(options.receipt, events.length))) return { ...result, duplicates: events.length };
+      const fresh = await withoutStored(unique);
       result.duplicates = events.length - fresh.length;
       if (fresh.length === 0) return result;
-
-      // 2. Their messages: by our correlation id, then by the provider's message id (current or earlier attempt).
-      const logsById = new Map<string, LogRecord>();
-      const remember = (row: Row): void => {
-        if (!logsById.has(row.documentId)) {
-          logsById.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, lastEventAt: null });
-        }
-      };
-      const correlationIds = fresh.map((e) => e.correlationId).filter((id): id is string => Boolean(id));
-      (await findInChunks(strapi, UID.log, 'documentId', correlationIds, LOG_FIELDS)).forEach(remember);
-      const providerIds = fresh.map((e) => e.providerMessageId).filter((id): id is string => Boolean(id));
-      const byProviderId = new Map<string, string>();
-      const foundIds = new Set<string>();
-      for (const row of await findInChunks(strapi, UID.log, 'providerMessageId', providerIds, LOG_FIELDS)) {
-        remember(row);
-        byProviderId.set(`${row.provider as string}:${row.providerMessageId as string}`, row.documentId);
-        foundIds.add(row.providerMessageId as string);
-      }
-      const missing = providerIds.filter((id) => !foundIds.has(id));
-      if (missing.length > 0) {
-        const attempts = await findInChunks(strapi, UID.event, 'providerMessageId', missing, ATTEMPT_FIELDS, { kind: 'send_attempt' });
-        const attemptLogIds = attempts.map((a) => a.logDocumentId as string).filter(Boolean);
-        for (const row of await findInChunks(strapi, UID.log, 'documentId', attemptLogIds, LOG_FIELDS)) remember(row);
-        for (const a of attempts) byProviderId.set(`${a.provider as string}:${a.providerMessageId as string}`, a.logDocumentId as string);
-      }
-      const findLog = (event: NormalizedEvent): LogRecord | null => {
-        const byCorrelation = event.correlationId ? logsById.get(event.correlationId) : undefined;
-        if (byCorrelation) return byCorrelation;
-        const id = event.providerMessageId ? byProviderId.get(`${event.provider}:${event.providerMessageId}`) : undefined;
-        return id ? (logsById.get(id) ?? null) : null;
-      };
-      // A log is one message to one address. A provider message can have other recipients (a copy to
-      // a colleague, say) whose events carry the same ids: they concern their own address, not this message.
-      const logFor = (event: NormalizedEvent): LogRecord | null => {
-        const log = findLog(event);
-        const address = normalizeAddress(event.channel, event.address);
-        if (!log || address === null) return log;
-        const logAddress = log.row.address as string;
-        return (normalizeAddress(event.channel, logAddress) ?? logAddress) === address ? log : null;
-      };
-
-      // 3. Their addresses.
-      const addressOf = (event: NormalizedEvent, log: LogRecord | null): string | null =>
-        normalizeAddress(event.channel, event.address) ?? (log?.row.address as string | undefined) ?? null;
-      const pairs = fresh
-        .map((event) => ({ channel: event.channel, address: addressOf(event, logFor(event)) }))
-        .filter((p): p is { channel: NormalizedEvent['channel']; address: string } => p.address !== null);
-      const entries = await ledger.loadMany(pairs);
-      const touched = new Map<string, { entry: LedgerEntry; write: LedgerWrite }>();
-      const mirrors = new Map<
-        string,
-        { channel: NormalizedEvent['channel']; address: string; status: LedgerEntry['state']['state']; reason: string | null; at: number }
-      >();
-
-      // 4. Decide, in the order things happened (ties by event key), so the result does not depend on arrival.
-      const ordered = [...fresh].sort((a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey));
-      const eventRows: Record<string, unknown>[] = [];
-      for (const event of ordered) {
-        const log = logFor(event);
-        const address = addressOf(event, log);
-        const entry = address ? entries.get(ledgerKey(event.channel, address)) : undefined;
-        let outcome: EventOutcome;
-        let reason: string;
-        if (event.kind === 'ignored') {
-          outcome = 'ignored';
-          reason = `"${event.rawType}" has no effect on delivery; kept for the record.`;
-          result.ignored += 1;
-        } else if (!entry && !log) {
-          outcome = 'unmatched';
-          reason = 'The event names no address the plugin can read, and matches no message.';
-          result.unmatched += 1;
-        } else {
-          const decision = decide({ event, message: log?.state ?? null, address: entry?.state ?? null, policy, now });
-          reason = decision.reason;
-          if (log && decision.message) {
-            log.state = {
-              ...log.state,
-              status: decision.message.status,
-              nextAttemptAt: decision.message.nextAttemptAt,
-              lastError: decision.message.lastError,
-            };
-            log.changed = true;
-            log.reason = decision.message.reason;
-          }
-          if (log) log.lastEventAt = Math.max(log.lastEventAt ?? 0, event.occurredAt);
-          if (entry && decision.address) {
-            const previous = touched.get(ledgerKey(entry.channel, entry.address));
-            touched.set(ledgerKey(entry.channel, entry.address), {
-              entry,
-              write: {
-                entry: previous?.write.entry ?? { ...entry, state: { ...entry.state } },
-                next: decision.address.next,
-                provider: decision.address.stateChanged ? event.provider : (previous?.write.provider ?? null),
-                logDocumentId: decision.address.stateChanged ? (log?.row.documentId ?? null) : (previous?.write.logDocumentId ?? null),
-                now,
-              },
-            });
-            entry.state = decision.address.next;
-          }
-          if (entry && decision.contact) {
-            mirrors.set(ledgerKey(entry.channel, entry.address), { channel: entry.channel, address: entry.address, ...decision.contact });
-          }
-          if (!log) {
-            outcome = 'unmatched';
-            result.unmatched += 1;
-          } else if (decision.outcome === 'applied') {
-            outcome = 'applied';
-            result.applied += 1;
-          } else {
-            outcome = 'no_change';
-            result.unchanged += 1;
-          }
-        }
-        eventRows.push({
-          eventKey: event.eventKey,
-          logDocumentId: log?.row.documentId ?? null,
-          kind: event.kind,
-          outcome,
-          channel: event.channel,
-          address: address ?? event.address.slice(0, 320),
-          provider: event.provider,
-          providerMessageId: event.providerMessageId,
-          attempt: event.attempt,
-          occurredAt: new Date(event.occurredAt),
-          rawType: event.rawType.slice(0, 255),
-          rawCode: event.rawCode?.slice(0, 255) ?? null,
-          rawText: event.rawText,
-          severity: event.severity,
-          reason,
-          createdAt: new Date(now),
-          updatedAt: new Date(now),
-        });
-      }
-
-      // 5. Write everything; the transaction commits all of it or nothing.
-      documentIds(eventRows.length).forEach((documentId, i) => (eventRows[i].documentId = documentId));
-      for (let i = 0; i < eventRows.length; i += CHUNK) {
-        await table(strapi, UID.event).createMany({ data: eventRows.slice(i, i + CHUNK) });
-      }
-      const logUpdates: RowUpdate[] = [];
-      for (const log of logsById.values()) {
-        if (!log.changed && log.lastEventAt === null) continue;
-        const data: Record<string, unknown> = { updatedAt: new Date(now) };
-        // The provider time of the latest event: a late-arriving older event does not move it back.
-        if (log.lastEventAt !== null) data.lastEventAt = new Date(Math.max(log.lastEventAt, toMs(log.row.lastEventAt) ?? log.lastEventAt));
-        if (log.changed) {
-          Object.assign(data, {
-            status: log.state.status,
-            nextAttemptAt: toDate(log.state.nextAttemptAt),
-            lastError: log.state.lastError,
-            statusReason: log.reason,
-          });
-          // A final status releases any claim the retrier had.
-          if (messageRank(log.state.status) > messageRank('deferred')) {
-            Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
-          }
-        }
-        logUpdates.push({ id: log.row.id, data });
-      }
-      // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
-      await updateRows(strapi, trx, UID.log, logUpdates);
-      await ledger.writeMany([...touched.values()].map((t) => t.write));
-      for (const mirror of mirrors.values()) {
-        await contacts.applyMirror(mirror.channel, mirror.address, { status: mirror.status, reason: mirror.reason, at: mirror.at });
-      }
-      return result;
+      const { logs, entries } = await loadState(matcher, pairs);
+      const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
+      await persist(trx, effects, now);
+      return effects.result;
     });
-  },
-});
+  }
+
+  return {
+    /**
+     * Applies a batch in one transaction. Two requests that race on the same new event or address
+     * collide on a unique index (or, on PostgreSQL and MySQL, in a deadlock the server breaks);
+     * the loser runs again and then sees the winner's rows.
+     */
+    async apply(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number } = {}): Promise<IntakeResult> {
+      return withConflictRetry(() => applyOnce(events, options), {
+        retryable: (error) => !(error instanceof ReplayError) && isRetryableConflict(error),
+      });
+    },
+  };
+};

@@ -5,7 +5,9 @@ import { NEW_ADDRESS, type AddressLedgerState } from '../core/decide';
 import type { Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import { updateRows, type RowUpdate } from '../utils/bulk';
+import { takesRowLocks } from '../utils/locks';
 import { table, toDate, toMs, type Row, toIso } from '../utils/plugin';
+import { builder } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /** The address ledger: reading and writing one row per (channel, normalized address). */
@@ -75,12 +77,40 @@ function ledgerColumns(next: AddressLedgerState): Record<string, unknown> {
   };
 }
 
+/** Addresses by channel, each list sorted and without repeats: the one order in which rows are locked and created. */
+function byChannel(pairs: { channel: Channel; address: string }[]): [Channel, string[]][] {
+  return (['email', 'sms'] as const).map((channel) => [
+    channel,
+    [...new Set(pairs.filter((p) => p.channel === channel).map((p) => p.address))].sort(),
+  ]);
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Locks the existing ledger rows of these addresses (`SELECT … FOR UPDATE`, by channel then
+   * address) until the transaction `trx` ends, so that what is read next stays true until it is
+   * written. Addresses without a row are not locked: creating one collides on the unique index
+   * with any other writer creating it, and the intake runs again. No-op on SQLite (one writer).
+   */
+  async lockMany(trx: Knex.Transaction, pairs: { channel: Channel; address: string }[]): Promise<void> {
+    if (!takesRowLocks(strapi)) return;
+    for (const [channel, addresses] of byChannel(pairs)) {
+      for (let i = 0; i < addresses.length; i += CHUNK) {
+        await builder(strapi, UID.address)
+          .transacting(trx)
+          .select('id')
+          .where('channel', channel)
+          .whereIn('address', addresses.slice(i, i + CHUNK))
+          .orderBy('address')
+          .forUpdate();
+      }
+    }
+  },
+
   /** Ledger entries for many addresses at once (one query per channel and chunk); unknown ones start active. */
   async loadMany(pairs: { channel: Channel; address: string }[]): Promise<Map<string, LedgerEntry>> {
     const entries = new Map<string, LedgerEntry>();
-    for (const channel of ['email', 'sms'] as const) {
-      const addresses = [...new Set(pairs.filter((p) => p.channel === channel).map((p) => p.address))];
+    for (const [channel, addresses] of byChannel(pairs)) {
       for (let i = 0; i < addresses.length; i += CHUNK) {
         const rows = await table(strapi, UID.address).findMany({
           where: { channel, address: { $in: addresses.slice(i, i + CHUNK) } },
@@ -162,6 +192,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     // One Query Engine update per address (three statements each) was most of a webhook batch's statements.
     if (updates.length > 0)
       await strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => updateRows(strapi, trx, UID.address, updates));
+    // New rows in the order decided (events by time, then key): two requests about the same events
+    // create them in the same order, and a deadlock between other pairs is broken by the server and retried.
     for (let i = 0; i < creates.length; i += CHUNK) {
       await table(strapi, UID.address).createMany({ data: creates.slice(i, i + CHUNK) });
     }

@@ -1,8 +1,10 @@
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { CHANNELS, type Channel } from '../core/events';
 import type { AddressState } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
+import { withConflictRetry } from '../utils/locks';
 import { getService, table, toMs, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { Actor } from './audit';
@@ -64,65 +66,78 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async reactivate(input: ReactivationInput): Promise<ReactivationResult> {
     const reason = typeof input.reason === 'string' ? input.reason.trim() : '';
     if (!reason) throw new AdminApiError(400, 'A reason is required to reactivate an address: say why it can be used again.');
-    if (reason.length > MAX_REASON_LENGTH) throw new AdminApiError(400, `The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
+    if (reason.length > MAX_REASON_LENGTH)
+      throw new AdminApiError(400, `The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
     if (!(CHANNELS as readonly string[]).includes(input.channel)) {
       throw new AdminApiError(400, `Unknown channel "${input.channel}": use ${CHANNELS.join(' or ')}.`);
     }
     const channel = input.channel as Channel;
     const address = typeof input.address === 'string' ? normalizeAddress(channel, input.address) : null;
     if (!address) {
-      throw new AdminApiError(400, channel === 'email' ? 'That is not a valid email address.' : 'That is not an E.164 mobile number (such as +447700900123).');
+      throw new AdminApiError(
+        400,
+        channel === 'email' ? 'That is not a valid email address.' : 'That is not an E.164 mobile number (such as +447700900123).',
+      );
     }
     const now = input.now ?? Date.now();
     const stamp = new Date(now);
     const ledgerReason = `Reactivated by ${input.actor.name}: ${reason}`;
 
-    return strapi.db.transaction(async () => {
-      const row = await table(strapi, UID.address).findOne({ where: { channel, address } });
-      if (!row) throw new AdminApiError(404, `The plugin has no record of ${address}: it has never been suppressed, so there is nothing to reactivate.`);
-      const before = snapshot(row);
-      const nothingToReset = before.softBounceCount === 0 && before.exhaustedStreak === 0 && before.bounceScore === 0;
-      if (before.state === 'active' && nothingToReset) {
-        throw new AdminApiError(409, `${address} is already active.`);
-      }
-      const updated = await table(strapi, UID.address).update({
-        where: { id: row.id },
-        data: {
-          state: 'active',
+    // The row is locked before it is read: an event being applied to this address either commits
+    // first (and its effect is what the editor resets) or waits and then sees the reactivation.
+    const reactivateOnce = () =>
+      strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        await getService(strapi, 'ledger').lockMany(trx, [{ channel, address }]);
+        const row = await table(strapi, UID.address).findOne({ where: { channel, address } });
+        if (!row)
+          throw new AdminApiError(
+            404,
+            `The plugin has no record of ${address}: it has never been suppressed, so there is nothing to reactivate.`,
+          );
+        const before = snapshot(row);
+        const nothingToReset = before.softBounceCount === 0 && before.exhaustedStreak === 0 && before.bounceScore === 0;
+        if (before.state === 'active' && nothingToReset) {
+          throw new AdminApiError(409, `${address} is already active.`);
+        }
+        const updated = await table(strapi, UID.address).update({
+          where: { id: row.id },
+          data: {
+            state: 'active',
+            reason: ledgerReason,
+            providerCode: null,
+            // An active address was decided by nobody's event; the decision rules compare new events with these.
+            stateEventKey: null,
+            stateEventAt: null,
+            stateLogDocumentId: null,
+            stateChangedAt: stamp,
+            softBounceCount: 0,
+            exhaustedStreak: 0,
+            bounceScore: 0,
+            reactivatedAt: stamp,
+            reactivatedBy: input.actor.name.slice(0, 255),
+            reactivationReason: reason,
+            updatedAt: stamp,
+          },
+        });
+        if (!updated) throw new Error(`The ledger row of ${address} disappeared during reactivation.`);
+        const after = snapshot(updated);
+        const contactsUpdated = await getService(strapi, 'contacts').applyMirror(channel, address, {
+          status: 'active',
           reason: ledgerReason,
-          providerCode: null,
-          // An active address was decided by nobody's event; the decision rules compare new events with these.
-          stateEventKey: null,
-          stateEventAt: null,
-          stateLogDocumentId: null,
-          stateChangedAt: stamp,
-          softBounceCount: 0,
-          exhaustedStreak: 0,
-          bounceScore: 0,
-          reactivatedAt: stamp,
-          reactivatedBy: input.actor.name.slice(0, 255),
-          reactivationReason: reason,
-          updatedAt: stamp,
-        },
+          at: now,
+        });
+        const audit = await getService(strapi, 'audit').record({
+          action: 'reactivate-address',
+          actor: input.actor,
+          channel,
+          address,
+          reason,
+          before,
+          after,
+          at: now,
+        });
+        return { channel, address, before, after, contactsUpdated, auditDocumentId: audit.documentId };
       });
-      if (!updated) throw new Error(`The ledger row of ${address} disappeared during reactivation.`);
-      const after = snapshot(updated);
-      const contactsUpdated = await getService(strapi, 'contacts').applyMirror(channel, address, {
-        status: 'active',
-        reason: ledgerReason,
-        at: now,
-      });
-      const audit = await getService(strapi, 'audit').record({
-        action: 'reactivate-address',
-        actor: input.actor,
-        channel,
-        address,
-        reason,
-        before,
-        after,
-        at: now,
-      });
-      return { channel, address, before, after, contactsUpdated, auditDocumentId: audit.documentId };
-    });
+    return withConflictRetry(reactivateOnce);
   },
 });

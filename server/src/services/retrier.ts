@@ -1,7 +1,10 @@
 import { randomUUID } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import cron, { type ScheduledTask } from 'node-cron';
+import type { Knex } from 'knex';
+import { takesRowLocks } from '../utils/locks';
 import { getService, table, type Row } from '../utils/plugin';
+import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /**
@@ -9,8 +12,9 @@ import { UID } from '../utils/uids';
  * that with several Strapi processes on one database every due message is sent by exactly one
  * of them; a crashed process's leases expire and another process takes the work over.
  *
- * Due: `deferred` with `nextAttemptAt` in the past, and `queued` messages whose claim expired
- * (a process died between writing the message and handing it over).
+ * Due: `deferred` with `nextAttemptAt` in the past, `sent` ones whose hand-off had no answer and
+ * whose wait for the provider's report is over, and `queued` messages whose claim expired (a
+ * process died between writing the message and handing it over).
  */
 
 export interface TickResult {
@@ -21,49 +25,64 @@ export interface TickResult {
   durationMs: number;
 }
 
-const LOGS_TABLE = 'deliverability_logs';
-/** Messages sent at once within a tick: bounded so that a slow provider cannot exhaust sockets. */
-const CONCURRENCY = 4;
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   let task: ScheduledTask | null = null;
   let running: Promise<TickResult> | null = null;
 
-  async function claimDue(now: Date, limit: number, leaseSeconds: number): Promise<{ owner: string; rows: Row[] }> {
-    const owner = `${getService(strapi, 'messages').instanceId}:${randomUUID().slice(0, 8)}`;
+  /**
+   * Claims up to `limit` due messages for `owner`: the due rows are selected and leased in one
+   * transaction. On PostgreSQL and MySQL/MariaDB the selection locks its rows and skips rows another
+   * process is claiming right now (`FOR UPDATE SKIP LOCKED`), so two processes never take the same
+   * row and neither waits for the other. SQLite has one writer, so the transaction alone is enough.
+   * (MySQL cannot UPDATE a table with a sub-select on itself, hence two statements.)
+   */
+  async function claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<Row[]> {
     const expires = new Date(now.getTime() + leaseSeconds * 1000);
-    const knex = strapi.db.connection;
-    const due = knex(LOGS_TABLE)
-      .select('id')
-      .where((q) =>
-        q
-          .where((d) => d.where('status', 'deferred').where('next_attempt_at', '<=', now))
-          .orWhere((d) => d.where('status', 'queued').where((l) => l.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))),
-      )
-      .where((l) => l.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
-      .orderBy('next_attempt_at', 'asc')
-      .limit(limit);
-    // PostgreSQL: rows another process is claiming right now are skipped rather than waited for.
-    // SQLite has one writer at a time, so the single UPDATE is atomic there as it stands.
-    const client = strapi.db.dialect.client;
-    if (client === 'postgres') due.forUpdate().skipLocked();
-    await knex(LOGS_TABLE)
-      .whereIn('id', due)
+    const c = columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseExpiresAt', 'leaseOwner'] as const);
+    const free = (q: Knex.QueryBuilder) => q.whereNull(c.leaseExpiresAt).orWhere(c.leaseExpiresAt, '<', now);
+    const claimed = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      const due = builder(strapi, UID.log)
+        .transacting(trx)
+        .select('id')
+        .where((q) =>
+          q
+            // Deferred, and unconfirmed hand-offs whose wait for a report is over.
+            .where((d) => d.whereIn(c.status, ['deferred', 'sent']).where(c.nextAttemptAt, '<=', now))
+            // Queued messages whose claim expired: a process died between writing and handing over.
+            .orWhere((d) => d.where(c.status, 'queued').where(free)),
+        )
+        .where(free)
+        .orderBy(c.nextAttemptAt, 'asc')
+        .limit(limit);
+      if (takesRowLocks(strapi)) due.forUpdate().skipLocked();
+      const ids = (await due).map((row: { id: number }) => row.id);
+      if (ids.length === 0) return 0;
       // Re-checked on the row itself, so two claims that raced on one row cannot both win it.
-      .where((l) => l.whereNull('lease_expires_at').orWhere('lease_expires_at', '<', now))
-      .update({ lease_owner: owner, lease_expires_at: expires });
+      return builder(strapi, UID.log)
+        .transacting(trx)
+        .whereIn('id', ids)
+        .where(free)
+        .update({ [c.leaseOwner]: owner, [c.leaseExpiresAt]: expires });
+    });
+    if (!claimed) return [];
     // Read back through the lease index (status, lease_expires_at): a lookup by owner alone would
     // scan every log, so a tick's cost would grow with the table instead of with what is due.
-    const rows = await table(strapi, UID.log).findMany({
-      where: { status: { $in: ['deferred', 'queued'] }, leaseExpiresAt: expires, leaseOwner: owner },
+    return table(strapi, UID.log).findMany({
+      where: { status: { $in: ['deferred', 'queued', 'sent'] }, leaseExpiresAt: expires, leaseOwner: owner },
     });
-    return { owner, rows };
   }
 
   async function runTick(now: Date): Promise<TickResult> {
+    const messages = getService(strapi, 'messages');
+    const owner = `${messages.instanceId}:${randomUUID().slice(0, 8)}`;
+    // The claims are renewed for as long as the tick works on them, however slow the provider.
+    return messages.withLease(owner, () => workOn(owner, now));
+  }
+
+  async function workOn(owner: string, now: Date): Promise<TickResult> {
     const started = Date.now();
     const config = getService(strapi, 'config').get();
-    const { owner, rows } = await claimDue(now, config.retrier.batchSize, config.retrier.leaseSeconds);
+    const rows = await claimDue(owner, now, config.retrier.batchSize, config.retrier.leaseSeconds);
     const messages = getService(strapi, 'messages');
     let sent = 0;
     let failed = 0;
@@ -81,7 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, rows.length) }, worker));
+    await Promise.all(Array.from({ length: Math.min(config.retrier.concurrency, rows.length) }, worker));
     return { skipped: false, claimed: rows.length, sent, failed, durationMs: Date.now() - started };
   }
 

@@ -43,7 +43,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         { accountSid, authToken, from, messagingServiceSid, baseUrl, timeoutMs: c.sending.timeoutMs, errorCodes: c.providers.twilio.errorCodes },
         { to: message.to, body: message.content.body, statusCallback: `${publicBase()}/api/deliverability/webhooks/twilio?dlv=${encodeURIComponent(message.correlationId)}` },
       );
-      return result.ok ? { ok: true, provider: 'twilio', providerMessageId: result.sid } : { ok: false, provider: 'twilio', failure: result.failure };
+      return result.ok ? { ok: true, provider: 'twilio', providerMessageId: result.sid } : { ...result, provider: 'twilio' };
     },
   };
 
@@ -60,7 +60,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         { apiKey, apiSecret, from, baseUrl, timeoutMs: c.sending.timeoutMs },
         { to: message.to, body: message.content.body, clientRef: message.correlationId, callback: `${publicBase()}/api/deliverability/webhooks/vonage` },
       );
-      return result.ok ? { ok: true, provider: 'vonage', providerMessageId: result.messageId } : { ok: false, provider: 'vonage', failure: result.failure };
+      return result.ok ? { ok: true, provider: 'vonage', providerMessageId: result.messageId } : { ...result, provider: 'vonage' };
     },
   };
 

@@ -6,7 +6,7 @@
 import type { Core } from '@strapi/strapi';
 import type { EmailProviderName } from '../config/types';
 import { isEmailContent } from '../core/message-input';
-import { classifySmtpFailure, type SmtpErrorLike } from '../core/send-failure';
+import { classifySmtpFailure, unconfirmedHandOff, type SmtpErrorLike } from '../core/send-failure';
 import { mailgunCorrelationFields } from '../providers/mailgun/send';
 import { postmarkCorrelationFields } from '../providers/postmark/send';
 import { sendgridCorrelationFields } from '../providers/sendgrid/send';
@@ -77,6 +77,8 @@ export function createEmailPluginTransport(
         );
         return { ok: true, provider: emailProvider, providerMessageId: messageId };
       } catch (error) {
+        const unconfirmed = unconfirmedHandOff(error);
+        if (unconfirmed) return { ok: false, provider: emailProvider, unconfirmed };
         return { ok: false, provider: emailProvider, failure: classifySmtpFailure(error as SmtpErrorLike) };
       }
     },

@@ -1,6 +1,6 @@
 import type { Channel } from '../core/events';
 import type { MessageContent } from '../core/message-input';
-import type { SendFailure } from '../core/send-failure';
+import type { SendFailure, UnconfirmedHandOff } from '../core/send-failure';
 
 /** One attempt to hand one message to a provider. */
 export interface OutgoingMessage {
@@ -16,7 +16,9 @@ export interface OutgoingMessage {
 
 export type SendOutcome =
   | { ok: true; provider: string; providerMessageId: string | null }
-  | { ok: false; provider: string; failure: SendFailure };
+  | { ok: false; provider: string; failure: SendFailure }
+  /** The request left and no answer came back: the provider may have the message. */
+  | { ok: false; provider: string; unconfirmed: UnconfirmedHandOff };
 
 export interface Transport {
   /** The provider name recorded on the log (sendgrid, twilio, sandbox, smtp...). */

@@ -40,15 +40,19 @@ export default {
     lastError: { type: 'text' },
     // What to send again on a retry: { subject, html, text } or { body }.
     content: { type: 'json' },
-    idempotencyKey: { type: 'string', unique: true, maxLength: 255 },
+    // The caller's key, unique within its scope (one API token, one admin user, or server code), with
+    // a hash of the request it came with: the same key with another request is refused, not merged.
+    idempotencyKey: { type: 'string', maxLength: 255 },
+    idempotencyScope: { type: 'string', maxLength: 255 },
+    requestHash: { type: 'string', maxLength: 64 },
     // The retrier's claim: whoever holds an unexpired lease is the only one re-sending this message.
     leaseOwner: { type: 'string', maxLength: 255 },
     leaseExpiresAt: { type: 'datetime' },
   },
   indexes: [
-    // Every send with an idempotency key looks it up first. Unique, so that two requests with one key
-    // at once collide in the database (the loser answers with the winner's message). NULLs never collide.
-    { name: 'dlv_logs_idempotency_uq', columns: ['idempotency_key'], type: 'unique' },
+    // Every send with an idempotency key looks it up first. Unique per scope, so that two requests with
+    // one key at once collide in the database (the loser answers with the winner's message). NULLs never collide.
+    { name: 'dlv_logs_idempotency_scope_uq', columns: ['idempotency_scope', 'idempotency_key'], type: 'unique' },
     // Webhook matching: the log for a provider's message id.
     { name: 'dlv_logs_provider_msg_idx', columns: ['provider_message_id'] },
     // The retrier's claim: due messages by status and next attempt time.

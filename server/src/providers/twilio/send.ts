@@ -4,7 +4,7 @@
  */
 import { smsFailureKind, smsFailureSeverity } from '../../core/events';
 import type { SmsCodeMeaning } from '../../core/events';
-import type { SendFailure } from '../../core/send-failure';
+import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
 import { twilioCodeMeaning } from './error-codes';
 
 export interface TwilioSendSettings {
@@ -18,7 +18,7 @@ export interface TwilioSendSettings {
   errorCodes?: Record<string, SmsCodeMeaning>;
 }
 
-export type TwilioSendResult = { ok: true; sid: string } | { ok: false; failure: SendFailure };
+export type TwilioSendResult = { ok: true; sid: string } | { ok: false; failure: SendFailure } | { ok: false; unconfirmed: UnconfirmedHandOff };
 
 /** Twilio REST error codes that mean our credentials or account, not the number. */
 const ACCOUNT_ERRORS = new Set(['20003', '20404', '21606', '21659', '30002']);
@@ -53,6 +53,9 @@ export async function sendTwilioSms(
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
   } catch (error) {
+    // A timeout or reset once the request left: Twilio may have the message.
+    const unconfirmed = unconfirmedHandOff(error);
+    if (unconfirmed) return { ok: false, unconfirmed };
     return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `Twilio unreachable: ${(error as Error).message}` } };
   }
   const payload = (await response.json().catch(() => ({}))) as { sid?: string; code?: number | string; message?: string };

@@ -3,7 +3,7 @@
  * status; anything but "0" is a refusal, classified below. `client-ref` carries our correlation id,
  * which Vonage echoes in its delivery receipts.
  */
-import type { SendFailure } from '../../core/send-failure';
+import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
 
 export interface VonageSendSettings {
   apiKey: string;
@@ -13,7 +13,7 @@ export interface VonageSendSettings {
   timeoutMs: number;
 }
 
-export type VonageSendResult = { ok: true; messageId: string } | { ok: false; failure: SendFailure };
+export type VonageSendResult = { ok: true; messageId: string } | { ok: false; failure: SendFailure } | { ok: false; unconfirmed: UnconfirmedHandOff };
 
 /** Vonage SMS API submission statuses (developer.vonage.com, "SMS API error codes"). */
 export function classifyVonageStatus(status: string, text: string): SendFailure {
@@ -56,6 +56,9 @@ export async function sendVonageSms(
       signal: AbortSignal.timeout(settings.timeoutMs),
     });
   } catch (error) {
+    // A timeout or reset once the request left: Vonage may have the message.
+    const unconfirmed = unconfirmedHandOff(error);
+    if (unconfirmed) return { ok: false, unconfirmed };
     return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `Vonage unreachable: ${(error as Error).message}` } };
   }
   if (response.status >= 500 || response.status === 429) {

@@ -1,0 +1,51 @@
+/**
+ * Strapi processes for the multi-instance suites: each boots the app in `dir` (tests/helpers/instance.js),
+ * listens on the app's port (0: any; the process prints the one it got) and is stopped with a signal.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { ROOT } from './app';
+
+export interface Instance {
+  child: ChildProcess;
+  /** The port the process listens on. */
+  port: number;
+}
+
+export function startInstance(dir: string, env: Record<string, string> = {}): Promise<Instance> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'tests/helpers/instance.js'), dir], {
+      cwd: dir,
+      env: { ...process.env, STRAPI_TELEMETRY_DISABLED: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    let out = '';
+    child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const ready = /READY (\d+) (\d+)/.exec(out);
+      if (ready) resolve({ child, port: Number(ready[2]) });
+    });
+    child.on('exit', (code) => reject(new Error(`instance exited with ${code}: ${err}`)));
+  });
+}
+
+export async function stopInstance(instance: Instance | ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  const child = 'child' in instance ? instance.child : instance;
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  await new Promise<void>((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill(signal);
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what = 'the condition'): Promise<void> {
+  const started = Date.now();
+  while (Date.now() - started < timeoutMs) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
