@@ -3,7 +3,9 @@
  * synchronous answer means for the message and the number.
  */
 import http from 'node:http';
+import request from 'supertest';
 import { freePort, startApp, type TestApp } from '../helpers/app';
+import { twilioHeaders } from '../helpers/webhooks';
 
 interface FakeProvider {
   port: number;
@@ -20,6 +22,9 @@ async function fakeProvider(answer: (to: string) => { status: number; body: unkn
     req.on('end', () => {
       requests.push({ path: req.url ?? '', body, authorization: req.headers.authorization });
       const to = req.headers['content-type']?.includes('json') ? (JSON.parse(body) as { to: string }).to : (new URLSearchParams(body).get('To') ?? '');
+      // The request arrived, and then no answer ever comes, or the connection breaks.
+      if (to.endsWith('0999')) return;
+      if (to.endsWith('0888')) return req.socket.destroy();
       const { status, body: payload } = answer(to);
       res.writeHead(status, { 'content-type': 'application/json' });
       res.end(JSON.stringify(payload));
@@ -27,7 +32,15 @@ async function fakeProvider(answer: (to: string) => { status: number; body: unkn
   });
   const port = await freePort();
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
-  return { port, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    port,
+    requests,
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
 }
 
 const twilioAnswer = (to: string): { status: number; body: unknown } => {
@@ -56,7 +69,10 @@ const vonageAnswer = (to: string): { status: number; body: unknown } => {
   }
 };
 
-type Messages = { send(input: unknown): Promise<{ id: string; status: string; provider: string; providerMessageId: string | null; lastError: string | null }> };
+type Messages = {
+  send(input: unknown): Promise<{ id: string; status: string; provider: string; providerMessageId: string | null; lastError: string | null; nextAttemptAt: string | null; reason: string | null; attempts: number }>;
+};
+type Retrier = { tick(now?: Date): Promise<{ claimed: number; sent: number }> };
 const sms = (app: TestApp, to: string) =>
   (app.strapi.plugin('deliverability').service('messages') as Messages).send({ channel: 'sms', to: { address: to }, body: 'Exam moved to Friday' });
 const numberState = async (app: TestApp, address: string) =>
@@ -72,7 +88,7 @@ describe('Twilio', () => {
       pluginConfig: {
         publicUrl: 'https://crm.college.example',
         providers: { twilio: { authToken: 'tw-token' } },
-        sending: { sms: 'twilio', twilio: { accountSid: 'AC123', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
+        sending: { sms: 'twilio', timeoutMs: 1000, twilio: { accountSid: 'AC123', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
         retrier: { enabled: false },
       },
     });
@@ -117,6 +133,50 @@ describe('Twilio', () => {
   it('a 500 from Twilio is temporary: the message is deferred for a retry', async () => {
     const sent = await sms(app, '+447700900500');
     expect(sent.status).toBe('deferred');
+  });
+
+  const retrier = () => app.strapi.plugin('deliverability').service('retrier') as Retrier;
+  const handedTo = (to: string) => twilio.requests.filter((r) => new URLSearchParams(r.body).get('To') === to).length;
+  const WAIT_MS = 30 * 60_000;
+
+  it('no answer within the timeout: sent but unconfirmed, and not sent again before the wait is over', async () => {
+    const before = Date.now();
+    const sent = await sms(app, '+447700900999');
+    expect(sent.status).toBe('sent');
+    expect(sent.lastError).toMatch(/No answer after the hand-off \(TimeoutError\)/);
+    expect(sent.reason).toMatch(/unconfirmed/);
+    const waitEnds = Date.parse(sent.nextAttemptAt!);
+    expect(waitEnds).toBeGreaterThanOrEqual(before + WAIT_MS);
+    expect(waitEnds).toBeLessThanOrEqual(Date.now() + WAIT_MS);
+    expect(await numberState(app, '+447700900999')).toBe('active');
+    // The retrier leaves it alone while the provider may still report on it...
+    expect((await retrier().tick(new Date(waitEnds - 60_000))).claimed).toBe(0);
+    expect(handedTo('+447700900999')).toBe(1);
+    // ...and tries again once the wait is over with no report.
+    const tick = await retrier().tick(new Date(waitEnds + 1000));
+    expect(tick.claimed).toBeGreaterThanOrEqual(1);
+    expect(handedTo('+447700900999')).toBe(2);
+  });
+
+  it('a report during the wait confirms the hand-off: the message is never sent again', async () => {
+    const sent = await sms(app, '+447700910999');
+    expect(sent.status).toBe('sent');
+    expect(sent.nextAttemptAt).not.toBeNull();
+    const path = `/api/deliverability/webhooks/twilio?dlv=${sent.id}.1`;
+    const form = new URLSearchParams({ MessageSid: 'SMconfirmed0000000000000000000001', MessageStatus: 'sent', To: '+447700910999', AccountSid: 'AC123' }).toString();
+    const response = await request(app.server).post(path).set(twilioHeaders('tw-token', `https://crm.college.example${path}`, form)).send(form);
+    expect(response.status).toBe(200);
+    const log = await app.strapi.db.query('plugin::deliverability.delivery-log').findOne({ where: { documentId: sent.id } });
+    expect(log).toMatchObject({ status: 'sent', nextAttemptAt: null });
+    await retrier().tick(new Date(Date.now() + 2 * WAIT_MS));
+    expect(handedTo('+447700910999')).toBe(1);
+  });
+
+  it('a connection reset after the request left is unconfirmed too', async () => {
+    const reset = await sms(app, '+447700900888');
+    expect(reset.status).toBe('sent');
+    expect(reset.lastError).toMatch(/No answer after the hand-off/);
+    expect(reset.nextAttemptAt).not.toBeNull();
   });
 });
 

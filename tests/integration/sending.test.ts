@@ -107,6 +107,36 @@ describe('the HTTP contract', () => {
     expect(await app.strapi.db.query(LOG).count({ where: { idempotencyKey: 'campaign-7:student-1' } })).toBe(1);
   });
 
+  it('refuses the same idempotency key with a different request (409), and keeps the first message', async () => {
+    const first = await email('keyed@example.ac.uk', { idempotencyKey: 'enrolment-2026:42' });
+    expect(first.status).toBe(201);
+    const otherRecipient = await email('someone.else@example.ac.uk', { idempotencyKey: 'enrolment-2026:42' });
+    expect(otherRecipient.status).toBe(409);
+    expect(otherRecipient.body.error.details.field).toBe('idempotencyKey');
+    expect(otherRecipient.body.error.message).toMatch(/already used for a different request/);
+    const otherContent = await email('keyed@example.ac.uk', { idempotencyKey: 'enrolment-2026:42', subject: 'Another subject' });
+    expect(otherContent.status).toBe(409);
+    // The same request again is still the first message.
+    const again = await email('keyed@example.ac.uk', { idempotencyKey: 'enrolment-2026:42' });
+    expect(again.status).toBe(200);
+    expect(again.body.data.id).toBe(first.body.data.id);
+    expect(await app.strapi.db.query(LOG).count({ where: { idempotencyKey: 'enrolment-2026:42' } })).toBe(1);
+    expect(await app.strapi.db.query(LOG).count({ where: { address: 'someone.else@example.ac.uk' } })).toBe(0);
+  });
+
+  it('keeps each API token’s idempotency keys apart', async () => {
+    const otherToken = await apiToken(app);
+    const mine = await email('shared-key@example.ac.uk', { idempotencyKey: 'nightly:1' });
+    const theirs = await email('shared-key@example.ac.uk', { idempotencyKey: 'nightly:1' }).set('Authorization', `Bearer ${otherToken}`);
+    expect(mine.status).toBe(201);
+    expect(theirs.status).toBe(201);
+    expect(theirs.body.data.id).not.toBe(mine.body.data.id);
+    // Each token's repeat finds its own message.
+    const theirsAgain = await email('shared-key@example.ac.uk', { idempotencyKey: 'nightly:1' }).set('Authorization', `Bearer ${otherToken}`);
+    expect(theirsAgain.status).toBe(200);
+    expect(theirsAgain.body.data.id).toBe(theirs.body.data.id);
+  });
+
   it('sends to a contact by documentId, and refuses a contact without the channel', async () => {
     const contact = await app.strapi.documents(CONTACT).create({ data: { firstName: 'Noor', email: 'noor@example.ac.uk' } });
     const ok = await send({ channel: 'email', to: { contact: contact.documentId }, subject: 'Hello', html: '<p>Hi</p>' });

@@ -226,3 +226,23 @@ describe('reasons', () => {
     expect(decision.reason).not.toMatch(/\.\./);
   });
 });
+
+describe('an unconfirmed hand-off (no answer after the request left)', () => {
+  const unconfirmed = sent({ nextAttemptAt: NOW + 30 * 60_000, lastError: 'No answer after the hand-off (ETIMEDOUT)' });
+
+  it.each(['accepted', 'delivery_delayed'] as const)('a "%s" report about the current attempt confirms it: no re-send is owed', (kind) => {
+    expect(run(makeEvent({ kind, attempt: 1 }), unconfirmed).message).toMatchObject({ status: 'sent', nextAttemptAt: null });
+  });
+
+  it('a report about an earlier attempt confirms nothing', () => {
+    expect(run(makeEvent({ kind: 'accepted', attempt: 1 }), { ...unconfirmed, attempts: 2 }).message).toBeNull();
+  });
+
+  it('a delivery finishes it as usual', () => {
+    expect(run(makeEvent({ kind: 'delivered', attempt: 1 }), unconfirmed).message).toMatchObject({ status: 'delivered', nextAttemptAt: null });
+  });
+
+  it('a confirmed message is not confirmed again', () => {
+    expect(run(makeEvent({ kind: 'accepted', attempt: 1 }), sent()).message).toBeNull();
+  });
+});

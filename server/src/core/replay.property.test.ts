@@ -108,3 +108,78 @@ describe('order and repetition do not change the outcome', () => {
     );
   });
 });
+
+/**
+ * Several attempts of one message: earlier attempts soft-bounced and were re-sent, and the last
+ * one ends delivered, hard-bounced, or soft-bounced again, within the retry window or after it
+ * (exhaustion). Their reports (accepted, held by the provider, bounced, delivered) arrive in any
+ * order, repeated, once all the attempts were made.
+ */
+const attempts = fc
+  .record({
+    count: fc.integer({ min: 1, max: 4 }),
+    last: fc.constantFrom<EventKind>('delivered', 'soft_bounce', 'hard_bounce'),
+    exhausted: fc.boolean(),
+    accepted: fc.boolean(),
+    delays: fc.integer({ min: 0, max: 2 }),
+    complaint: fc.boolean(),
+  })
+  .map(({ count, last, exhausted, accepted, delays, complaint }) => {
+    const events: NormalizedEvent[] = [];
+    for (let attempt = 1; attempt <= count; attempt++) {
+      let at = T0 + (attempt - 1) * 20 * 60_000;
+      const push = (kind: EventKind) => {
+        at += 60_000;
+        events.push(makeEvent({ kind, attempt, occurredAt: at, eventKey: `a${attempt}:${events.length}:${kind}`, rawCode: kind }));
+      };
+      if (accepted) push('accepted');
+      for (let i = 0; i < delays; i++) push('delivery_delayed');
+      if (attempt < count) push('soft_bounce');
+      else {
+        push(last);
+        if (last === 'delivered' && complaint) push('complaint');
+      }
+    }
+    const start: MessageState = { status: 'sent', attempts: count, firstAttemptAt: T0, nextAttemptAt: null, lastError: null };
+    // Past the 72-hour window, a final soft bounce exhausts the message.
+    return { events, start, now: exhausted ? T0 + 80 * 3_600_000 : NOW };
+  })
+  .chain((history) =>
+    fc
+      .array(fc.integer({ min: 0, max: history.events.length - 1 }), { maxLength: 5 })
+      .map((repeats) => [...history.events, ...repeats.map((i) => ({ ...history.events[i] }))])
+      .chain((withRepeats) => fc.shuffledSubarray(withRepeats, { minLength: withRepeats.length, maxLength: withRepeats.length }))
+      .map((arrived) => ({ ...history, arrived })),
+  );
+
+describe('retries, deliveries and exhaustion interleaved', () => {
+  const fullSummary = (result: ReturnType<typeof replay>) => ({
+    ...summary(result),
+    softBounceCount: result.address.softBounceCount,
+    exhaustedStreak: result.address.exhaustedStreak,
+    bounceScore: result.address.bounceScore,
+    lastDeliveredAt: result.address.lastDeliveredAt,
+  });
+
+  it.each(policies.map((p) => [p.escalation.mode, p] as const))('any arrival order of all attempts’ reports gives the in-order result (escalation %s)', (_, policy) => {
+    fc.assert(
+      fc.property(attempts, ({ events, arrived, start, now }) => {
+        const inOrder = replay(events, { message: start, address: NEW_ADDRESS }, policy, now);
+        const shuffled = replay(arrived, { message: start, address: NEW_ADDRESS }, policy, now);
+        expect(fullSummary(shuffled)).toEqual(fullSummary(inOrder));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('only the current attempt decides: an earlier attempt’s soft bounce never schedules a re-send', () => {
+    fc.assert(
+      fc.property(attempts, ({ arrived, start, now }) => {
+        const result = replay(arrived, { message: start, address: NEW_ADDRESS }, DEFAULT_DECISION_POLICY, now);
+        const current = arrived.filter((e) => e.attempt === start.attempts);
+        if (!current.some((e) => e.kind === 'soft_bounce')) expect(result.message?.status).not.toBe('deferred');
+      }),
+      { numRuns: 1000 },
+    );
+  });
+});
