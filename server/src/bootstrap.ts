@@ -27,5 +27,6 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
   subscribeHostMirrors(strapi);
+  getService(strapi, 'outbound-events').register();
   getService(strapi, 'retrier').start();
 };

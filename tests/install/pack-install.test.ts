@@ -139,6 +139,8 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
     // 3. Install Strapi and the plugin from the tarball, as a site would.
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], dir);
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', path.join(work, tarball)], dir);
+    // The package carries its licence.
+    expect(fs.readFileSync(path.join(dir, 'node_modules/strapi-plugin-deliverability/LICENSE'), 'utf8')).toMatch(/^MIT License/);
 
     env = {
       PORT: String(port),

@@ -11,4 +11,9 @@ describe('plugin config at boot', () => {
     const error = await bootError('bad-escalation', { pluginConfig: { escalation: { mode: 'sometimes' } } });
     expect(error.message).toMatch(/deliverability\.escalation\.mode must be one of 'off', 'streak', 'score'/);
   });
+
+  it('refuses a lease shorter than two hand-offs, naming both settings', async () => {
+    const error = await bootError('short-lease', { pluginConfig: { retrier: { leaseSeconds: 20 }, sending: { timeoutMs: 15000 } } });
+    expect(error.message).toMatch(/deliverability\.retrier\.leaseSeconds must be at least twice deliverability\.sending\.timeoutMs \(15000 ms\).*\(got 20\)/);
+  });
 });

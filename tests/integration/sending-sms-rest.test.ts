@@ -149,8 +149,9 @@ describe('Twilio', () => {
     expect(waitEnds).toBeGreaterThanOrEqual(before + WAIT_MS);
     expect(waitEnds).toBeLessThanOrEqual(Date.now() + WAIT_MS);
     expect(await numberState(app, '+447700900999')).toBe('active');
-    // The retrier leaves it alone while the provider may still report on it...
-    expect((await retrier().tick(new Date(waitEnds - 60_000))).claimed).toBe(0);
+    // The retrier leaves it alone while the provider may still report on it (the tick may take other
+    // messages of this suite that are due by then)...
+    await retrier().tick(new Date(waitEnds - 60_000));
     expect(handedTo('+447700900999')).toBe(1);
     // ...and tries again once the wait is over with no report.
     const tick = await retrier().tick(new Date(waitEnds + 1000));

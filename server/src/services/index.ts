@@ -5,6 +5,7 @@ import intake from './intake';
 import ledger from './ledger';
 import logs from './logs';
 import messages from './messages';
+import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import reactivation from './reactivation';
 import reports from './reports';
@@ -21,6 +22,7 @@ export default {
   ledger,
   logs,
   messages,
+  'outbound-events': outboundEvents,
   'provider-health': providerHealth,
   reactivation,
   reports,

@@ -4,7 +4,7 @@ import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
-import { messageRank, type MessageStatus } from '../core/statuses';
+import { isSuppressed, messageRank, type MessageStatus } from '../core/statuses';
 import type { EventOutcome } from '../content-types/delivery-event/schema';
 import type { DecisionPolicy } from '../core/policy';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
@@ -12,6 +12,7 @@ import { updateRows, type RowUpdate } from '../utils/bulk';
 import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
 import { UID } from '../utils/uids';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
+import { FAILED_MESSAGE_STATUSES, messageFailed, type Announcement } from './outbound-events';
 
 /**
  * Applies normalized events, as a pipeline of named stages:
@@ -101,6 +102,11 @@ const LOG_FIELDS = [
   'address',
   'provider',
   'providerMessageId',
+  'channel',
+  'contactType',
+  'contactDocumentId',
+  'source',
+  'sourceName',
 ];
 /** What matching needs: fields that never change once a message has been handed over. */
 const MATCH_FIELDS = ['id', 'documentId', 'address', 'provider', 'providerMessageId'];
@@ -300,6 +306,22 @@ export function decideBatch(input: {
   return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()] };
 }
 
+/** What the batch changed that Strapi webhooks announce: addresses newly suppressed, messages newly bounced, failed or dropped. */
+export function announcementsOf(effects: BatchEffects): Announcement[] {
+  const announcements: Announcement[] = [];
+  for (const write of effects.ledgerWrites) {
+    if (write.next.state === write.entry.state.state || !isSuppressed(write.next.state)) continue;
+    const { channel, address } = write.entry;
+    announcements.push({ event: 'deliverability.address.suppressed', channel, address, state: write.next.state, reason: write.next.reason });
+  }
+  for (const log of effects.logs.values()) {
+    const status = log.state.status;
+    if (!log.changed || status === log.row.status || !FAILED_MESSAGE_STATUSES.includes(status)) continue;
+    announcements.push(messageFailed(log.row, status, log.reason, log.state.lastError));
+  }
+  return announcements;
+}
+
 /** The message rows' changes: status and retry plan where decided, and the provider time of the latest event. */
 function logUpdatesOf(logs: Map<string, LogRecord>, now: number): RowUpdate[] {
   const updates: RowUpdate[] = [];
@@ -396,7 +418,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   }
 
-  async function applyOnce(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number }): Promise<IntakeResult> {
+  async function applyOnce(
+    events: NormalizedEvent[],
+    options: { receipt?: IntakeReceipt; now?: number },
+  ): Promise<{ result: IntakeResult; announcements: Announcement[] }> {
     const now = options.now ?? Date.now();
     const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
     const unique = firstOfEachKey(events);
@@ -409,14 +434,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       await lockTargets(trx, matcher, pairs);
-      if (options.receipt && (await seenReceipt(options.receipt, events.length))) return { ...result, duplicates: events.length };
+      if (options.receipt && (await seenReceipt(options.receipt, events.length))) {
+        return { result: { ...result, duplicates: events.length }, announcements: [] };
+      }
       const fresh = await withoutStored(unique);
       result.duplicates = events.length - fresh.length;
-      if (fresh.length === 0) return result;
+      if (fresh.length === 0) return { result, announcements: [] };
       const { logs, entries } = await loadState(matcher, pairs);
       const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
       await persist(trx, effects, now);
-      return effects.result;
+      return { result: effects.result, announcements: announcementsOf(effects) };
     });
   }
 
@@ -427,9 +454,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the loser runs again and then sees the winner's rows.
      */
     async apply(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number } = {}): Promise<IntakeResult> {
-      return withConflictRetry(() => applyOnce(events, options), {
+      const { result, announcements } = await withConflictRetry(() => applyOnce(events, options), {
         retryable: (error) => !(error instanceof ReplayError) && isRetryableConflict(error),
       });
+      // After the commit: Strapi webhooks hear only what is stored.
+      await getService(strapi, 'outbound-events').announce(announcements);
+      return result;
     },
   };
 };

@@ -8,6 +8,7 @@ import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/
 import type { UnconfirmedHandOff } from '../core/send-failure';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
+import { messageFailed } from './outbound-events';
 import { UID } from '../utils/uids';
 
 /**
@@ -71,7 +72,7 @@ export function toMessageView(row: Row): MessageView {
 }
 
 /** An attempt whose record is written: dropped (the address is suppressed), skipped (no longer ours or no longer due), or ready to hand over. */
-type BegunAttempt = { dropped: true } | { skipped: true } | { dropped: false; attempt: number; transport: Transport };
+type BegunAttempt = { dropped: true; reason: string } | { skipped: true } | { dropped: false; attempt: number; transport: Transport };
 
 /** Who sends: idempotency keys are remembered per caller, so two API tokens never share one. */
 export interface SendCaller {
@@ -190,13 +191,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return existing;
   }
 
-  /** The ledger check as an attempt's outcome: the message is dropped, and the drop is on record. */
+  /**
+   * The ledger check as an attempt's outcome: the message is dropped, and the drop is on record.
+   * Returns the reason recorded, or `null` when the message was no longer ours to drop.
+   */
   async function recordDrop(
     row: Row,
     leaseOwner: string,
     state: Parameters<typeof isSuppressed>[0],
     ledgerReason: string | null,
-  ): Promise<boolean> {
+  ): Promise<string | null> {
     const channel = row.channel as 'email' | 'sms';
     const now = Date.now();
     const reason = `Not sent: the ${channel === 'sms' ? 'number' : 'address'} is ${ADDRESS_STATE_LABELS[state].toLowerCase()}${ledgerReason ? ` (${ledgerReason})` : ''}.`;
@@ -212,7 +216,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           updatedAt: new Date(now),
         },
       });
-      if (count === 0) return false;
+      if (count === 0) return null;
       await table(strapi, UID.event).create({
         data: {
           eventKey: `dropped:${row.documentId}:${Number(row.attempts ?? 0) + 1}`,
@@ -230,7 +234,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           reason,
         },
       });
-      return true;
+      return reason;
     });
   }
 
@@ -462,7 +466,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const channel = row.channel as 'email' | 'sms';
       const ledger = await getService(strapi, 'ledger').stateOf(channel, row.address as string);
       if (isSuppressed(ledger.state)) {
-        return (await recordDrop(row, leaseOwner, ledger.state, ledger.reason)) ? { dropped: true } : { skipped: true };
+        const reason = await recordDrop(row, leaseOwner, ledger.state, ledger.reason);
+        return reason === null ? { skipped: true } : { dropped: true, reason };
       }
       const transport = getService(strapi, 'transports').for(channel);
       // Written before the hand-off: a crash from here on leaves a queued message whose lease expires,
@@ -477,7 +482,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The hand-off to the transport, and what came of it. Returns the log as it stands afterwards. */
     async finishAttempt(row: Row, leaseOwner: string, begun: BegunAttempt): Promise<Row> {
-      if ('skipped' in begun || begun.dropped) return (await logs().findOne({ where: { id: row.id } }))!;
+      if ('skipped' in begun) return (await logs().findOne({ where: { id: row.id } }))!;
+      if (begun.dropped) {
+        // Announced here, after the caller's transaction (a new message and its first attempt) committed.
+        await getService(strapi, 'outbound-events').announce([messageFailed(row, 'dropped', begun.reason, null)]);
+        return (await logs().findOne({ where: { id: row.id } }))!;
+      }
       const { attempt, transport } = begun;
       const outcome = await handOff(row, attempt, transport);
       if (outcome.ok) await recordSent(row, leaseOwner, attempt, outcome);

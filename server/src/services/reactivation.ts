@@ -138,6 +138,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         });
         return { channel, address, before, after, contactsUpdated, auditDocumentId: audit.documentId };
       });
-    return withConflictRetry(reactivateOnce);
+    const result = await withConflictRetry(reactivateOnce);
+    // After the commit: Strapi webhooks hear only what is stored.
+    await getService(strapi, 'outbound-events').announce([
+      { event: 'deliverability.address.reactivated', channel, address, state: 'active', reason: ledgerReason },
+    ]);
+    return result;
   },
 });
