@@ -1,10 +1,14 @@
 import type { Core } from '@strapi/strapi';
+import { setDefaultCountry } from './core/phone';
 import { withWebhookBodies } from './middlewares/webhook-body';
 import { getService } from './utils/plugin';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   // Webhook signatures need the exact bytes received; sites need no change to config/middlewares.
   strapi.get('middlewares').extend('strapi::body', withWebhookBodies);
+
+  // Every path that reads a phone number (contacts, sends, webhooks, look-ups) uses this one setting.
+  setDefaultCountry(getService(strapi, 'config').get().sending.defaultCountry);
 
   // Check each configured contact type and its field map now, so a typo stops the boot with a
   // clear message rather than failing at the first send. Then mark the types for the admin's

@@ -10,6 +10,7 @@ import {
   validateRetryPolicy,
   validateSmsCodeTable,
 } from '../core/policy';
+import { isCountryCode, type CountryCode } from '../core/phone';
 import type { ProviderSettings } from '../providers/types';
 import type { ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 
@@ -110,6 +111,15 @@ function validatePublicUrl(value: unknown): string | null {
   return url.replace(/\/+$/, '');
 }
 
+function countryCode(key: string, value: unknown): CountryCode | null {
+  if (value === undefined || value === null || value === '') return null;
+  const code = typeof value === 'string' ? value.trim().toUpperCase() : value;
+  if (!isCountryCode(code)) {
+    throw new PolicyError(key, "a two-letter country code such as 'GB' (the country of phone numbers written without + or 00)", value);
+  }
+  return code;
+}
+
 function validateSending(input: unknown): SendingConfig {
   const key = `${PREFIX}.sending`;
   const sending = section(key, input);
@@ -122,6 +132,7 @@ function validateSending(input: unknown): SendingConfig {
     emailProvider: oneOf(`${key}.emailProvider`, sending.emailProvider, ['smtp', 'sendgrid', 'mailgun', 'postmark', 'ses'] as const, 'smtp'),
     messageIdDomain: optionalString(`${key}.messageIdDomain`, sending.messageIdDomain) ?? 'deliverability.invalid',
     timeoutMs: requirePositiveNumber(`${key}.timeoutMs`, sending.timeoutMs ?? 15_000, { integer: true }),
+    defaultCountry: countryCode(`${key}.defaultCountry`, sending.defaultCountry),
     twilio: {
       accountSid: optionalString(`${key}.twilio.accountSid`, twilio.accountSid),
       from: optionalString(`${key}.twilio.from`, twilio.from),
