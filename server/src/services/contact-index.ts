@@ -67,6 +67,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const existing = await index().findMany({
         where: { contactType: source.uid, contactDocumentId: { $in: ids } },
         select: ['id', 'contactDocumentId', 'channel', 'address'],
+        // Oldest first: two processes reconciling at once keep the same copy of a duplicate.
+        orderBy: { id: 'asc' },
       });
       const kept = new Set<string>();
       const stale: number[] = [];
