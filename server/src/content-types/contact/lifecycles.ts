@@ -41,7 +41,7 @@ async function syncAddress(data: Record<string, unknown>, channel: Channel): Pro
   } else {
     const phone = parsePhone(raw);
     if (!phone.ok) {
-      invalid(fields.address, `mobile ${phone.reason}. It is kept as an international (E.164) number: a plus, the country code and the number, such as +447700900123`);
+      invalid(fields.address, `mobile ${phone.reason} (mobiles are kept as international E.164 numbers)`);
     }
     normalized = phone.e164;
   }
