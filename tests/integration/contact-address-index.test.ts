@@ -10,6 +10,7 @@ import { startApp, type TestApp } from '../helpers/app';
 import { nowSeconds, postWebhook, sendgridHeaders, vectors } from '../helpers/webhooks';
 
 const STUDENT = 'api::student.student';
+const APPLICANT = 'api::applicant.applicant';
 const CONTACT = 'plugin::deliverability.contact';
 const INDEX = 'plugin::deliverability.contact-address';
 
@@ -31,7 +32,18 @@ const studentSchema = {
     mobileStatusAt: { type: 'datetime' },
   },
 };
-const files = { 'src/api/student/content-types/student/schema.json': JSON.stringify(studentSchema) };
+// A type with drafts: a document has a draft row and, once published, a published row.
+const applicantSchema = {
+  kind: 'collectionType',
+  collectionName: 'applicants',
+  info: { singularName: 'applicant', pluralName: 'applicants', displayName: 'Applicant' },
+  options: { draftAndPublish: true },
+  attributes: { name: { type: 'string' }, email: { type: 'string' } },
+};
+const files = {
+  'src/api/student/content-types/student/schema.json': JSON.stringify(studentSchema),
+  'src/api/applicant/content-types/applicant/schema.json': JSON.stringify(applicantSchema),
+};
 
 const baseConfig = {
   providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } },
@@ -42,7 +54,11 @@ const baseConfig = {
 const beforeConfig = { ...baseConfig, contacts: [{ uid: CONTACT }] };
 const withStudents = {
   ...baseConfig,
-  contacts: [{ uid: CONTACT }, { uid: STUDENT, fields: { email: 'emailAddress', mobile: 'phone', displayName: 'name' } }],
+  contacts: [
+    { uid: CONTACT },
+    { uid: STUDENT, fields: { email: 'emailAddress', mobile: 'phone', displayName: 'name' } },
+    { uid: APPLICANT, fields: { email: 'email', displayName: 'name' } },
+  ],
 };
 
 const BULK = 2_500; // more than one back-fill batch
@@ -144,5 +160,23 @@ describe('a host student with addresses as typed', () => {
   it('keeps the own Contact in the index through the Document Service too', async () => {
     const contact = await app.strapi.documents(CONTACT).create({ data: { firstName: 'Ada', email: 'Ada@College.ac.uk' } as never });
     expect(await entriesOf(contact.documentId)).toEqual(['email:ada@college.ac.uk']);
+  });
+});
+
+describe('a host type with drafts', () => {
+  it('indexes the addresses of the draft and the published version, and follows publish and delete', async () => {
+    const draft = await app.strapi.documents(APPLICANT).create({ data: { name: 'Omar', email: 'Omar@College.ac.uk' } as never });
+    expect(await entriesOf(draft.documentId)).toEqual(['email:omar@college.ac.uk']);
+    await app.strapi.documents(APPLICANT).publish({ documentId: draft.documentId });
+    await app.strapi.documents(APPLICANT).update({ documentId: draft.documentId, data: { email: 'Omar.New@College.ac.uk' } as never });
+    // The published version still has the old address until the draft is published.
+    expect(await entriesOf(draft.documentId)).toEqual(['email:omar.new@college.ac.uk', 'email:omar@college.ac.uk']);
+    await app.strapi.documents(APPLICANT).publish({ documentId: draft.documentId });
+    expect(await entriesOf(draft.documentId)).toEqual(['email:omar.new@college.ac.uk']);
+    const before = await indexRows(app.strapi);
+    await app.strapi.documents(APPLICANT).delete({ documentId: draft.documentId });
+    expect(await entriesOf(draft.documentId)).toEqual([]);
+    // Only that document's entry went.
+    expect((await indexRows(app.strapi)).length).toBe(before.length - 1);
   });
 });
