@@ -15,11 +15,11 @@ export interface SendingConfig {
   messageIdDomain: string;
   /** A provider call that takes longer counts as a temporary failure. */
   timeoutMs: number;
-  /** The country of phone numbers written without + or 00 (`07700 900102` in GB); null: such numbers are refused. */
-  defaultCountry: CountryCode | null;
   twilio: { accountSid?: string; from?: string; messagingServiceSid?: string; baseUrl: string };
   vonage: { apiKey?: string; apiSecret?: string; from?: string; baseUrl: string };
   sandbox: { sendgridPrivateKey?: string; reportDelayMs: number; reportUrl?: string };
+  /** The country of phone numbers written without + or 00 (`07700 900102` in GB); null: such numbers are refused. */
+  defaultCountry: CountryCode | null;
 }
 
 /**

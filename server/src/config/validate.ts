@@ -132,7 +132,6 @@ function validateSending(input: unknown): SendingConfig {
     emailProvider: oneOf(`${key}.emailProvider`, sending.emailProvider, ['smtp', 'sendgrid', 'mailgun', 'postmark', 'ses'] as const, 'smtp'),
     messageIdDomain: optionalString(`${key}.messageIdDomain`, sending.messageIdDomain) ?? 'deliverability.invalid',
     timeoutMs: requirePositiveNumber(`${key}.timeoutMs`, sending.timeoutMs ?? 15_000, { integer: true }),
-    defaultCountry: countryCode(`${key}.defaultCountry`, sending.defaultCountry),
     twilio: {
       accountSid: optionalString(`${key}.twilio.accountSid`, twilio.accountSid),
       from: optionalString(`${key}.twilio.from`, twilio.from),
@@ -150,6 +149,7 @@ function validateSending(input: unknown): SendingConfig {
       reportDelayMs: sandbox.reportDelayMs === 0 ? 0 : requirePositiveNumber(`${key}.sandbox.reportDelayMs`, sandbox.reportDelayMs ?? 1000, { integer: true }),
       reportUrl: optionalString(`${key}.sandbox.reportUrl`, sandbox.reportUrl),
     },
+    defaultCountry: countryCode(`${key}.defaultCountry`, sending.defaultCountry),
   };
 }
 
