@@ -170,7 +170,7 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   async seedContacts({ count, now }: { count: number; now: number }) {
     const started = process.hrtime.bigint();
     const ctx = seedContext(now);
-    await withoutIndexes(ctx, ['deliverability_contacts', 'deliverability_addresses'], () => seedContacts(ctx, 1, count));
+    await withoutIndexes(ctx, ['deliverability_contacts', 'deliverability_addresses', 'deliverability_contact_addresses'], () => seedContacts(ctx, 1, count));
     await analyze(ctx);
     return { ms: since(started) };
   },

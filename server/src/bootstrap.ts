@@ -28,5 +28,15 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   }
   subscribeHostMirrors(strapi);
   getService(strapi, 'outbound-events').register();
+  // Before the retrier and the first webhook: contacts written while the index was not watching.
+  try {
+    await getService(strapi, 'contact-index').backfill();
+  } catch (error) {
+    // The site must still start; look-ups miss the contacts not yet indexed until the next boot. A
+    // database error's text can quote the row's values (addresses), so only its code is logged.
+    const code = (error as { code?: unknown })?.code ?? (error instanceof Error ? error.name : 'error');
+    strapi.log.error(`[deliverability] address index: the back-fill failed (${String(code)}); it runs again at the next start`);
+    strapi.log.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  }
   getService(strapi, 'retrier').start();
 };

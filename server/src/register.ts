@@ -1,10 +1,19 @@
 import type { Core } from '@strapi/strapi';
+import { setDefaultCountry } from './core/phone';
 import { withWebhookBodies } from './middlewares/webhook-body';
 import { getService } from './utils/plugin';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   // Webhook signatures need the exact bytes received; sites need no change to config/middlewares.
   strapi.get('middlewares').extend('strapi::body', withWebhookBodies);
+
+  // Every path that reads a phone number (contacts, sends, webhooks, look-ups) uses this one setting.
+  setDefaultCountry(getService(strapi, 'config').get().sending.defaultCountry);
+
+  // The contact-address index follows every Document Service write of a contact type.
+  const indexMiddleware = getService(strapi, 'contact-index').middleware();
+  // Strapi's Middleware type is a union over every content type and action; ours handles any of them.
+  strapi.documents.use(indexMiddleware as unknown as Parameters<Core.Strapi['documents']['use']>[0]);
 
   // Check each configured contact type and its field map now, so a typo stops the boot with a
   // clear message rather than failing at the first send. Then mark the types for the admin's

@@ -1,3 +1,4 @@
+import type { CountryCode } from '../core/phone';
 import type { DecisionPolicy } from '../core/policy';
 import type { ProviderSettings } from '../providers/types';
 
@@ -23,6 +24,8 @@ export interface SendingConfig {
   twilio: { accountSid?: string; from?: string; messagingServiceSid?: string; baseUrl: string };
   vonage: { apiKey?: string; apiSecret?: string; from?: string; baseUrl: string };
   sandbox: { sendgridPrivateKey?: string; reportDelayMs: number; reportUrl?: string };
+  /** The country of phone numbers written without + or 00 (`07700 900102` in GB); null: such numbers are refused. */
+  defaultCountry: CountryCode | null;
 }
 
 /**

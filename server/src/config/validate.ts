@@ -10,6 +10,7 @@ import {
   validateRetryPolicy,
   validateSmsCodeTable,
 } from '../core/policy';
+import { isCountryCode, type CountryCode } from '../core/phone';
 import type { ProviderSettings } from '../providers/types';
 import type { ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 
@@ -110,6 +111,15 @@ function validatePublicUrl(value: unknown): string | null {
   return url.replace(/\/+$/, '');
 }
 
+function countryCode(key: string, value: unknown): CountryCode | null {
+  if (value === undefined || value === null || value === '') return null;
+  const code = typeof value === 'string' ? value.trim().toUpperCase() : value;
+  if (!isCountryCode(code)) {
+    throw new PolicyError(key, "a two-letter country code such as 'GB' (the country of phone numbers written without + or 00)", value);
+  }
+  return code;
+}
+
 function validateSending(input: unknown): SendingConfig {
   const key = `${PREFIX}.sending`;
   const sending = section(key, input);
@@ -140,6 +150,7 @@ function validateSending(input: unknown): SendingConfig {
       reportDelayMs: sandbox.reportDelayMs === 0 ? 0 : requirePositiveNumber(`${key}.sandbox.reportDelayMs`, sandbox.reportDelayMs ?? 1000, { integer: true }),
       reportUrl: optionalString(`${key}.sandbox.reportUrl`, sandbox.reportUrl),
     },
+    defaultCountry: countryCode(`${key}.defaultCountry`, sending.defaultCountry),
   };
 }
 

@@ -1,6 +1,7 @@
 import address from './address';
 import auditEntry from './audit-entry';
 import contact from './contact';
+import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
 import webhookReceipt from './webhook-receipt';
@@ -12,4 +13,5 @@ export default {
   address,
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
+  'contact-address': contactAddress,
 };

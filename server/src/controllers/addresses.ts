@@ -1,8 +1,14 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
+import { parsePhone } from '../core/phone';
 import { SendRefusedError } from '../services/messages';
 import { getService } from '../utils/plugin';
 import { refuse } from './messages';
+
+function phoneProblem(input: string): string {
+  const parsed = parsePhone(input);
+  return parsed.ok ? 'is not a phone number' : parsed.reason;
+}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** GET /addresses/:channel/:address: the ledger's view of one address, for a CRM checking before a campaign. */
@@ -13,7 +19,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     if (!view) {
       return refuse(
         ctx,
-        new SendRefusedError(400, 'address', channel === 'email' ? 'address is not a valid email address' : 'address is not an E.164 phone number such as +447700900123'),
+        new SendRefusedError(400, 'address', channel === 'email' ? 'address is not a valid email address' : `address ${phoneProblem(String(ctx.params.address))}`),
       );
     }
     ctx.body = { data: view };

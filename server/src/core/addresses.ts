@@ -1,13 +1,13 @@
 import type { Channel } from './events';
+import { parsePhone, type PhoneOptions } from './phone';
 
 /**
  * Addresses are compared in one normal form, so that the ledger has one row per real address:
  * emails trimmed and lower-cased (mailbox local parts are case-insensitive in practice, and every
- * provider reports them lower-cased); phone numbers in E.164 (`+` and 8 to 15 digits).
+ * provider reports them lower-cased); phone numbers in E.164, by the rule in `phone.ts`.
  */
 
 const EMAIL_PATTERN = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
-const E164_PATTERN = /^\+[1-9]\d{7,14}$/;
 
 export function normalizeEmail(input: string): string | null {
   const email = input.trim().toLowerCase();
@@ -15,22 +15,16 @@ export function normalizeEmail(input: string): string | null {
 }
 
 /**
- * Accepts E.164 with common separators (spaces, dashes, dots, brackets), and the bare digits that
- * Vonage reports (`447700900123`). National formats without a country code are refused: the plugin
- * cannot guess the country.
+ * A phone number in E.164, or null when it is not one (`parsePhone` says why). National numbers
+ * are read in the default country (the site's, unless `options` names another).
  */
-export function normalizePhone(input: string): string | null {
-  const compact = input.trim().replace(/[\s\-.()]/g, '');
-  const withPlus = compact.startsWith('00') ? `+${compact.slice(2)}` : /^\d+$/.test(compact) ? `+${compact}` : compact;
-  return E164_PATTERN.test(withPlus) ? withPlus : null;
+export function normalizePhone(input: string, options?: PhoneOptions): string | null {
+  const parsed = parsePhone(input, options);
+  return parsed.ok ? parsed.e164 : null;
 }
 
-export function isE164(input: string): boolean {
-  return E164_PATTERN.test(input);
-}
-
-export function normalizeAddress(channel: Channel, input: string): string | null {
-  return channel === 'email' ? normalizeEmail(input) : normalizePhone(input);
+export function normalizeAddress(channel: Channel, input: string, phoneOptions?: PhoneOptions): string | null {
+  return channel === 'email' ? normalizeEmail(input) : normalizePhone(input, phoneOptions);
 }
 
 /** Tells which channel a bare address belongs to. */

@@ -2,7 +2,8 @@
  * The send request, as callers give it (the HTTP API and other plugins' code), and its validation.
  * An invalid message is refused with an error that names the field.
  */
-import { normalizeAddress } from './addresses';
+import { normalizeEmail } from './addresses';
+import { parsePhone } from './phone';
 import type { Channel } from './events';
 
 export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
@@ -70,11 +71,15 @@ export function validateMessageInput(raw: unknown): MessageInput {
     recipient = { contact, type: text('to.type', target.type, { max: 255 }) };
   } else if (target.address !== undefined) {
     const address = text('to.address', target.address, { required: true, max: 320 })!;
-    const normalized = normalizeAddress(channel, address);
-    if (!normalized) {
-      throw new MessageInputError('to.address', channel === 'email' ? 'is not a valid email address' : 'is not an E.164 phone number such as +447700900123');
+    if (channel === 'email') {
+      const normalized = normalizeEmail(address);
+      if (!normalized) throw new MessageInputError('to.address', 'is not a valid email address');
+      recipient = { address: normalized };
+    } else {
+      const phone = parsePhone(address);
+      if (!phone.ok) throw new MessageInputError('to.address', phone.reason);
+      recipient = { address: phone.e164 };
     }
-    recipient = { address: normalized };
   } else {
     throw new MessageInputError('to', 'needs a contact or an address');
   }

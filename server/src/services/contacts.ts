@@ -87,6 +87,17 @@ export function addressField(source: ContactSource, channel: Channel): string | 
   return channel === 'email' ? source.fields.email : source.fields.mobile;
 }
 
+/** Most contacts `findByAddress` returns for one address (a send by address is linked to the first). */
+const FIND_BY_ADDRESS_LIMIT = 100;
+
+const refKey = (type: string, documentId: string): string => `${type}\u0000${documentId}`;
+
+function groupByType(refs: ContactRef[]): Map<string, string[]> {
+  const byType = new Map<string, string[]>();
+  for (const ref of refs) byType.set(ref.type, [...(byType.get(ref.type) ?? []), ref.documentId]);
+  return byType;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   let resolved: ContactSource[] | null = null;
   const attributesOf = (uid: string): Attributes | null =>
@@ -137,19 +148,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return row ? this.summarize(source, row) : null;
     },
 
-    /** Contacts that use an address, on every source. */
+    /**
+     * Contacts that use an address, on every source, through the contact-address index: the
+     * host's column holds the address as typed, which a normalized address does not match.
+     */
     async findByAddress(channel: Channel, address: string): Promise<ContactSummary[]> {
-      const found: ContactSummary[] = [];
-      for (const source of this.sources()) {
-        const field = addressField(source, channel);
-        if (!field) continue;
-        const rows = await table(strapi, source.uid).findMany({
-          where: { [field]: address },
-          limit: 100,
-        });
-        found.push(...rows.map((row) => this.summarize(source, row)));
+      const refs = await getService(strapi, 'contact-index').contactsUsing(channel, address, FIND_BY_ADDRESS_LIMIT);
+      const found = new Map<string, ContactSummary>();
+      for (const [type, ids] of groupByType(refs)) {
+        const source = this.source(type);
+        if (!source) continue;
+        const rows = await table(strapi, source.uid).findMany({ where: { documentId: { $in: ids } } });
+        // A document with drafts or locales has several rows: the first one names it.
+        for (const row of rows) if (!found.has(refKey(type, row.documentId))) found.set(refKey(type, row.documentId), this.summarize(source, row));
       }
-      return found;
+      return refs.map((ref) => found.get(refKey(ref.type, ref.documentId))).filter((c): c is ContactSummary => c !== undefined);
     },
 
     /**
@@ -173,13 +186,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Sets the status mirror of every contact that uses this address. Joins the caller's transaction. */
     async applyMirror(channel: Channel, address: string, update: MirrorUpdate): Promise<number> {
+      const refs = await getService(strapi, 'contact-index').contactsUsing(channel, address);
       let count = 0;
-      for (const source of this.sources()) {
-        const field = addressField(source, channel);
-        const mirror = source.mirror[channel];
-        if (!field || !mirror) continue;
-        const result = await table(strapi, source.uid).updateMany({
-          where: { [field]: address },
+      for (const [type, ids] of groupByType(refs)) {
+        const mirror = this.source(type)?.mirror[channel];
+        if (!mirror) continue;
+        const result = await table(strapi, type).updateMany({
+          where: { documentId: { $in: ids } },
           data: {
             [mirror.status]: update.status,
             [mirror.reason]: update.reason,

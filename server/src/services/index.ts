@@ -1,5 +1,6 @@
 import audit from './audit';
 import config from './config';
+import contactIndex from './contact-index';
 import contacts from './contacts';
 import intake from './intake';
 import ledger from './ledger';
@@ -18,6 +19,7 @@ export default {
   audit,
   config,
   contacts,
+  'contact-index': contactIndex,
   intake,
   ledger,
   logs,

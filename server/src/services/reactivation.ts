@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
+import { parsePhone } from '../core/phone';
 import { CHANNELS, type Channel } from '../core/events';
 import type { AddressState } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
@@ -74,9 +75,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const channel = input.channel as Channel;
     const address = typeof input.address === 'string' ? normalizeAddress(channel, input.address) : null;
     if (!address) {
+      const phone = channel === 'sms' && typeof input.address === 'string' ? parsePhone(input.address) : null;
       throw new AdminApiError(
         400,
-        channel === 'email' ? 'That is not a valid email address.' : 'That is not an E.164 mobile number (such as +447700900123).',
+        channel === 'email'
+          ? 'That is not a valid email address.'
+          : `That is not a mobile number the plugin can read${phone && !phone.ok ? `: it ${phone.reason}` : ''} (such as +447700900123).`,
       );
     }
     const now = input.now ?? Date.now();

@@ -8,4 +8,5 @@ export const UID = {
   address: 'plugin::deliverability.address',
   receipt: 'plugin::deliverability.webhook-receipt',
   audit: 'plugin::deliverability.audit-entry',
+  contactAddress: 'plugin::deliverability.contact-address',
 } as const;

@@ -1,5 +1,6 @@
 import { errors } from '@strapi/utils';
-import { normalizeEmail, normalizePhone } from '../../core/addresses';
+import { normalizeEmail } from '../../core/addresses';
+import { parsePhone } from '../../core/phone';
 import type { Channel } from '../../core/events';
 
 /**
@@ -33,14 +34,16 @@ async function syncAddress(data: Record<string, unknown>, channel: Channel): Pro
     return;
   }
   if (typeof raw !== 'string') invalid(fields.address, `${fields.address} must be text`);
-  const normalized = channel === 'email' ? normalizeEmail(raw) : normalizePhone(raw);
-  if (!normalized) {
-    invalid(
-      fields.address,
-      channel === 'email'
-        ? `email "${raw}" is not a valid email address`
-        : `mobile must be an international (E.164) number: a plus, the country code and the number, such as +447700900123`,
-    );
+  let normalized: string | null;
+  if (channel === 'email') {
+    normalized = normalizeEmail(raw);
+    if (!normalized) invalid(fields.address, `email "${raw}" is not a valid email address`);
+  } else {
+    const phone = parsePhone(raw);
+    if (!phone.ok) {
+      invalid(fields.address, `mobile ${phone.reason} (mobiles are kept as international E.164 numbers)`);
+    }
+    normalized = phone.e164;
   }
   data[fields.address] = normalized;
   const ledger = strapi.plugin('deliverability').service('ledger') as {

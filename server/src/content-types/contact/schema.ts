@@ -51,7 +51,7 @@ export default {
     mobileStatusAt: { type: 'datetime', writable: false },
   },
   indexes: [
-    // The mirror update after a webhook: contacts whose email (or mobile) is this address.
+    // Editors' filters by email and mobile. (Look-ups by address go through the contact-address index.)
     { name: 'dlv_contacts_email_idx', columns: ['email'] },
     { name: 'dlv_contacts_mobile_idx', columns: ['mobile'] },
   ],

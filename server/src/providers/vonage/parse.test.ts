@@ -28,7 +28,7 @@ describe('vonage parse: sample payloads', () => {
     provider: 'vonage',
     channel: 'sms',
     kind: 'delivered',
-    address: '447700900123',
+    address: '+447700900123',
     providerMessageId: '0C000000A1B2C3D4',
     correlationId: 'contact-1337',
     attempt: null,

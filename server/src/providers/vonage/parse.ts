@@ -1,3 +1,4 @@
+import { normalizePhone } from '../../core/addresses';
 import {
   smsFailureKind,
   smsFailureSeverity,
@@ -63,7 +64,9 @@ export function parseVonage(req: WebhookRequest, ctx: ParseContext): ParseResult
     provider: 'vonage',
     channel: 'sms',
     kind,
-    address: msisdn,
+    // Vonage writes the number as bare international digits (447700900123): E.164 here, because
+    // elsewhere digits without a + are a national number of the site's country, or refused.
+    address: normalizePhone(msisdn, { bareDigitsInternational: true }) ?? msisdn,
     providerMessageId: messageId,
     ...parseCorrelationRef(params.get('client-ref')),
     eventKey: `vonage:${messageId}:${status}:${errCodeGiven ?? ''}`,
