@@ -111,6 +111,34 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** The contacts that use a normalized address (or one that normalizes to it), oldest entry first. */
+    /**
+     * The contacts using each of many normalized addresses, in one query per channel and chunk: a
+     * webhook batch's mirrors and announcements need them for every address it changed. Keyed by
+     * `channel:address`.
+     */
+    async contactsUsingMany(pairs: { channel: Channel; address: string }[]): Promise<Map<string, ContactRef[]>> {
+      const found = new Map<string, ContactRef[]>();
+      for (const channel of CHANNELS) {
+        const addresses = [...new Set(pairs.filter((p) => p.channel === channel).map((p) => p.address))];
+        for (const chunk of chunks(addresses, IN_CHUNK)) {
+          const entries = await index().findMany({
+            where: { channel, address: { $in: chunk } },
+            select: ['address', 'contactType', 'contactDocumentId'],
+            orderBy: { id: 'asc' },
+          });
+          for (const entry of entries) {
+            const key = `${channel}:${entry.address as string}`;
+            const refs = found.get(key) ?? [];
+            if (!refs.some((r) => r.type === entry.contactType && r.documentId === entry.contactDocumentId)) {
+              refs.push({ type: entry.contactType as string, documentId: entry.contactDocumentId as string });
+            }
+            found.set(key, refs);
+          }
+        }
+      }
+      return found;
+    },
+
     async contactsUsing(channel: Channel, rawAddress: string, limit?: number): Promise<ContactRef[]> {
       const address = normalizeAddress(channel, rawAddress);
       if (!address) return [];

@@ -11,6 +11,7 @@ import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
 import { UID } from '../utils/uids';
+import type { ContactRef } from './contacts';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
 import { FAILED_MESSAGE_STATUSES, messageFailed, type Announcement } from './outbound-events';
 
@@ -307,12 +308,13 @@ export function decideBatch(input: {
 }
 
 /** What the batch changed that Strapi webhooks announce: addresses newly suppressed, messages newly bounced, failed or dropped. */
-export function announcementsOf(effects: BatchEffects): Announcement[] {
+export function announcementsOf(effects: BatchEffects, contactsByAddress: Map<string, ContactRef[]>): Announcement[] {
   const announcements: Announcement[] = [];
   for (const write of effects.ledgerWrites) {
     if (write.next.state === write.entry.state.state || !isSuppressed(write.next.state)) continue;
     const { channel, address } = write.entry;
-    announcements.push({ event: 'deliverability.address.suppressed', channel, address, state: write.next.state, reason: write.next.reason });
+    const contacts = contactsByAddress.get(ledgerKey(channel, address)) ?? [];
+    announcements.push({ event: 'deliverability.address.suppressed', channel, address, state: write.next.state, reason: write.next.reason, contacts });
   }
   for (const log of effects.logs.values()) {
     const status = log.state.status;
@@ -402,8 +404,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { logs, entries: await ledger().loadMany(pairs) };
   }
 
-  /** Stage 7: every effect; the caller's transaction commits all of it or nothing. */
-  async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<void> {
+  /**
+   * Stage 7: every effect; the caller's transaction commits all of it or nothing. Returns the
+   * contacts of the addresses whose state changed (for the announcements).
+   */
+  async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<Map<string, ContactRef[]>> {
     const { eventRows } = effects;
     documentIds(eventRows.length).forEach((documentId, i) => (eventRows[i].documentId = documentId));
     for (let i = 0; i < eventRows.length; i += CHUNK) {
@@ -412,10 +417,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
     await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
     await ledger().writeMany(effects.ledgerWrites);
-    const contacts = getService(strapi, 'contacts');
-    for (const mirror of effects.mirrors) {
-      await contacts.applyMirror(mirror.channel, mirror.address, { status: mirror.status, reason: mirror.reason, at: mirror.at });
-    }
+    return getService(strapi, 'contacts').applyMirrors(effects.mirrors);
   }
 
   async function applyOnce(
@@ -442,8 +444,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (fresh.length === 0) return { result, announcements: [] };
       const { logs, entries } = await loadState(matcher, pairs);
       const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
-      await persist(trx, effects, now);
-      return { result: effects.result, announcements: announcementsOf(effects) };
+      const contactsByAddress = await persist(trx, effects, now);
+      return { result: effects.result, announcements: announcementsOf(effects, contactsByAddress) };
     });
   }
 

@@ -33,6 +33,8 @@ export interface AddressAnnouncement {
   address: string;
   state: AddressState;
   reason: string | null;
+  /** Every contact using the address; looked up when the caller does not already know them. */
+  contacts?: ContactRef[];
 }
 
 /** A message that ended bounced, failed or dropped. */
@@ -86,8 +88,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           await strapi.eventHub.emit(event, info);
         } else {
           const { event, ...info } = announcement;
-          const found = await contacts.findByAddress(info.channel, info.address);
-          await strapi.eventHub.emit(event, { ...info, contacts: found.map((c): ContactRef => ({ type: c.type, documentId: c.documentId })) });
+          const refs = info.contacts ?? (await contacts.findByAddress(info.channel, info.address)).map((c): ContactRef => ({ type: c.type, documentId: c.documentId }));
+          await strapi.eventHub.emit(event, { ...info, contacts: refs });
         }
       }
     } catch (error) {
