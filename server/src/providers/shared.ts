@@ -194,17 +194,56 @@ export function correlationIdValue(value: unknown): string | null {
 // ---------------------------------------------------------------------------------------------
 // Time, codes, keys.
 
-/** ISO 8601 date-time to epoch ms, or null. */
-export function isoToEpochMs(value: unknown): number | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+/**
+ * The last instant every supported database can store in a datetime column (MySQL's DATETIME
+ * ends with year 9999). A provider time past it, or before 1970, is not a time: it would be
+ * stored as NULL in a required column, or refused.
+ */
+export const LATEST_STORABLE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function storableMs(ms: number): number | null {
+  return Number.isFinite(ms) && ms > 0 && ms <= LATEST_STORABLE_MS ? ms : null;
 }
 
-/** Epoch seconds (possibly fractional) to integer epoch ms, or null. */
+/** ISO 8601 date-time to epoch ms, or null (also when it is outside the storable range). */
+export function isoToEpochMs(value: unknown): number | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return storableMs(Date.parse(value));
+}
+
+/** Epoch seconds (possibly fractional) to integer epoch ms, or null (also when it is outside the storable range). */
 export function secondsToEpochMs(value: number | undefined): number | null {
   if (value === undefined || !Number.isFinite(value) || value <= 0) return null;
-  return Math.round(value * 1000);
+  return storableMs(Math.round(value * 1000));
+}
+
+/** When an event happened: the provider's time, or the receipt time with a note keeping the value that could not be used. */
+export interface EventTime {
+  occurredAt: number;
+  /** Set when the provider gave a time that is not one (1e308, a date in year 300,000): its raw value. */
+  note: string | null;
+}
+
+/**
+ * `ms` is the provider's time as read (null when absent or unusable), `raw` the field as it came.
+ * A present but unusable value is not dropped silently: it goes into the event's raw text.
+ */
+export function eventTime(ms: number | null, raw: unknown, now: number): EventTime {
+  if (ms !== null) return { occurredAt: ms, note: null };
+  if (raw === undefined || raw === null || raw === '') return { occurredAt: now, note: null };
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return { occurredAt: now, note: `unusable timestamp ${truncate(text ?? String(raw), 64)}; the receipt time was used` };
+}
+
+/** The provider's text with a note of ours after it, for the event's raw text. */
+export function withNote(rawText: string | null, note: string | null): string | null {
+  if (note === null) return rawText;
+  return rawText === null ? `[${note}]` : `${rawText} [${note}]`;
+}
+
+/** At most `max` characters. */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** The first RFC 3463 enhanced status code (`5.1.1`) in a text, or null. */

@@ -4,6 +4,7 @@ import {
   correlationIdValue,
   derivedKey,
   enhancedStatusCode,
+  eventTime,
   isJsonObject,
   nonEmpty,
   numberField,
@@ -13,6 +14,7 @@ import {
   secondsToEpochMs,
   stringField,
   textField,
+  withNote,
   type JsonObject,
 } from '../shared';
 import type { ParseContext, ParseResult, WebhookRequest } from '../types';
@@ -92,6 +94,7 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
     ? `sendgrid:${sgEventId}`
     : `sendgrid:derived:${derivedKey([event, type, email, sgMessageId, timestamp, status, reason ?? response])}`;
   const rawText = nonEmpty(reason) ?? nonEmpty(response);
+  const time = eventTime(secondsToEpochMs(timestamp), item.timestamp, ctx.now);
 
   const normalized: NormalizedEvent = {
     provider: 'sendgrid',
@@ -102,10 +105,10 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
     correlationId: correlationIdValue(item[CORRELATION_ARG]),
     attempt: parseAttempt(item[ATTEMPT_ARG]),
     eventKey,
-    occurredAt: secondsToEpochMs(timestamp) ?? ctx.now,
+    occurredAt: time.occurredAt,
     rawType: event === 'bounce' && type ? `bounce/${type}` : event,
     rawCode: nonEmpty(status) ?? enhancedStatusCode(rawText),
-    rawText,
+    rawText: withNote(rawText, time.note),
     severity,
   };
   if (dropReason) normalized.dropReason = dropReason;
