@@ -1,8 +1,10 @@
 /**
- * Hostile and odd input through the real, signed webhook endpoints (issue 11).
+ * Hostile and odd input through the real, signed webhook endpoints (issue 11): a lone UTF-16
+ * surrogate in an event id, and timestamps no database can store.
  */
 import { startApp, type TestApp } from '../helpers/app';
 import {
+  basicAuth,
   eventRows,
   mailgunSigned,
   payloadJson,
@@ -10,8 +12,12 @@ import {
   resetData,
   sendgridHeaders,
   vectors,
+  vonageSigned,
   type JsonObject,
 } from '../helpers/webhooks';
+
+const POSTMARK_USER = 'postmark-hook';
+const POSTMARK_PASSWORD = 's3cr3t-password';
 
 let app: TestApp;
 
@@ -21,6 +27,8 @@ beforeAll(async () => {
       providers: {
         sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der },
         mailgun: { signingKey: vectors.mailgun.webhookSigningKey },
+        postmark: { user: POSTMARK_USER, password: POSTMARK_PASSWORD },
+        vonage: { signatureSecret: vectors.vonage.signatureSecret, signatureMethod: 'sha256' },
       },
     },
   });
@@ -38,6 +46,9 @@ const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
 const postSendgrid = (body: string) => postWebhook(app, 'sendgrid', body, sendgridHeaders(body));
 const postMailgun = (body: JsonObject) => postWebhook(app, 'mailgun', JSON.stringify(mailgunSigned(body)), { 'Content-Type': 'application/json' });
+const postPostmark = (body: string) =>
+  postWebhook(app, 'postmark', body, { 'Content-Type': 'application/json', Authorization: basicAuth(POSTMARK_USER, POSTMARK_PASSWORD) });
+const postVonage = (params: Record<string, string>) => postWebhook(app, 'vonage', JSON.stringify(vonageSigned(params)), { 'Content-Type': 'application/json' });
 
 function sendgridEvent(index: number, extra: JsonObject = {}): JsonObject {
   return {
@@ -50,6 +61,46 @@ function sendgridEvent(index: number, extra: JsonObject = {}): JsonObject {
     ...extra,
   };
 }
+
+// ---------------------------------------------------------------------------------------------
+
+describe('a lone UTF-16 surrogate in an event id', () => {
+  const twice = async (send: () => Promise<{ status: number; body: JsonObject }>) => {
+    const first = await send();
+    const second = await send();
+    return { first, second };
+  };
+
+  it('SendGrid sg_event_id: 200, then 200 with the redelivery counted as a duplicate (not 503)', async () => {
+    // JSON.stringify writes the lone surrogate as the escape `\ud800`, as a prober would.
+    const body = JSON.stringify([sendgridEvent(1, { sg_event_id: 'probe-x\ud800' })]);
+    expect(body).toContain('probe-x\\ud800');
+    const { first, second } = await twice(() => postSendgrid(body));
+    expect([first.status, first.body.received, first.body.duplicates]).toEqual([200, 1, 0]);
+    expect([second.status, second.body.received, second.body.duplicates]).toEqual([200, 1, 1]);
+    const rows = await eventRows(app.strapi, { provider: 'sendgrid' });
+    expect(rows.map((row) => row.eventKey)).toEqual(['sendgrid:probe-x\uFFFD']);
+  });
+
+  it('Postmark ID: 200, then 200 with a duplicate', async () => {
+    const bounce = { ...payloadJson('postmark', 'bounce_hard.json'), ID: 'probe-\udc00x' };
+    const body = JSON.stringify(bounce);
+    const { first, second } = await twice(() => postPostmark(body));
+    expect([first.status, first.body.duplicates]).toEqual([200, 0]);
+    expect([second.status, second.body.duplicates]).toEqual([200, 1]);
+    expect(await eventRows(app.strapi, { provider: 'postmark' })).toHaveLength(1);
+  });
+
+  it('Vonage messageId: 200, then 200 with a duplicate', async () => {
+    const receipt = { ...payloadJson<Record<string, string>>('vonage', 'dlr_delivered.json'), messageId: 'probe\ud800' };
+    const { first, second } = await twice(() => postVonage(receipt));
+    expect([first.status, first.body.duplicates]).toEqual([200, 0]);
+    expect([second.status, second.body.duplicates]).toEqual([200, 1]);
+    const rows = await eventRows(app.strapi, { provider: 'vonage' });
+    expect(rows).toHaveLength(1);
+    expect(rows[0].providerMessageId).toBe('probe\uFFFD');
+  });
+});
 
 // ---------------------------------------------------------------------------------------------
 

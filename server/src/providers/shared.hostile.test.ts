@@ -1,4 +1,5 @@
-import { eventTime, isoToEpochMs, LATEST_STORABLE_MS, secondsToEpochMs, withNote } from './shared';
+import type { NormalizedEvent } from '../core/events';
+import { eventTime, finishParseResult, isoToEpochMs, LATEST_STORABLE_MS, secondsToEpochMs, wellFormed, withNote } from './shared';
 
 /** The shared parsing helpers against hostile input (issue 11). */
 
@@ -24,5 +25,37 @@ describe('provider times outside what a database can store', () => {
     expect(unusable.note).toMatch(/1e\+308/);
     expect(withNote('550 5.1.1 gone', unusable.note)).toMatch(/^550 5\.1\.1 gone \[unusable timestamp 1e\+308/);
     expect(withNote(null, unusable.note)).toMatch(/^\[unusable timestamp/);
+  });
+});
+
+describe('well-formed text', () => {
+  it('replaces lone surrogates with U+FFFD and keeps pairs', () => {
+    expect(wellFormed('probe-x\ud800')).toBe('probe-x\uFFFD');
+    expect(wellFormed('\udc00a')).toBe('\uFFFDa');
+    expect(wellFormed('emoji \ud83d\ude00 ok')).toBe('emoji \ud83d\ude00 ok');
+  });
+
+  it('finishParseResult makes every event field well-formed and bounds keys and ids', () => {
+    const event: NormalizedEvent = {
+      provider: 'sendgrid',
+      channel: 'email',
+      kind: 'delivered',
+      address: 'a@example.com\ud800',
+      providerMessageId: 'm'.repeat(300),
+      correlationId: 'c\udc00',
+      attempt: null,
+      eventKey: `sendgrid:${'k'.repeat(300)}`,
+      occurredAt: NOW,
+      rawType: 'delivered',
+      rawCode: null,
+      rawText: 'x\ud800',
+      severity: null,
+    };
+    const [clean] = finishParseResult({ events: [event] }).events;
+    expect(clean.address).toBe('a@example.com\uFFFD');
+    expect(clean.correlationId).toBe('c\uFFFD');
+    expect(clean.rawText).toBe('x\uFFFD');
+    expect(clean.providerMessageId).toBeNull();
+    expect(clean.eventKey).toMatch(/^sendgrid:long:[0-9a-f]{32}$/);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'crypto';
-import { SMS_CODE_MEANINGS, type SmsCodeMeaning } from '../core/events';
-import type { ProviderSettings, VerifyContext, VerifyResult, WebhookRequest } from './types';
+import { SMS_CODE_MEANINGS, type NormalizedEvent, type SmsCodeMeaning } from '../core/events';
+import type { ParseResult, ProviderSettings, VerifyContext, VerifyResult, WebhookRequest } from './types';
 
 /**
  * Helpers shared by the provider modules. Nothing here knows a provider's field names.
@@ -241,7 +241,7 @@ export function withNote(rawText: string | null, note: string | null): string | 
   return rawText === null ? `[${note}]` : `${rawText} [${note}]`;
 }
 
-/** At most `max` characters. */
+/** At most `max` characters (by UTF-16 unit; a cut surrogate pair is mended by `wellFormed`). */
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
@@ -258,6 +258,60 @@ export function derivedKey(parts: Array<string | number | null | undefined>): st
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${part ?? ''}\u0000`);
   return hash.digest('hex').slice(0, 32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Well-formed text.
+
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Replaces lone UTF-16 surrogates (which JSON's `\ud800` escape can carry) with U+FFFD, as
+ * `String.prototype.toWellFormed` does. The databases store UTF-8, which cannot hold a lone
+ * surrogate: it was written as U+FFFD anyway, so an event key compared before storing missed its
+ * stored twin and the unique index refused every redelivery.
+ */
+export function wellFormed(text: string): string {
+  return text.replace(LONE_SURROGATE, '\uFFFD');
+}
+
+function wellFormedOrNull(text: string | null): string | null {
+  return text === null ? null : wellFormed(text);
+}
+
+/** The event with every text field well-formed, so that it compares equal to what the database keeps. */
+export function wellFormedEvent(event: NormalizedEvent): NormalizedEvent {
+  return {
+    ...event,
+    address: wellFormed(event.address),
+    providerMessageId: wellFormedOrNull(event.providerMessageId),
+    correlationId: wellFormedOrNull(event.correlationId),
+    eventKey: wellFormed(event.eventKey),
+    rawType: wellFormed(event.rawType),
+    rawCode: wellFormedOrNull(event.rawCode),
+    rawText: wellFormedOrNull(event.rawText),
+  };
+}
+
+/** Longest key or id a column holds (`varchar(255)`). */
+const MAX_KEY_LENGTH = 255;
+
+/**
+ * What every provider's parse result goes through before anything is stored: text made
+ * well-formed, and keys and ids bounded, so that what is compared before writing is what the
+ * database keeps (a longer id would be refused, or cut, by the column).
+ */
+export function finishParseResult(result: ParseResult): ParseResult {
+  const events = result.events.map((event) => {
+    const clean = wellFormedEvent(event);
+    if (clean.eventKey.length > MAX_KEY_LENGTH) clean.eventKey = `${clean.provider}:long:${derivedKey([clean.eventKey])}`;
+    // An id this long matches nothing the plugin sent; kept out rather than cut into a false match.
+    if (clean.providerMessageId !== null && clean.providerMessageId.length > MAX_KEY_LENGTH) clean.providerMessageId = null;
+    if (clean.correlationId !== null && clean.correlationId.length > MAX_KEY_LENGTH) clean.correlationId = null;
+    return clean;
+  });
+  return { ...result, events };
 }
 
 // ---------------------------------------------------------------------------------------------
