@@ -1,16 +1,24 @@
 /**
  * Hostile and odd input through the real, signed webhook endpoints (issue 11): a lone UTF-16
- * surrogate in an event id, and timestamps no database can store.
+ * surrogate in an event id, timestamps no database can store, and one unreadable event in a batch.
  */
-import { startApp, type TestApp } from '../helpers/app';
+import type { Core } from '@strapi/strapi';
+import request from 'supertest';
+import { adminToken, startApp, type TestApp } from '../helpers/app';
 import {
   basicAuth,
   eventRows,
   mailgunSigned,
   payloadJson,
   postWebhook,
+  q,
   resetData,
+  SNS_TEST_CERT_PEM,
+  snsHeaders,
+  snsNotification,
+  snapshot,
   sendgridHeaders,
+  UID,
   vectors,
   vonageSigned,
   type JsonObject,
@@ -20,6 +28,7 @@ const POSTMARK_USER = 'postmark-hook';
 const POSTMARK_PASSWORD = 's3cr3t-password';
 
 let app: TestApp;
+let token: string;
 
 beforeAll(async () => {
   app = await startApp('webhooks-hostile', {
@@ -29,9 +38,11 @@ beforeAll(async () => {
         mailgun: { signingKey: vectors.mailgun.webhookSigningKey },
         postmark: { user: POSTMARK_USER, password: POSTMARK_PASSWORD },
         vonage: { signatureSecret: vectors.vonage.signatureSecret, signatureMethod: 'sha256' },
+        ses: { topicArns: [vectors.sns.notification.TopicArn], fetchCertificate: async () => SNS_TEST_CERT_PEM },
       },
     },
   });
+  token = await adminToken(app);
 });
 
 afterAll(async () => {
@@ -49,6 +60,7 @@ const postMailgun = (body: JsonObject) => postWebhook(app, 'mailgun', JSON.strin
 const postPostmark = (body: string) =>
   postWebhook(app, 'postmark', body, { 'Content-Type': 'application/json', Authorization: basicAuth(POSTMARK_USER, POSTMARK_PASSWORD) });
 const postVonage = (params: Record<string, string>) => postWebhook(app, 'vonage', JSON.stringify(vonageSigned(params)), { 'Content-Type': 'application/json' });
+const postSes = (envelope: Record<string, string>) => postWebhook(app, 'ses', JSON.stringify(envelope), snsHeaders(envelope));
 
 function sendgridEvent(index: number, extra: JsonObject = {}): JsonObject {
   return {
@@ -140,5 +152,101 @@ describe('timestamps no database can store', () => {
       expect(new Date(row.occurredAt as string).getTime()).toBeGreaterThanOrEqual(before - 1000);
       expect(String(row.rawText)).toMatch(/unusable timestamp/);
     }
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+
+describe('one unreadable event in a batch', () => {
+  const unreadableRows = (strapi: Core.Strapi) => q(strapi, UID.event).findMany({ where: { outcome: 'unreadable' } });
+
+  it('SendGrid, 1,000 events with one lacking its email: 200, the 999 stored, the one kept as unreadable', async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => sendgridEvent(i));
+    delete events[500].email;
+    const body = JSON.stringify(events);
+    const response = await postSendgrid(body);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ok: true, received: 999, duplicates: 0, unreadable: 1 });
+    expect(await q(app.strapi, UID.event).count({ where: { provider: 'sendgrid', outcome: { $ne: 'unreadable' } } })).toBe(999);
+
+    const [kept] = await unreadableRows(app.strapi);
+    expect(kept).toMatchObject({ provider: 'sendgrid', channel: 'email', outcome: 'unreadable' });
+    expect(kept.reason).toMatch(/\[500\] has no 'email' string/);
+    expect(JSON.parse(String(kept.rawText))).toEqual(events[500]);
+
+    // The admin's unmatched-events page lists it.
+    const listed = await request(app.server).get('/deliverability/events/unmatched?outcome=unreadable').set('Authorization', `Bearer ${token}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.pagination.total).toBe(1);
+    expect(listed.body.data.results[0]).toMatchObject({ outcome: 'unreadable', provider: 'sendgrid' });
+
+    // SendGrid sends it again: every event is a duplicate, and the unreadable one is kept once.
+    const again = await postSendgrid(body);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ received: 999, duplicates: 999, unreadable: 1 });
+    expect(await unreadableRows(app.strapi)).toHaveLength(1);
+  });
+
+  it('an unreadable item is kept cut to 4 KB', async () => {
+    const body = JSON.stringify([sendgridEvent(1), { event: 'delivered', padding: 'x'.repeat(20_000) }]);
+    const response = await postSendgrid(body);
+    expect(response.status).toBe(200);
+    const [kept] = await unreadableRows(app.strapi);
+    expect(String(kept.rawText).length).toBeLessThanOrEqual(4097);
+    expect(String(kept.rawText)).toMatch(/^\{"event":"delivered","padding":"xxx/);
+  });
+
+  it('SES, a notification for two recipients with one unreadable: 200, one event, one unreadable record', async () => {
+    const bounce = payloadJson('ses', 'message_bounce_permanent_suppressed.json');
+    const section = bounce.bounce as JsonObject;
+    const recipients = section.bouncedRecipients as JsonObject[];
+    const message = { ...bounce, bounce: { ...section, bouncedRecipients: [recipients[0], { status: '5.1.1' }] } };
+    const response = await postSes(snsNotification(message));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ received: 1, unreadable: 1 });
+    const [kept] = await unreadableRows(app.strapi);
+    expect(kept).toMatchObject({ provider: 'ses', channel: 'email' });
+    expect(kept.reason).toMatch(/recipient \[1\] has no 'emailAddress'/);
+  });
+
+  it('a body that cannot be read at all is still refused with 400, writing nothing', async () => {
+    const before = await snapshot(app.strapi);
+    const response = await postSendgrid('{"not":"an array"}');
+    expect(response.status).toBe(400);
+    expect(await snapshot(app.strapi)).toEqual(before);
+  });
+
+  it('a database failure while keeping the unreadable item: 503, and none of the batch is stored', async () => {
+    const withoutEmail = sendgridEvent(2);
+    delete withoutEmail.email;
+    const body = JSON.stringify([sendgridEvent(1), withoutEmail]);
+    const before = await snapshot(app.strapi);
+    const db = app.strapi.db;
+    const original = db.query;
+    // Only the write of the unreadable record fails, after the readable event was written.
+    db.query = ((uid: Parameters<typeof original>[0]) => {
+      const query = original.call(db, uid);
+      if (uid !== UID.event) return query;
+      return new Proxy(query, {
+        get(target, prop, receiver) {
+          const value: unknown = Reflect.get(target, prop, receiver);
+          if (prop !== 'createMany' || typeof value !== 'function') return value;
+          return async (params: { data: { outcome?: string }[] }) => {
+            if (params.data.some((row) => row.outcome === 'unreadable')) throw new Error('injected fault: the database went away');
+            return (value as (p: unknown) => Promise<unknown>).call(target, params);
+          };
+        },
+      });
+    }) as typeof original;
+    app.strapi.log.silent = true;
+    let failed;
+    try {
+      failed = await postSendgrid(body);
+    } finally {
+      db.query = original;
+      app.strapi.log.silent = false;
+    }
+    expect(failed.status).toBe(503);
+    expect(await snapshot(app.strapi)).toEqual(before);
   });
 });

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'crypto';
 import { SMS_CODE_MEANINGS, type NormalizedEvent, type SmsCodeMeaning } from '../core/events';
-import type { ParseResult, ProviderSettings, VerifyContext, VerifyResult, WebhookRequest } from './types';
+import type { ParseResult, ProviderSettings, UnreadableItem, VerifyContext, VerifyResult, WebhookRequest } from './types';
 
 /**
  * Helpers shared by the provider modules. Nothing here knows a provider's field names.
@@ -312,6 +312,38 @@ export function finishParseResult(result: ParseResult): ParseResult {
     return clean;
   });
   return { ...result, events };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches: one unreadable item does not lose the others.
+
+/** How much of an unreadable item's JSON is kept: enough to diagnose, not a second copy of a 4 MB body. */
+export const MAX_UNREADABLE_RAW = 4096;
+
+export function unreadableItem(position: string, reason: string, item: unknown): UnreadableItem {
+  const json = JSON.stringify(item) ?? String(item);
+  return { position, reason, raw: wellFormed(truncate(json, MAX_UNREADABLE_RAW)), key: derivedKey([json]) };
+}
+
+/**
+ * Reads each item of a batch; an item whose reader throws `MalformedPayloadError` is kept as
+ * unreadable, with the error's message as the reason. Any other error is a bug and propagates.
+ */
+export function readEach<T>(
+  items: readonly unknown[],
+  read: (item: unknown, index: number) => T,
+  position: (index: number) => string = (index) => `[${index}]`,
+): { read: T[]; unreadable: UnreadableItem[] } {
+  const result: { read: T[]; unreadable: UnreadableItem[] } = { read: [], unreadable: [] };
+  items.forEach((item, index) => {
+    try {
+      result.read.push(read(item, index));
+    } catch (error) {
+      if (!(error instanceof MalformedPayloadError)) throw error;
+      result.unreadable.push(unreadableItem(position(index), error.message, item));
+    }
+  });
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

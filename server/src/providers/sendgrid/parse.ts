@@ -10,6 +10,7 @@ import {
   numberField,
   parseAttempt,
   parseJson,
+  readEach,
   requireString,
   secondsToEpochMs,
   stringField,
@@ -118,9 +119,9 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
 export function parseSendgrid(req: WebhookRequest, ctx: ParseContext): ParseResult {
   const body = parseJson(req.rawBody, 'SendGrid body');
   if (!Array.isArray(body)) throw new MalformedPayloadError('SendGrid body is not a JSON array of events');
-  const events = body.map((item: unknown, index) => {
+  const { read, unreadable } = readEach(body, (item, index) => {
     if (!isJsonObject(item)) throw new MalformedPayloadError(`SendGrid event [${index}] is not an object`);
     return toEvent(item, index, ctx);
   });
-  return { events };
+  return unreadable.length > 0 ? { events: read, unreadable } : { events: read };
 }
