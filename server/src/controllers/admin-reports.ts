@@ -3,7 +3,7 @@ import type { Context } from 'koa';
 import { CHANNELS } from '../core/events';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
-import { addDays } from '../services/reports';
+import { addDays, isCalendarDay } from '../services/reports';
 import { answer, oneOf, queryString } from './admin-params';
 
 /** Largest UTC offset anywhere (Kiribati is +14 h, Baker Island −12 h). */
@@ -20,6 +20,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       }
       const today = new Date(Date.now() + tzOffsetMinutes * 60_000).toISOString().slice(0, 10);
       const to = queryString(ctx, 'to') ?? today;
+      // Checked before any date arithmetic: `to=x` made addDays throw a RangeError (500).
+      if (!isCalendarDay(to)) throw new AdminApiError(400, 'to must be a date (YYYY-MM-DD).');
       const from = queryString(ctx, 'from') ?? addDays(to, -29);
       return getService(strapi, 'reports').report({ from, to, tzOffsetMinutes, channel: oneOf(ctx, 'channel', CHANNELS) ?? null });
     });

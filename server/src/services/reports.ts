@@ -79,6 +79,11 @@ export function dayStart(day: string, tzOffsetMinutes: number): number | null {
   return utc - tzOffsetMinutes * 60_000;
 }
 
+/** Whether a text is a real calendar day, YYYY-MM-DD. */
+export function isCalendarDay(day: string): boolean {
+  return dayStart(day, 0) !== null;
+}
+
 export function addDays(day: string, n: number): string {
   return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + n * DAY_MS)
     .toISOString()
