@@ -37,6 +37,8 @@ export interface TestAppOptions {
   port?: number;
   /** Write the plugin config into the app's files (JSON only), for apps booted in another process. */
   literalPluginConfig?: boolean;
+  /** The site's REST prefix (`rest.prefix` in config/api.js); Strapi's default `/api` when absent. */
+  restPrefix?: string;
 }
 
 const secret = (): string => randomBytes(16).toString('base64');
@@ -63,7 +65,7 @@ export function writeApp(dir: string, options: TestAppOptions): void {
   transfer: { token: { salt: ${JSON.stringify(secret())} } },
   secrets: { encryptionKey: ${JSON.stringify(secret())} },
 });\n`,
-    'config/api.js': `module.exports = () => ({ rest: { defaultLimit: 25, maxLimit: 100 } });\n`,
+    'config/api.js': `module.exports = () => ({ rest: { ${options.restPrefix === undefined ? '' : `prefix: ${JSON.stringify(options.restPrefix)}, `}defaultLimit: 25, maxLimit: 100 } });\n`,
     'config/middlewares.js': `module.exports = ['strapi::logger','strapi::errors','strapi::security','strapi::cors','strapi::poweredBy','strapi::query','strapi::body','strapi::session','strapi::favicon','strapi::public'];\n`,
     // The test passes the plugin config through a global, so that it can hold functions.
     'config/plugins.js': `module.exports = () => ({ ...${JSON.stringify(options.plugins ?? {})}, deliverability: { enabled: true, config: ${
