@@ -250,3 +250,24 @@ describe('one unreadable event in a batch', () => {
     expect(await snapshot(app.strapi)).toEqual(before);
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+
+describe('bodies far larger than the provider ever sends', () => {
+  it('a 100 KB Vonage receipt is refused with 413 before it is parsed, writing nothing', async () => {
+    const receipt = { ...payloadJson<Record<string, string>>('vonage', 'dlr_delivered.json'), msisdn: '4'.repeat(100_000) };
+    const before = await snapshot(app.strapi);
+    const response = await postVonage(receipt);
+    expect(response.status).toBe(413);
+    expect(await snapshot(app.strapi)).toEqual(before);
+  });
+
+  it('a 4 MB pathological address in a signed SendGrid event is stored cut, as unmatched, not matched to anything', async () => {
+    const body = JSON.stringify([sendgridEvent(1, { email: `x@${'a.'.repeat(2_000_000)}@` })]);
+    const response = await postSendgrid(body);
+    expect(response.status).toBe(200);
+    const [row] = await eventRows(app.strapi, { provider: 'sendgrid' });
+    expect(row.outcome).toBe('unmatched');
+    expect(String(row.address).length).toBeLessThanOrEqual(321);
+  });
+});

@@ -93,6 +93,11 @@ export interface ParseResult {
 export interface WebhookProvider {
   name: WebhookProviderName;
   channel: Channel;
+  /**
+   * The largest body this provider sends, where that is far below `webhooks.maxBodyBytes`: a larger
+   * one is refused (413) before its signature is checked or anything is parsed.
+   */
+  maxBodyBytes?: number;
   /** Whether its secret (or, for SES, its topic allow-list) is present. */
   isConfigured(settings: ProviderSettings): boolean;
   /**

@@ -82,6 +82,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { status: 405, body: { ok: false, error: `${NAMES[name]} webhooks must be POSTed.` } };
       }
 
+      if (provider.maxBodyBytes !== undefined && request.rawBody.length > provider.maxBodyBytes) {
+        return { status: 413, body: { ok: false, error: `${NAMES[name]} requests are at most ${provider.maxBodyBytes} bytes.` } };
+      }
+
       let replayKey: string | undefined;
       if (!unsigned) {
         let verdict;
