@@ -43,6 +43,25 @@ export interface TestAppOptions {
 
 const secret = (): string => randomBytes(16).toString('base64');
 
+/**
+ * A Strapi `connection` for a database URL (`postgres://…` or `mysql://…`), for the suites that
+ * also run on PostgreSQL (DELIVERABILITY_TEST_PG) and MySQL/MariaDB (DELIVERABILITY_TEST_MYSQL).
+ */
+export function databaseFromUrl(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  const mysql = u.protocol.startsWith('mysql');
+  return {
+    client: mysql ? 'mysql' : 'postgres',
+    connection: {
+      host: u.hostname,
+      port: Number(u.port || (mysql ? 3306 : 5432)),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.slice(1),
+    },
+  };
+}
+
 export function writeApp(dir: string, options: TestAppOptions): void {
   // Absolute: Strapi resolves a relative SQLite path against the process's working directory.
   const databaseFile = options.databaseFile ?? path.join(dir, '.tmp', 'data.db');

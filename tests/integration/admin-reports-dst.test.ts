@@ -6,7 +6,7 @@
  * DELIVERABILITY_TEST_MYSQL (connection URLs), skipped with a message without them.
  */
 import request from 'supertest';
-import { adminToken, startApp, type TestApp, type TestAppOptions } from '../helpers/app';
+import { adminToken, databaseFromUrl, startApp, type TestApp, type TestAppOptions } from '../helpers/app';
 import { UID } from '../helpers/admin';
 import { table } from '../../server/src/utils/plugin';
 
@@ -111,21 +111,10 @@ describe('reports across daylight-saving changes, SQLite', () => {
   suite('sqlite', () => ({}));
 });
 
-function connection(url: string): Record<string, unknown> {
-  const u = new URL(url);
-  return {
-    host: u.hostname,
-    port: Number(u.port),
-    user: decodeURIComponent(u.username),
-    password: decodeURIComponent(u.password),
-    database: u.pathname.slice(1),
-  };
-}
-
 (PG ? describe : describe.skip)('reports across daylight-saving changes, PostgreSQL', () => {
-  suite('pg', () => ({ database: { client: 'postgres', connection: { port: 5432, ...connection(PG!) } } }));
+  suite('pg', () => ({ database: databaseFromUrl(PG!) }));
 });
 
 (MYSQL ? describe : describe.skip)('reports across daylight-saving changes, MySQL/MariaDB', () => {
-  suite('mysql', () => ({ database: { client: 'mysql', connection: { port: 3306, ...connection(MYSQL!) } } }));
+  suite('mysql', () => ({ database: databaseFromUrl(MYSQL!) }));
 });

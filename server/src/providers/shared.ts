@@ -298,21 +298,34 @@ export function wellFormedEvent(event: NormalizedEvent): NormalizedEvent {
 
 /** Longest key or id a column holds (`varchar(255)`). */
 const MAX_KEY_LENGTH = 255;
-/** Longer than any address of either channel (an email is at most 254 characters); the events' column holds 320. */
-const MAX_ADDRESS_LENGTH = 320;
+/**
+ * No address of either channel is longer (an email is at most 254 characters). Cut there, with a
+ * one-character mark, it fits the events' column: Strapi makes every string column varchar(255),
+ * whatever its maxLength says, and PostgreSQL and MySQL refuse a longer value.
+ */
+const MAX_ADDRESS_LENGTH = 254;
 
 /**
  * What every provider's parse result goes through before anything is stored: text made
  * well-formed, and keys and ids bounded, so that what is compared before writing is what the
  * database keeps (a longer id would be refused, or cut, by the column).
  */
+/**
+ * A key as the database will keep it: well-formed, and hashed when longer than its column, so
+ * that looking it up before writing finds what was written. `prefix` names where it came from.
+ */
+export function storableKey(key: string, prefix: string): string {
+  const clean = wellFormed(key);
+  return clean.length > MAX_KEY_LENGTH ? `${prefix}:long:${derivedKey([clean])}` : clean;
+}
+
 export function finishParseResult(result: ParseResult): ParseResult {
   const events = result.events.map((event) => {
     // A 4 MB "address" is not one: cut before anything reads it, with a mark that keeps it invalid
     // for both channels (a cut could otherwise leave a valid number followed by padding).
     const address = event.address.length > MAX_ADDRESS_LENGTH ? `${event.address.slice(0, MAX_ADDRESS_LENGTH)}\u2026` : event.address;
     const clean = wellFormedEvent(address === event.address ? event : { ...event, address });
-    if (clean.eventKey.length > MAX_KEY_LENGTH) clean.eventKey = `${clean.provider}:long:${derivedKey([clean.eventKey])}`;
+    clean.eventKey = storableKey(clean.eventKey, clean.provider);
     // An id this long matches nothing the plugin sent; kept out rather than cut into a false match.
     if (clean.providerMessageId !== null && clean.providerMessageId.length > MAX_KEY_LENGTH) clean.providerMessageId = null;
     if (clean.correlationId !== null && clean.correlationId.length > MAX_KEY_LENGTH) clean.correlationId = null;

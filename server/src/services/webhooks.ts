@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { webhookProviders } from '../providers';
-import { MalformedPayloadError, UpstreamUnavailableError } from '../providers/shared';
+import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '../providers/shared';
 import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
 import { getService, table } from '../utils/plugin';
 import { UID } from '../utils/uids';
@@ -135,7 +135,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const events = parsed.events;
       const options = {
         receipt: replayKey
-          ? { provider: name, key: `${name}:${replayKey}`, bodyHash: createHash('sha256').update(request.rawBody).digest('hex') }
+          ? // The token is the provider's text: kept as the receipts' column stores it, or a replay would miss its twin.
+            { provider: name, key: storableKey(`${name}:${replayKey}`, name), bodyHash: createHash('sha256').update(request.rawBody).digest('hex') }
           : undefined,
       };
       try {
