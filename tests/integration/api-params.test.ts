@@ -103,6 +103,13 @@ describe('lists', () => {
   it('an unknown contact or message answers 404', async () => {
     expect((await adminGet(`/logs/${'y'.repeat(500)}`)).status).toBe(404);
     expect((await adminGet(`/contacts/${contactId}/summary`)).status).toBe(200);
+    expect((await adminPost(`/logs/${'y'.repeat(500)}/retry`, {})).status).toBe(404);
+  });
+
+  it('the summary and the logs refuse a type given as an object, or one the plugin does not track', async () => {
+    expect((await adminGet(`/contacts/${contactId}/summary?type[a]=b`)).status).toBe(400);
+    expect((await adminGet(`/contacts/${contactId}/summary?type=api::nope.nope`)).status).toBe(400);
+    expect((await adminGet(`/contacts/${contactId}/logs?channel[]=email&channel[]=fax`)).status).toBe(400);
   });
 });
 
