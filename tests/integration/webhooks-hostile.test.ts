@@ -218,6 +218,14 @@ describe.each(DATABASES)('on %s', (label, database) => {
       expect(await unreadableRows(app.strapi)).toHaveLength(1);
     });
 
+    it('a batch of 6,000 unreadable events is kept whole', async () => {
+      const body = JSON.stringify(Array.from({ length: 6000 }, (_, i) => ({ event: 'delivered', sg_event_id: `u${i}` })));
+      const response = await postSendgrid(body);
+      expect(response.status).toBe(200);
+      expect(response.body).toMatchObject({ received: 0, unreadable: 6000 });
+      expect(await q(app.strapi, UID.event).count({ where: { outcome: 'unreadable' } })).toBe(6000);
+    });
+
     it('an unreadable item is kept cut to 4 KB', async () => {
       const body = JSON.stringify([sendgridEvent(1), { event: 'delivered', padding: 'x'.repeat(20_000) }]);
       const response = await postSendgrid(body);

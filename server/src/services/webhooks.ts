@@ -13,6 +13,8 @@ export interface WebhookAnswer {
   body: { ok: boolean; error?: string } & Partial<IntakeResult> & { confirmed?: boolean; unreadable?: number };
 }
 
+const UNREADABLE_CHUNK = 500;
+
 /** The event key of an unreadable item: a redelivered batch finds it taken. */
 export function unreadableKey(provider: WebhookProviderName, item: UnreadableItem): string {
   return `${provider}:unreadable:${item.key}`;
@@ -170,8 +172,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async storeUnreadable(name: WebhookProviderName, items: UnreadableItem[], now: number): Promise<number> {
       const byKey = new Map<string, UnreadableItem>();
       for (const item of items) byKey.set(unreadableKey(name, item), item);
-      const stored = await table(strapi, UID.event).findMany({ select: ['eventKey'], where: { eventKey: { $in: [...byKey.keys()] } } });
-      for (const row of stored) byKey.delete(row.eventKey as string);
+      // In chunks, as the intake writes: a 4 MB batch can hold thousands, past SQLite's bound-variable limit.
+      const keys = [...byKey.keys()];
+      for (let i = 0; i < keys.length; i += UNREADABLE_CHUNK) {
+        const stored = await table(strapi, UID.event).findMany({ select: ['eventKey'], where: { eventKey: { $in: keys.slice(i, i + UNREADABLE_CHUNK) } } });
+        for (const row of stored) byKey.delete(row.eventKey as string);
+      }
       if (byKey.size === 0) return 0;
       const at = new Date(now);
       const rows = [...byKey].map(([eventKey, item]) => ({
@@ -187,7 +193,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         createdAt: at,
         updatedAt: at,
       }));
-      await table(strapi, UID.event).createMany({ data: rows });
+      for (let i = 0; i < rows.length; i += UNREADABLE_CHUNK) {
+        await table(strapi, UID.event).createMany({ data: rows.slice(i, i + UNREADABLE_CHUNK) });
+      }
       return rows.length;
     },
 
