@@ -37,9 +37,30 @@ export interface TestAppOptions {
   port?: number;
   /** Write the plugin config into the app's files (JSON only), for apps booted in another process. */
   literalPluginConfig?: boolean;
+  /** The site's REST prefix (`rest.prefix` in config/api.js); Strapi's default `/api` when absent. */
+  restPrefix?: string;
 }
 
 const secret = (): string => randomBytes(16).toString('base64');
+
+/**
+ * A Strapi `connection` for a database URL (`postgres://…` or `mysql://…`), for the suites that
+ * also run on PostgreSQL (DELIVERABILITY_TEST_PG) and MySQL/MariaDB (DELIVERABILITY_TEST_MYSQL).
+ */
+export function databaseFromUrl(url: string): Record<string, unknown> {
+  const u = new URL(url);
+  const mysql = u.protocol.startsWith('mysql');
+  return {
+    client: mysql ? 'mysql' : 'postgres',
+    connection: {
+      host: u.hostname,
+      port: Number(u.port || (mysql ? 3306 : 5432)),
+      user: decodeURIComponent(u.username),
+      password: decodeURIComponent(u.password),
+      database: u.pathname.slice(1),
+    },
+  };
+}
 
 export function writeApp(dir: string, options: TestAppOptions): void {
   // Absolute: Strapi resolves a relative SQLite path against the process's working directory.
@@ -63,7 +84,7 @@ export function writeApp(dir: string, options: TestAppOptions): void {
   transfer: { token: { salt: ${JSON.stringify(secret())} } },
   secrets: { encryptionKey: ${JSON.stringify(secret())} },
 });\n`,
-    'config/api.js': `module.exports = () => ({ rest: { defaultLimit: 25, maxLimit: 100 } });\n`,
+    'config/api.js': `module.exports = () => ({ rest: { ${options.restPrefix === undefined ? '' : `prefix: ${JSON.stringify(options.restPrefix)}, `}defaultLimit: 25, maxLimit: 100 } });\n`,
     'config/middlewares.js': `module.exports = ['strapi::logger','strapi::errors','strapi::security','strapi::cors','strapi::poweredBy','strapi::query','strapi::body','strapi::session','strapi::favicon','strapi::public'];\n`,
     // The test passes the plugin config through a global, so that it can hold functions.
     'config/plugins.js': `module.exports = () => ({ ...${JSON.stringify(options.plugins ?? {})}, deliverability: { enabled: true, config: ${

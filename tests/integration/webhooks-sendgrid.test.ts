@@ -147,12 +147,19 @@ describe('refusals write nothing', () => {
     await expectRefused(() => post(single, sendgridHeaders(single)), 400, /not a JSON array/);
   });
 
-  it('a valid signature over an event without its email: 400, and no other event of the batch is applied', async () => {
+  it('a valid signature over a batch with one event without its email: 200, the rest applied, that one kept as unreadable', async () => {
+    // Issue 11: this used to refuse the whole batch with 400, losing every good event in it.
     const events = payloadJson<JsonObject[]>('sendgrid', 'bounce_hard.json');
     const withoutEmail: JsonObject = { ...events[0], sg_event_id: 'no-email' };
     delete withoutEmail.email;
     const batch = JSON.stringify([events[0], withoutEmail]);
-    await expectRefused(() => post(batch, sendgridHeaders(batch)), 400, /has no 'email' string/);
+    const response = await post(batch, sendgridHeaders(batch));
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1, unreadable: 1 });
+    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    const kept = await eventRows(app.strapi, { outcome: 'unreadable' });
+    expect(kept).toHaveLength(1);
+    expect(kept[0].reason).toMatch(/\[1\] has no 'email' string/);
   });
 
   it(`a body larger than webhooks.maxBodyBytes (${MAX_BODY}): 413`, async () => {

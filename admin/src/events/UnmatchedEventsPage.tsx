@@ -2,13 +2,14 @@ import { Box, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thea
 import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
-import { eventKindKey } from '../logs/eventLabels';
+import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
 import { query, useApi, type DeliveryEvent, type Paged } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
+const OUTCOMES = ['unmatched', 'unreadable'] as const;
 
 const COLUMNS: TranslationKey[] = [
   'unmatched.col.received',
@@ -31,9 +32,10 @@ export function UnmatchedEventsPage(): JSX.Element {
   const [params, setParams] = useSearchParams();
   const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
+  const outcome = (OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? params.get('outcome') : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const events = useApi<Paged<DeliveryEvent>>(`/events/unmatched${query({ provider, channel, page, pageSize })}`);
+  const events = useApi<Paged<DeliveryEvent>>(`/events/unmatched${query({ provider, channel, outcome, page, pageSize })}`);
 
   const update = (name: string, value: string | null): void => {
     const next = new URLSearchParams(params);
@@ -71,6 +73,16 @@ export function UnmatchedEventsPage(): JSX.Element {
                 ))}
               </SingleSelect>
             </Box>
+            <Box minWidth="18rem">
+              <SingleSelect aria-label={t('unmatched.filter.outcome')} value={outcome ?? 'all'} onChange={(v: string | number) => update('outcome', v === 'all' ? null : String(v))}>
+                <SingleSelectOption value="all">{t('unmatched.filter.allOutcomes')}</SingleSelectOption>
+                {OUTCOMES.map((o) => (
+                  <SingleSelectOption key={o} value={o}>
+                    {t(eventOutcomeKey(o))}
+                  </SingleSelectOption>
+                ))}
+              </SingleSelect>
+            </Box>
           </Flex>
         }
       />
@@ -80,7 +92,7 @@ export function UnmatchedEventsPage(): JSX.Element {
         ) : !events.data ? (
           <LoadingState />
         ) : results.length === 0 ? (
-          <EmptyState content={provider || channel ? t('unmatched.empty.filtered') : t('unmatched.empty')} />
+          <EmptyState content={provider || channel || outcome ? t('unmatched.empty.filtered') : t('unmatched.empty')} />
         ) : (
           <Flex direction="column" alignItems="stretch" gap={4} aria-busy={events.isLoading}>
             <Table colCount={COLUMNS.length} rowCount={results.length + 1}>
@@ -103,7 +115,8 @@ export function UnmatchedEventsPage(): JSX.Element {
                       <Typography>{e.provider ?? '-'}</Typography>
                     </Td>
                     <Td>
-                      <Typography fontWeight="semiBold">{t(eventKindKey(e.kind))}</Typography>
+                      {/* An unreadable item has no kind of its own: what it is, is that it could not be read. */}
+                      <Typography fontWeight="semiBold">{t(e.outcome === 'unreadable' ? eventOutcomeKey(e.outcome) : eventKindKey(e.kind))}</Typography>
                       <Typography variant="pi" textColor="neutral600" tag="div">
                         {e.rawType ?? ''}
                       </Typography>
@@ -122,7 +135,7 @@ export function UnmatchedEventsPage(): JSX.Element {
                     <Td>
                       <Typography>{e.rawCode ?? '-'}</Typography>
                       {e.rawText ? (
-                        <Typography variant="pi" textColor="neutral600" tag="div">
+                        <Typography variant="pi" textColor="neutral600" tag="div" style={{ overflowWrap: 'anywhere' }}>
                           {e.rawText}
                         </Typography>
                       ) : null}

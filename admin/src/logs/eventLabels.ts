@@ -23,6 +23,7 @@ const OUTCOME_KEYS: Record<string, TranslationKey> = {
   no_change: 'event.outcome.no_change',
   unmatched: 'event.outcome.unmatched',
   ignored: 'event.outcome.ignored',
+  unreadable: 'event.outcome.unreadable',
 };
 
 export const eventKindKey = (kind: string): TranslationKey => KIND_KEYS[kind] ?? 'event.kind.other';

@@ -31,6 +31,16 @@ export function presetRange(days: number, today = new Date()): { from: string; t
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
+/**
+ * The reader's time zone, by name, so that the server can follow its daylight-saving changes
+ * across the period (today's offset is wrong for half the year). A browser that cannot name its
+ * zone sends today's offset, as before.
+ */
+export function readerZone(): { tz: string } | { tzOffset: number } {
+  const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
+  return tz ? { tz } : { tzOffset: -new Date().getTimezoneOffset() };
+}
+
 interface Card {
   key: TranslationKey;
   value: number;
@@ -69,8 +79,7 @@ export function ReportsPage(): JSX.Element {
       ? { from: params.get('from') ?? fallback.from, to: params.get('to') ?? fallback.to }
       : presetRange(PRESETS[preset as keyof typeof PRESETS] ?? 30);
   const valid = DAY.test(range.from) && DAY.test(range.to) && range.from <= range.to;
-  const tzOffset = -new Date().getTimezoneOffset();
-  const report = useApi<Report>(valid ? `/reports${query({ from: range.from, to: range.to, channel, tzOffset })}` : null);
+  const report = useApi<Report>(valid ? `/reports${query({ from: range.from, to: range.to, channel, ...readerZone() })}` : null);
 
   const update = (changes: Record<string, string | null>): void => {
     const next = new URLSearchParams(params);

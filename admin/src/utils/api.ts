@@ -124,6 +124,8 @@ export interface ReportTotals extends StatusCounts {
 export interface Report {
   from: string;
   to: string;
+  /** The zone the days are in: an IANA name, `UTC`, or a fixed offset such as `+01:00`. */
+  timeZone: string;
   tzOffsetMinutes: number;
   channel: Channel | null;
   days: { day: string; channels: Record<Channel, StatusCounts> }[];

@@ -6,7 +6,7 @@ import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
 import { PLUGIN_ID } from '../utils/uids';
 import type { ContactRef } from '../services/contacts';
-import { isChannel, MAX_LOOKUP } from '../services/logs';
+import { isChannel, MAX_LOOKUP, UNMATCHED_OUTCOMES } from '../services/logs';
 import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
 
 /** What the admin's "retry now" needs from the send service, which another module owns. */
@@ -73,12 +73,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** GET /events/unmatched?provider&channel&page&pageSize */
+    /** GET /events/unmatched?provider&channel&outcome&page&pageSize */
     async unmatched(ctx: Context) {
       await answer(ctx, async () =>
         getService(strapi, 'logs').unmatched({
           provider: queryString(ctx, 'provider'),
           channel: oneOf(ctx, 'channel', CHANNELS),
+          outcome: oneOf(ctx, 'outcome', UNMATCHED_OUTCOMES),
           ...pageParams(ctx, { pageSize: 20 }),
         }),
       );

@@ -5,9 +5,12 @@ import { actorOf, type Actor } from '../services/audit';
 /** Query-string parsing shared by the admin controllers: strict, so a typo answers 400 instead of being ignored. */
 
 export function queryString(ctx: Context, name: string): string | undefined {
-  const value = ctx.query[name];
-  const last = Array.isArray(value) ? value[value.length - 1] : value;
-  return typeof last === 'string' && last.trim() !== '' ? last.trim() : undefined;
+  const value: unknown = ctx.query[name];
+  const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;
+  if (last === undefined) return undefined;
+  // `?type[a]=b` arrives as an object: a value no form sends, refused rather than ignored.
+  if (typeof last !== 'string') throw new AdminApiError(400, `${name} must be a single value.`);
+  return last.trim() !== '' ? last.trim() : undefined;
 }
 
 /** An optional value from a fixed set; anything else is a 400 naming the choices. */

@@ -23,7 +23,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await answer(ctx, async () => {
       const body = ((ctx.request as { body?: unknown }).body ?? {}) as { channel?: unknown; address?: unknown; reason?: unknown };
       return getService(strapi, 'reactivation').reactivate({
-        channel: String(body.channel ?? ''),
+        // String(['email']) is 'email': only a string is a channel.
+        channel: typeof body.channel === 'string' ? body.channel : '',
         address: typeof body.address === 'string' ? body.address : '',
         reason: typeof body.reason === 'string' ? body.reason : '',
         actor: currentActor(ctx),

@@ -7,11 +7,25 @@ import { parsePhone, type PhoneOptions } from './phone';
  * provider reports them lower-cased); phone numbers in E.164, by the rule in `phone.ts`.
  */
 
-const EMAIL_PATTERN = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+\.[^\s@<>(),;:"[\]]+$/;
+/** RFC 5321's limit on a forward path (254 characters once the angle brackets are left out). */
+export const MAX_EMAIL_LENGTH = 254;
+/**
+ * One `@` between two runs of allowed characters. The domain's dot is checked apart: a pattern
+ * with `+\.` between two overlapping runs backtracks quadratically on `x@a.a.a.…@`, and the input
+ * comes from unauthenticated or merely signed requests.
+ */
+const EMAIL_PATTERN = /^[^\s@<>(),;:"[\]]+@[^\s@<>(),;:"[\]]+$/;
 
 export function normalizeEmail(input: string): string | null {
-  const email = input.trim().toLowerCase();
-  return EMAIL_PATTERN.test(email) ? email : null;
+  const trimmed = input.trim();
+  // Refused before any other work, so that a 4 MB "address" costs one scan.
+  if (trimmed.length > MAX_EMAIL_LENGTH) return null;
+  const email = trimmed.toLowerCase();
+  if (!EMAIL_PATTERN.test(email)) return null;
+  // The domain needs a dot with something on both sides of it.
+  const domain = email.slice(email.indexOf('@') + 1);
+  const dot = domain.indexOf('.', 1);
+  return dot > 0 && dot < domain.length - 1 ? email : null;
 }
 
 /**

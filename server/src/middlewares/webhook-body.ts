@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Context, Next } from 'koa';
+import { webhookPath } from '../utils/webhook-path';
 
 /**
  * Webhook requests are read as raw bytes, because signatures are computed over the exact bytes
@@ -7,7 +8,6 @@ import type { Context, Next } from 'koa';
  * batches on these routes only. Every other request goes to Strapi's own body parser, unchanged.
  */
 
-export const WEBHOOK_PATH_PREFIX = '/api/deliverability/webhooks/';
 export const RAW_BODY_STATE_KEY = 'deliverabilityRawBody';
 
 export class BodyTooLargeError extends Error {
@@ -40,8 +40,10 @@ export function withWebhookBodies(original: BodyMiddlewareFactory): BodyMiddlewa
   return (config, context) => {
     const strapiBody = original(config, context);
     const { strapi } = context;
+    // Under the site's REST prefix, which config/api may change from /api.
+    const prefix = `${webhookPath(strapi)}/`;
     return async (ctx: Context, next: Next) => {
-      if (!ctx.path.startsWith(WEBHOOK_PATH_PREFIX)) return strapiBody(ctx, next);
+      if (!ctx.path.startsWith(prefix)) return strapiBody(ctx, next);
       if (ctx.method === 'POST') {
         const limit = (strapi.plugin('deliverability').service('config') as { get(): { webhooks: { maxBodyBytes: number } } }).get()
           .webhooks.maxBodyBytes;

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'crypto';
-import { SMS_CODE_MEANINGS, type SmsCodeMeaning } from '../core/events';
-import type { ProviderSettings, VerifyContext, VerifyResult, WebhookRequest } from './types';
+import { SMS_CODE_MEANINGS, type NormalizedEvent, type SmsCodeMeaning } from '../core/events';
+import type { ParseResult, ProviderSettings, UnreadableItem, VerifyContext, VerifyResult, WebhookRequest } from './types';
 
 /**
  * Helpers shared by the provider modules. Nothing here knows a provider's field names.
@@ -194,17 +194,56 @@ export function correlationIdValue(value: unknown): string | null {
 // ---------------------------------------------------------------------------------------------
 // Time, codes, keys.
 
-/** ISO 8601 date-time to epoch ms, or null. */
-export function isoToEpochMs(value: unknown): number | null {
-  if (typeof value !== 'string' || value === '') return null;
-  const ms = Date.parse(value);
-  return Number.isNaN(ms) ? null : ms;
+/**
+ * The last instant every supported database can store in a datetime column (MySQL's DATETIME
+ * ends with year 9999). A provider time past it, or before 1970, is not a time: it would be
+ * stored as NULL in a required column, or refused.
+ */
+export const LATEST_STORABLE_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+function storableMs(ms: number): number | null {
+  return Number.isFinite(ms) && ms > 0 && ms <= LATEST_STORABLE_MS ? ms : null;
 }
 
-/** Epoch seconds (possibly fractional) to integer epoch ms, or null. */
+/** ISO 8601 date-time to epoch ms, or null (also when it is outside the storable range). */
+export function isoToEpochMs(value: unknown): number | null {
+  if (typeof value !== 'string' || value === '') return null;
+  return storableMs(Date.parse(value));
+}
+
+/** Epoch seconds (possibly fractional) to integer epoch ms, or null (also when it is outside the storable range). */
 export function secondsToEpochMs(value: number | undefined): number | null {
   if (value === undefined || !Number.isFinite(value) || value <= 0) return null;
-  return Math.round(value * 1000);
+  return storableMs(Math.round(value * 1000));
+}
+
+/** When an event happened: the provider's time, or the receipt time with a note keeping the value that could not be used. */
+export interface EventTime {
+  occurredAt: number;
+  /** Set when the provider gave a time that is not one (1e308, a date in year 300,000): its raw value. */
+  note: string | null;
+}
+
+/**
+ * `ms` is the provider's time as read (null when absent or unusable), `raw` the field as it came.
+ * A present but unusable value is not dropped silently: it goes into the event's raw text.
+ */
+export function eventTime(ms: number | null, raw: unknown, now: number): EventTime {
+  if (ms !== null) return { occurredAt: ms, note: null };
+  if (raw === undefined || raw === null || raw === '') return { occurredAt: now, note: null };
+  const text = typeof raw === 'string' ? raw : JSON.stringify(raw);
+  return { occurredAt: now, note: `unusable timestamp ${truncate(text ?? String(raw), 64)}; the receipt time was used` };
+}
+
+/** The provider's text with a note of ours after it, for the event's raw text. */
+export function withNote(rawText: string | null, note: string | null): string | null {
+  if (note === null) return rawText;
+  return rawText === null ? `[${note}]` : `${rawText} [${note}]`;
+}
+
+/** At most `max` characters (by UTF-16 unit; a cut surrogate pair is mended by `wellFormed`). */
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
 /** The first RFC 3463 enhanced status code (`5.1.1`) in a text, or null. */
@@ -219,6 +258,120 @@ export function derivedKey(parts: Array<string | number | null | undefined>): st
   const hash = createHash('sha256');
   for (const part of parts) hash.update(`${part ?? ''}\u0000`);
   return hash.digest('hex').slice(0, 32);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Well-formed text.
+
+const ANY_SURROGATE = /[\uD800-\uDFFF]/;
+/** A high surrogate not followed by a low one, or a low one not preceded by a high one. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Replaces lone UTF-16 surrogates (which JSON's `\ud800` escape can carry) with U+FFFD, as
+ * `String.prototype.toWellFormed` does. The databases store UTF-8, which cannot hold a lone
+ * surrogate: it was written as U+FFFD anyway, so an event key compared before storing missed its
+ * stored twin and the unique index refused every redelivery.
+ */
+export function wellFormed(text: string): string {
+  // Most text has no surrogate at all: one cheap scan instead of the look-around pattern.
+  return ANY_SURROGATE.test(text) ? text.replace(LONE_SURROGATE, '\uFFFD') : text;
+}
+
+function wellFormedOrNull(text: string | null): string | null {
+  return text === null ? null : wellFormed(text);
+}
+
+/** The event with every text field well-formed, so that it compares equal to what the database keeps. */
+export function wellFormedEvent(event: NormalizedEvent): NormalizedEvent {
+  return {
+    ...event,
+    address: wellFormed(event.address),
+    providerMessageId: wellFormedOrNull(event.providerMessageId),
+    correlationId: wellFormedOrNull(event.correlationId),
+    eventKey: wellFormed(event.eventKey),
+    rawType: wellFormed(event.rawType),
+    rawCode: wellFormedOrNull(event.rawCode),
+    rawText: wellFormedOrNull(event.rawText),
+  };
+}
+
+/** Longest key or id a column holds (`varchar(255)`). */
+const MAX_KEY_LENGTH = 255;
+/**
+ * No address of either channel is longer (an email is at most 254 characters). Cut there, with a
+ * one-character mark, it fits the events' column: Strapi makes every string column varchar(255),
+ * whatever its maxLength says, and PostgreSQL and MySQL refuse a longer value.
+ */
+const MAX_ADDRESS_LENGTH = 254;
+
+/**
+ * What every provider's parse result goes through before anything is stored: text made
+ * well-formed, and keys and ids bounded, so that what is compared before writing is what the
+ * database keeps (a longer id would be refused, or cut, by the column).
+ */
+/**
+ * A key as the database will keep it: well-formed, and hashed when longer than its column, so
+ * that looking it up before writing finds what was written. `prefix` names where it came from.
+ */
+export function storableKey(key: string, prefix: string): string {
+  const clean = wellFormed(key);
+  return clean.length > MAX_KEY_LENGTH ? `${prefix}:long:${derivedKey([clean])}` : clean;
+}
+
+export function finishParseResult(result: ParseResult): ParseResult {
+  const events = result.events.map((event) => {
+    // A 4 MB "address" is not one: cut before anything reads it, with a mark that keeps it invalid
+    // for both channels (a cut could otherwise leave a valid number followed by padding).
+    const address = event.address.length > MAX_ADDRESS_LENGTH ? `${event.address.slice(0, MAX_ADDRESS_LENGTH)}\u2026` : event.address;
+    const clean = wellFormedEvent(address === event.address ? event : { ...event, address });
+    clean.eventKey = storableKey(clean.eventKey, clean.provider);
+    // An id this long matches nothing the plugin sent; kept out rather than cut into a false match.
+    if (clean.providerMessageId !== null && clean.providerMessageId.length > MAX_KEY_LENGTH) clean.providerMessageId = null;
+    if (clean.correlationId !== null && clean.correlationId.length > MAX_KEY_LENGTH) clean.correlationId = null;
+    return clean;
+  });
+  return { ...result, events };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Batches: one unreadable item does not lose the others.
+
+/** How much of an unreadable item's JSON is kept: enough to diagnose, not a second copy of a 4 MB body. */
+export const MAX_UNREADABLE_RAW = 4096;
+
+export function unreadableItem(position: string, reason: string, item: unknown): UnreadableItem {
+  const json = JSON.stringify(item) ?? String(item);
+  return { position, reason, raw: wellFormed(truncate(json, MAX_UNREADABLE_RAW)), key: derivedKey([json]) };
+}
+
+/**
+ * Reads each item of a batch; an item whose reader throws `MalformedPayloadError` is kept as
+ * unreadable, with the error's message as the reason. Any other error is a bug and propagates.
+ */
+export function readEach<T>(
+  items: readonly unknown[],
+  read: (item: unknown, index: number) => T,
+  position: (index: number) => string = (index) => `[${index}]`,
+): { read: T[]; unreadable: UnreadableItem[] } {
+  const result: { read: T[]; unreadable: UnreadableItem[] } = { read: [], unreadable: [] };
+  // A refusal's stack trace is never read, and capturing it was most of the cost of a 4 MB batch
+  // of unreadable items: none is captured while the batch is read (synchronously; restored after).
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    items.forEach((item, index) => {
+      try {
+        result.read.push(read(item, index));
+      } catch (error) {
+        if (!(error instanceof MalformedPayloadError)) throw error;
+        result.unreadable.push(unreadableItem(position(index), error.message, item));
+      }
+    });
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+  return result;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -71,14 +71,33 @@ export interface SubscriptionConfirmation {
   subscribeUrl: string;
 }
 
+/** One item of a batch that could not be read as an event; the rest of the batch is still stored. */
+export interface UnreadableItem {
+  /** Where it was in the body, e.g. `[12]` or `bouncedRecipients[1]`. */
+  position: string;
+  /** Why it could not be read, naming the field (never its value). */
+  reason: string;
+  /** Its JSON, cut to `MAX_UNREADABLE_RAW` characters. */
+  raw: string;
+  /** A hash of its whole JSON: a redelivered batch stores it once. */
+  key: string;
+}
+
 export interface ParseResult {
   events: NormalizedEvent[];
+  /** Items of a batch that could not be read (absent: none). A body that cannot be read at all throws instead. */
+  unreadable?: UnreadableItem[];
   subscriptionConfirmation?: SubscriptionConfirmation;
 }
 
 export interface WebhookProvider {
   name: WebhookProviderName;
   channel: Channel;
+  /**
+   * The largest body this provider sends, where that is far below `webhooks.maxBodyBytes`: a larger
+   * one is refused (413) before its signature is checked or anything is parsed.
+   */
+  maxBodyBytes?: number;
   /** Whether its secret (or, for SES, its topic allow-list) is present. */
   isConfigured(settings: ProviderSettings): boolean;
   /**
@@ -86,6 +105,9 @@ export interface WebhookProvider {
    * May throw `UpstreamUnavailableError` (SES only, when the signing certificate cannot be fetched): answer 5xx so the sender retries.
    */
   verify(req: WebhookRequest, ctx: VerifyContext): Promise<VerifyResult>;
-  /** Throws `MalformedPayloadError` (answer 400) on a body it cannot read. Unknown event types become kind `ignored`. */
+  /**
+   * Throws `MalformedPayloadError` (answer 400) on a body it cannot read at all; an unreadable item of a batch goes to
+   * `unreadable` instead. Unknown event types become kind `ignored`.
+   */
   parse(req: WebhookRequest, ctx: ParseContext): ParseResult;
 }

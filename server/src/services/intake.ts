@@ -45,6 +45,18 @@ export interface IntakeResult {
   ignored: number;
 }
 
+export interface IntakeOptions {
+  /** A signed one-time token (Mailgun): a second request with it is a replay. */
+  receipt?: IntakeReceipt;
+  now?: number;
+  /**
+   * More writes that must commit with the events, or not at all (a batch's unreadable items). Run
+   * last inside the intake's own transaction, again on each retry, rather than around it: a retry
+   * inside an outer transaction would run in one that PostgreSQL has already aborted.
+   */
+  alsoWrite?: () => Promise<unknown>;
+}
+
 export class ReplayError extends Error {
   constructor() {
     super('This signed token was already used with a different body.');
@@ -290,7 +302,8 @@ export function decideBatch(input: {
       kind: event.kind,
       outcome,
       channel: event.channel,
-      address: address ?? event.address.slice(0, 320),
+      // Strapi makes string columns varchar(255) on PostgreSQL and MySQL.
+      address: address ?? event.address.slice(0, 255),
       provider: event.provider,
       providerMessageId: event.providerMessageId,
       attempt: event.attempt,
@@ -422,7 +435,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   async function applyOnce(
     events: NormalizedEvent[],
-    options: { receipt?: IntakeReceipt; now?: number },
+    options: IntakeOptions,
   ): Promise<{ result: IntakeResult; announcements: Announcement[] }> {
     const now = options.now ?? Date.now();
     const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
@@ -441,11 +454,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const fresh = await withoutStored(unique);
       result.duplicates = events.length - fresh.length;
-      if (fresh.length === 0) return { result, announcements: [] };
-      const { logs, entries } = await loadState(matcher, pairs);
-      const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
-      const contactsByAddress = await persist(trx, effects, now);
-      return { result: effects.result, announcements: announcementsOf(effects, contactsByAddress) };
+      let announcements: Announcement[] = [];
+      if (fresh.length > 0) {
+        const { logs, entries } = await loadState(matcher, pairs);
+        const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
+        announcements = announcementsOf(effects, await persist(trx, effects, now));
+      }
+      if (options.alsoWrite) await options.alsoWrite();
+      return { result, announcements };
     });
   }
 
@@ -455,7 +471,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * collide on a unique index (or, on PostgreSQL and MySQL, in a deadlock the server breaks);
      * the loser runs again and then sees the winner's rows.
      */
-    async apply(events: NormalizedEvent[], options: { receipt?: IntakeReceipt; now?: number } = {}): Promise<IntakeResult> {
+    async apply(events: NormalizedEvent[], options: IntakeOptions = {}): Promise<IntakeResult> {
       const { result, announcements } = await withConflictRetry(() => applyOnce(events, options), {
         retryable: (error) => !(error instanceof ReplayError) && isRetryableConflict(error),
       });

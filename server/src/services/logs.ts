@@ -108,6 +108,10 @@ export interface AddressStatus {
 
 export const RETRYABLE_STATUSES: readonly MessageStatus[] = ['deferred', 'failed'];
 
+/** What the unmatched-events page lists: events that matched no message, and batch items that could not be read. */
+export const UNMATCHED_OUTCOMES = ['unmatched', 'unreadable'] as const;
+export type UnmatchedOutcome = (typeof UNMATCHED_OUTCOMES)[number];
+
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 export function eventView(row: Row): EventView {
@@ -340,8 +344,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** Provider events that matched no message, newest first: mail from another system, or a message deleted since. */
-    async unmatched(filters: { provider?: string; channel?: Channel; page: number; pageSize: number }): Promise<Page<EventView>> {
-      const where: Record<string, unknown> = { outcome: 'unmatched' };
+    /** Events that matched no message, and the items of a batch that could not be read at all. */
+    async unmatched(filters: {
+      provider?: string;
+      channel?: Channel;
+      outcome?: UnmatchedOutcome;
+      page: number;
+      pageSize: number;
+    }): Promise<Page<EventView>> {
+      const where: Record<string, unknown> = { outcome: filters.outcome ?? { $in: [...UNMATCHED_OUTCOMES] } };
       if (filters.provider) where.provider = filters.provider;
       if (filters.channel) where.channel = filters.channel;
       const [rows, total] = await Promise.all([

@@ -4,6 +4,7 @@ import { webhookProviders } from '../providers';
 import { WEBHOOK_PROVIDER_NAMES, type WebhookProviderName } from '../providers/types';
 import { getService, table, toMs } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { webhookPath } from '../utils/webhook-path';
 
 /**
  * The providers view: for each webhook provider, whether this site can accept its reports, what
@@ -110,11 +111,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     webhookBase(fallbackOrigin?: string): { base: string; configured: boolean } {
       const config = getService(strapi, 'config').get();
-      const prefix = String(strapi.config.get('api.rest.prefix', '/api'));
-      if (config.publicUrl) return { base: `${trimSlash(config.publicUrl)}${prefix}/deliverability/webhooks`, configured: true };
+      const path = webhookPath(strapi);
+      if (config.publicUrl) return { base: `${trimSlash(config.publicUrl)}${path}`, configured: true };
       const absolute = strapi.config.get('server.absoluteUrl') as string | undefined;
       const origin = fallbackOrigin ?? absolute ?? 'http://localhost:1337';
-      return { base: `${trimSlash(origin)}${prefix}/deliverability/webhooks`, configured: false };
+      return { base: `${trimSlash(origin)}${path}`, configured: false };
     },
 
     async report(fallbackOrigin?: string): Promise<ProvidersReport> {

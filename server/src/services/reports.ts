@@ -2,13 +2,15 @@ import type { Core } from '@strapi/strapi';
 import { CHANNELS, type Channel } from '../core/events';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
-import { builder, columnsOf, dayBucketSql, dialectOf, knexOf, toCount } from '../utils/sql';
+import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
+import { builder, columnsOf, knexOf, periodIndexSql, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the logs table (its `created_at, channel, status` index covers it), so the
- * cost follows the number of days shown, not the number of messages sent.
+ * One grouped query on the logs table (its `created_at, channel, status` index covers it). Days are
+ * the reader's calendar days in their time zone, daylight-saving changes included: each day's first
+ * instant is computed in JavaScript and the query only compares instants (see `periodIndexSql`).
  *
  * A message is counted once, on the day it was created, under its current status: a message
  * that bounced after two soft bounces counts as one bounced message, not three attempts.
@@ -44,6 +46,9 @@ export interface ReportDay {
 export interface Report {
   from: string;
   to: string;
+  /** The zone the days are in: an IANA name (`Europe/London`), `UTC`, or a fixed offset such as `+01:00`. */
+  timeZone: string;
+  /** The zone's offset at the start of the period (kept for readers of the old answer). */
   tzOffsetMinutes: number;
   channel: Channel | null;
   days: ReportDay[];
@@ -56,33 +61,37 @@ export interface ReportQuery {
   from: string;
   /** Last day shown, inclusive. */
   to: string;
-  /** Minutes to add to UTC to get the reader's local time (+60 in British summer time). */
-  tzOffsetMinutes: number;
+  /** The reader's IANA time zone (`Europe/London`): days follow its daylight-saving changes. */
+  timeZone?: string;
+  /** A fixed offset instead (minutes to add to UTC), for callers that send one. Ignored when `timeZone` is given. */
+  tzOffsetMinutes?: number;
   channel?: Channel | null;
 }
 
 export const MAX_REPORT_DAYS = 366;
-const DAY_MS = 86_400_000;
-const DAY_PATTERN = /^\d{4}-\d{2}-\d{2}$/;
 
 export function emptyCounts(): StatusCounts {
   return Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as StatusCounts;
 }
 
-/** Epoch milliseconds of a local calendar day's midnight, or null when it is not a real date. */
-export function dayStart(day: string, tzOffsetMinutes: number): number | null {
-  if (!DAY_PATTERN.test(day)) return null;
-  const [y, m, d] = day.split('-').map(Number);
-  const utc = Date.UTC(y, m - 1, d);
-  // Date.UTC rolls 2025-02-30 over to March: refuse it instead.
-  if (new Date(utc).toISOString().slice(0, 10) !== day) return null;
-  return utc - tzOffsetMinutes * 60_000;
+/** Whether a text is a real calendar day, YYYY-MM-DD. */
+export function isCalendarDay(day: string): boolean {
+  return utcMidnight(day) !== null;
 }
 
-export function addDays(day: string, n: number): string {
-  return new Date(Date.UTC(Number(day.slice(0, 4)), Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10))) + n * DAY_MS)
-    .toISOString()
-    .slice(0, 10);
+export { addDays };
+
+/** The zone a query asks for; UTC when it names none. */
+export function zoneOf(query: Pick<ReportQuery, 'timeZone' | 'tzOffsetMinutes'>): { zone: ReportZone; name: string } {
+  if (query.timeZone !== undefined) {
+    if (!isTimeZone(query.timeZone)) throw new AdminApiError(400, `"${query.timeZone.slice(0, 64)}" is not a time zone (use an IANA name such as Europe/London).`);
+    return { zone: { timeZone: query.timeZone }, name: canonicalTimeZone(query.timeZone) };
+  }
+  const minutes = query.tzOffsetMinutes ?? 0;
+  if (minutes === 0) return { zone: { offsetMinutes: 0 }, name: 'UTC' };
+  const abs = Math.abs(minutes);
+  const name = `${minutes < 0 ? '-' : '+'}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
+  return { zone: { offsetMinutes: minutes }, name };
 }
 
 function ratio(part: number, whole: number): number | null {
@@ -106,38 +115,37 @@ export function totalsOf(counts: StatusCounts): Totals & Rates {
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async report(query: ReportQuery): Promise<Report> {
-    const start = dayStart(query.from, query.tzOffsetMinutes);
-    const lastStart = dayStart(query.to, query.tzOffsetMinutes);
-    if (start === null || lastStart === null) throw new AdminApiError(400, 'from and to must be dates (YYYY-MM-DD).');
-    if (lastStart < start) throw new AdminApiError(400, 'from must not be after to.');
-    const dayCount = Math.round((lastStart - start) / DAY_MS) + 1;
+    if (!isCalendarDay(query.from) || !isCalendarDay(query.to)) throw new AdminApiError(400, 'from and to must be dates (YYYY-MM-DD).');
+    const dayCount = daysBetween(query.from, query.to) + 1;
+    if (dayCount < 1) throw new AdminApiError(400, 'from must not be after to.');
     if (dayCount > MAX_REPORT_DAYS) throw new AdminApiError(400, `A report covers at most ${MAX_REPORT_DAYS} days.`);
-    const end = lastStart + DAY_MS;
+    const { zone, name } = zoneOf(query);
+
+    // Each local day's first instant, and the end of the last one: a day is 23, 24 or 25 hours.
+    const dayNames = Array.from({ length: dayCount }, (_, i) => addDays(query.from, i));
+    const starts = [...dayNames, addDays(query.to, 1)].map((day) => new Date(zonedDayStart(day, zone)!));
+    const end = starts.pop()!;
 
     const knex = knexOf(strapi);
     const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
     const q = builder(strapi, UID.log)
-      .select({ day: dayBucketSql(knex, dialectOf(strapi), c.createdAt, query.tzOffsetMinutes), channel: c.channel, status: c.status })
+      .select({ day: periodIndexSql(knex, c.createdAt, starts), channel: c.channel, status: c.status })
       .count({ n: '*' })
-      .where(c.createdAt, '>=', new Date(start))
-      .andWhere(c.createdAt, '<', new Date(end))
+      .where(c.createdAt, '>=', starts[0])
+      .andWhere(c.createdAt, '<', end)
       .groupBy('day', c.channel, c.status);
     if (query.channel) q.andWhere(c.channel, query.channel);
-    const rows = (await q) as { day: string; channel: string; status: string; n: unknown }[];
+    const rows = (await q) as { day: unknown; channel: string; status: string; n: unknown }[];
 
     // Every day of the period, empty ones included, so a chart's x axis is the calendar.
-    const days = new Map<string, ReportDay>();
-    for (let i = 0; i < dayCount; i += 1) {
-      const day = addDays(query.from, i);
-      days.set(day, { day, channels: { email: emptyCounts(), sms: emptyCounts() } });
-    }
+    const days: ReportDay[] = dayNames.map((day) => ({ day, channels: { email: emptyCounts(), sms: emptyCounts() } }));
     const perChannel: Record<Channel, StatusCounts> = { email: emptyCounts(), sms: emptyCounts() };
     for (const row of rows) {
       const channel = row.channel as Channel;
       const status = row.status as MessageStatus;
       if (!(CHANNELS as readonly string[]).includes(channel) || !(MESSAGE_STATUSES as readonly string[]).includes(status)) continue;
       const n = toCount(row.n);
-      const bucket = days.get(String(row.day));
+      const bucket = days[toCount(row.day)];
       if (bucket) bucket.channels[channel][status] += n;
       perChannel[channel][status] += n;
     }
@@ -147,9 +155,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return {
       from: query.from,
       to: query.to,
-      tzOffsetMinutes: query.tzOffsetMinutes,
+      timeZone: name,
+      tzOffsetMinutes: offsetMinutesAt(zone, starts[0].getTime()),
       channel: query.channel ?? null,
-      days: [...days.values()],
+      days,
       totals: totalsOf(all),
       byChannel: { email: totalsOf(perChannel.email), sms: totalsOf(perChannel.sms) },
     };

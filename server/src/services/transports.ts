@@ -7,6 +7,7 @@ import { createEmailPluginTransport } from '../transports/email-plugin';
 import { createSandboxTransport, type SandboxTransport } from '../transports/sandbox';
 import type { OutgoingMessage, SendOutcome, Transport } from '../transports/types';
 import { getService } from '../utils/plugin';
+import { webhookPath } from '../utils/webhook-path';
 
 /** Picks the transport for each channel from the config, and keeps the sandbox instances. */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -41,7 +42,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const result = await sendTwilioSms(
         { accountSid, authToken, from, messagingServiceSid, baseUrl, timeoutMs: c.sending.timeoutMs, errorCodes: c.providers.twilio.errorCodes },
-        { to: message.to, body: message.content.body, statusCallback: `${publicBase()}/api/deliverability/webhooks/twilio?dlv=${encodeURIComponent(message.correlationId)}` },
+        { to: message.to, body: message.content.body, statusCallback: `${publicBase()}${webhookPath(strapi, 'twilio')}?dlv=${encodeURIComponent(message.correlationId)}` },
       );
       return result.ok ? { ok: true, provider: 'twilio', providerMessageId: result.sid } : { ...result, provider: 'twilio' };
     },
@@ -58,7 +59,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const result = await sendVonageSms(
         { apiKey, apiSecret, from, baseUrl, timeoutMs: c.sending.timeoutMs },
-        { to: message.to, body: message.content.body, clientRef: message.correlationId, callback: `${publicBase()}/api/deliverability/webhooks/vonage` },
+        { to: message.to, body: message.content.body, clientRef: message.correlationId, callback: `${publicBase()}${webhookPath(strapi, 'vonage')}` },
       );
       return result.ok ? { ok: true, provider: 'vonage', providerMessageId: result.messageId } : { ...result, provider: 'vonage' };
     },

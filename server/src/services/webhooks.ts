@@ -1,15 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
 import { webhookProviders } from '../providers';
-import { MalformedPayloadError, UpstreamUnavailableError } from '../providers/shared';
-import type { WebhookProviderName, WebhookRequest } from '../providers/types';
-import { getService } from '../utils/plugin';
+import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '../providers/shared';
+import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
+import { getService, table } from '../utils/plugin';
+import { UID } from '../utils/uids';
 import { ReplayError, type IntakeResult } from './intake';
 
 /** A webhook's answer: the status code and a JSON body that says what happened, never a secret. */
 export interface WebhookAnswer {
   status: number;
-  body: { ok: boolean; error?: string } & Partial<IntakeResult> & { confirmed?: boolean };
+  body: { ok: boolean; error?: string } & Partial<IntakeResult> & { confirmed?: boolean; unreadable?: number };
+}
+
+const UNREADABLE_CHUNK = 500;
+
+/** The event key of an unreadable item: a redelivered batch finds it taken. */
+export function unreadableKey(provider: WebhookProviderName, item: UnreadableItem): string {
+  return `${provider}:unreadable:${item.key}`;
 }
 
 const NAMES: Record<WebhookProviderName, string> = {
@@ -76,6 +84,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { status: 405, body: { ok: false, error: `${NAMES[name]} webhooks must be POSTed.` } };
       }
 
+      if (provider.maxBodyBytes !== undefined && request.rawBody.length > provider.maxBodyBytes) {
+        return { status: 413, body: { ok: false, error: `${NAMES[name]} requests are at most ${provider.maxBodyBytes} bytes.` } };
+      }
+
       let replayKey: string | undefined;
       if (!unsigned) {
         let verdict;
@@ -116,13 +128,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         return { status: 200, body: { ok: true, confirmed: true } };
       }
 
+      const unreadable = parsed.unreadable ?? [];
+      if (unreadable.length > 0) {
+        // Positions and field names only: the items themselves may hold addresses.
+        const sample = unreadable.slice(0, 3).map((item) => item.reason).join('; ');
+        strapi.log.warn(`[deliverability] ${NAMES[name]} webhook: ${unreadable.length} unreadable item(s) kept for diagnosis (${sample}).`);
+      }
+      const events = parsed.events;
+      const options = {
+        receipt: replayKey
+          ? // The token is the provider's text: kept as the receipts' column stores it, or a replay would miss its twin.
+            { provider: name, key: storableKey(`${name}:${replayKey}`, name), bodyHash: createHash('sha256').update(request.rawBody).digest('hex') }
+          : undefined,
+      };
       try {
-        const result = await getService(strapi, 'intake').apply(parsed.events, {
-          receipt: replayKey
-            ? { provider: name, key: `${name}:${replayKey}`, bodyHash: createHash('sha256').update(request.rawBody).digest('hex') }
-            : undefined,
+        // The unreadable records are written inside the intake's transaction: they and the events
+        // commit together or not at all.
+        const result = await getService(strapi, 'intake').apply(events, {
+          ...options,
+          alsoWrite: unreadable.length > 0 ? () => this.storeUnreadable(name, unreadable, now) : undefined,
         });
-        return { status: 200, body: { ok: true, ...result } };
+        return { status: 200, body: { ok: true, ...result, ...(unreadable.length > 0 ? { unreadable: unreadable.length } : {}) } };
       } catch (error) {
         if (error instanceof ReplayError) {
           strapi.log.warn(`[deliverability] ${NAMES[name]} webhook refused: replayed token.`);
@@ -132,6 +158,40 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         strapi.log.error(`[deliverability] ${NAMES[name]} webhook could not be stored: ${(error as Error).message}`);
         return { status: 503, body: { ok: false, error: 'The events could not be stored; nothing was recorded. Please retry.' } };
       }
+    },
+
+    /**
+     * Keeps the items of a batch that could not be read, as events with the outcome `unreadable`
+     * (shown with the unmatched events): their JSON, cut short, and why. Joins the caller's transaction.
+     */
+    async storeUnreadable(name: WebhookProviderName, items: UnreadableItem[], now: number): Promise<number> {
+      const byKey = new Map<string, UnreadableItem>();
+      for (const item of items) byKey.set(unreadableKey(name, item), item);
+      // In chunks, as the intake writes: a 4 MB batch can hold thousands, past SQLite's bound-variable limit.
+      const keys = [...byKey.keys()];
+      for (let i = 0; i < keys.length; i += UNREADABLE_CHUNK) {
+        const stored = await table(strapi, UID.event).findMany({ select: ['eventKey'], where: { eventKey: { $in: keys.slice(i, i + UNREADABLE_CHUNK) } } });
+        for (const row of stored) byKey.delete(row.eventKey as string);
+      }
+      if (byKey.size === 0) return 0;
+      const at = new Date(now);
+      const rows = [...byKey].map(([eventKey, item]) => ({
+        eventKey,
+        kind: 'ignored',
+        outcome: 'unreadable',
+        channel: webhookProviders[name].channel,
+        provider: name,
+        occurredAt: at,
+        rawType: `unreadable ${item.position}`.slice(0, 255),
+        rawText: item.raw,
+        reason: `Could not be read: ${item.reason}. Kept for diagnosis; the rest of the request was stored.`,
+        createdAt: at,
+        updatedAt: at,
+      }));
+      for (let i = 0; i < rows.length; i += UNREADABLE_CHUNK) {
+        await table(strapi, UID.event).createMany({ data: rows.slice(i, i + UNREADABLE_CHUNK) });
+      }
+      return rows.length;
     },
 
     /** SNS asks the endpoint to GET its SubscribeURL once; the URL was checked to be an SNS host by the parser. */

@@ -9,6 +9,7 @@ import { isEmailContent } from '../core/message-input';
 import { planEmail, planSms } from '../providers/sandbox/outcomes';
 import { sendgridEventBody, signSendgridBody } from '../providers/sendgrid/simulate';
 import { twilioStatusRequest } from '../providers/twilio/simulate';
+import { webhookPath } from '../utils/webhook-path';
 import type { OutgoingMessage, SendOutcome, Transport } from './types';
 
 export interface SandboxSettings {
@@ -74,7 +75,7 @@ export function createSandboxTransport(strapi: Core.Strapi, channel: 'email' | '
             later(config.reportDelayMs * (index + 1), async () => {
               const at = Date.now();
               const body = sendgridEventBody([{ ...report, email: message.to, messageId: providerMessageId, logDocumentId: message.logDocumentId, attempt: message.attempt, at }]);
-              await post('/api/deliverability/webhooks/sendgrid', body, signSendgridBody(body, config.sendgridPrivateKey!, at));
+              await post(webhookPath(strapi, 'sendgrid'), body, signSendgridBody(body, config.sendgridPrivateKey!, at));
             });
           });
         }
@@ -86,11 +87,12 @@ export function createSandboxTransport(strapi: Core.Strapi, channel: 'email' | '
       if (!token) {
         strapi.log.warn('[deliverability] sandbox: no Twilio auth token configured, so no delivery reports will follow.');
       } else {
-        const url = `${config.reportUrl}/api/deliverability/webhooks/twilio?dlv=${encodeURIComponent(message.correlationId)}`;
+        const path = `${webhookPath(strapi, 'twilio')}?dlv=${encodeURIComponent(message.correlationId)}`;
+        const url = `${config.reportUrl}${path}`;
         plan.reports.forEach((report, index) => {
           later(config.reportDelayMs * (index + 1), async () => {
             const request = twilioStatusRequest({ messageSid: providerMessageId, to: message.to, ...report }, url, token);
-            await post(`/api/deliverability/webhooks/twilio?dlv=${encodeURIComponent(message.correlationId)}`, request.body, request.headers);
+            await post(path, request.body, request.headers);
           });
         });
       }

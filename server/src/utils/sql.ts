@@ -48,25 +48,24 @@ export function dialectOf(strapi: Core.Strapi): Dialect {
 }
 
 /**
- * The calendar day (YYYY-MM-DD) of a datetime column, shifted by the reader's UTC offset so that
- * days match the editor's own calendar. SQLite stores Strapi datetimes as epoch milliseconds
- * (text from older writers is handled too).
+ * Which of consecutive periods a datetime column falls in: 0 before `starts[1]`, 1 before
+ * `starts[2]`, and so on (the caller keeps rows inside the whole range with its WHERE clause).
+ * Reports pass each local day's first instant, computed in JavaScript for the reader's time zone,
+ * so that days follow daylight-saving changes on every database without its time-zone tables.
+ * A balanced tree of CASE expressions: about log2(days) comparisons a row, not one per day.
  */
-export function dayBucketSql(knex: Knex, dialect: Dialect, column: string, offsetMinutes: number): Knex.Raw {
-  const minutes = Math.trunc(offsetMinutes);
-  switch (dialect) {
-    case 'sqlite': {
-      const modifier = `${minutes >= 0 ? '+' : ''}${minutes} minutes`;
-      return knex.raw(
-        `CASE WHEN typeof(??) = 'text' THEN strftime('%Y-%m-%d', ??, ?) ELSE strftime('%Y-%m-%d', ?? / 1000, 'unixepoch', ?) END`,
-        [column, column, modifier, column, modifier],
-      );
-    }
-    case 'postgres':
-      return knex.raw(`to_char(?? + make_interval(mins => ?), 'YYYY-MM-DD')`, [column, minutes]);
-    case 'mysql':
-      return knex.raw(`DATE_FORMAT(DATE_ADD(??, INTERVAL ? MINUTE), '%Y-%m-%d')`, [column, minutes]);
-  }
+export function periodIndexSql(knex: Knex, column: string, starts: readonly Date[]): Knex.Raw {
+  const bindings: unknown[] = [];
+  const node = (lo: number, hi: number): string => {
+    if (lo === hi) return String(lo);
+    const mid = Math.ceil((lo + hi) / 2);
+    // Bindings are positional: this node's two come before its children's, as the text reads.
+    bindings.push(column, starts[mid]);
+    const below = node(lo, mid - 1);
+    const above = node(mid, hi);
+    return `CASE WHEN ?? < ? THEN ${below} ELSE ${above} END`;
+  };
+  return knex.raw(node(0, starts.length - 1), bindings);
 }
 
 /** COUNT(*) comes back as a number, a string (PostgreSQL bigint) or a bigint, depending on the driver. */

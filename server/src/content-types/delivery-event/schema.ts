@@ -1,7 +1,8 @@
 import { CHANNELS, EVENT_KINDS } from '../../core/events';
 
 /** Append-only: one row per send attempt and per provider event, with the raw code and the reason for the decision. */
-export const EVENT_OUTCOMES = ['attempt', 'applied', 'no_change', 'unmatched', 'ignored'] as const;
+/** `unreadable`: an item of a provider's batch that could not be read (its JSON, cut short, is the raw text). */
+export const EVENT_OUTCOMES = ['attempt', 'applied', 'no_change', 'unmatched', 'ignored', 'unreadable'] as const;
 export type EventOutcome = (typeof EVENT_OUTCOMES)[number];
 
 export default {

@@ -3,6 +3,7 @@ import {
   MalformedPayloadError,
   correlationIdValue,
   derivedKey,
+  eventTime,
   nonEmpty,
   numberField,
   objectField,
@@ -12,6 +13,7 @@ import {
   secondsToEpochMs,
   stringField,
   textField,
+  withNote,
 } from '../shared';
 import type { ParseContext, ParseResult, WebhookRequest } from '../types';
 
@@ -94,6 +96,7 @@ export function parseMailgun(req: WebhookRequest, ctx: ParseContext): ParseResul
     nonEmpty(textField(status, 'enhanced-code')) ?? nonEmpty(textField(status, 'bounce-code')) ?? nonEmpty(textField(status, 'code'));
   const rawText = nonEmpty(stringField(status, 'message')?.trim()) ?? nonEmpty(stringField(status, 'description')?.trim());
   const providerMessageId = stripAngleBrackets(stringField(headers, 'message-id'));
+  const time = eventTime(secondsToEpochMs(numberField(data, 'timestamp')), data.timestamp, ctx.now);
 
   const eventKey = id
     ? `mailgun:${id}:${timestampText ?? ''}`
@@ -108,10 +111,10 @@ export function parseMailgun(req: WebhookRequest, ctx: ParseContext): ParseResul
     correlationId: correlationIdValue(variables[CORRELATION_VARIABLE]),
     attempt: parseAttempt(variables[ATTEMPT_VARIABLE]),
     eventKey,
-    occurredAt: secondsToEpochMs(numberField(data, 'timestamp')) ?? ctx.now,
+    occurredAt: time.occurredAt,
     rawType,
     rawCode,
-    rawText,
+    rawText: withNote(rawText, time.note),
     severity,
   };
   if (dropReason) normalized.dropReason = dropReason;

@@ -183,12 +183,33 @@ describe('sendgrid parse: malformed bodies', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['not JSON', '[{"event":', /not valid JSON/],
     ['an object, not an array', '{"event":"delivered","email":"a@example.com"}', /not a JSON array/],
-    ['an element that is not an object', '[42]', /\[0\] is not an object/],
-    ['an event without email', '[{"event":"delivered","email":"a@example.com"},{"event":"delivered"}]', /\[1\] has no 'email'/],
-    ['an event without event name', '[{"email":"a@example.com"}]', /has no 'event'/],
   ];
   it.each(cases)('throws MalformedPayloadError for %s', (_label, body, message) => {
     expect(() => sendgridProvider.parse(request(body), ctx)).toThrow(MalformedPayloadError);
     expect(() => sendgridProvider.parse(request(body), ctx)).toThrow(message);
+  });
+});
+
+describe('sendgrid parse: an unreadable event in a batch does not lose the others', () => {
+  // These threw for the whole batch before issue 11: one bad event lost a thousand good ones.
+  const good = { event: 'delivered', email: 'a@example.com', sg_event_id: 'good' };
+  const cases: Array<[string, unknown, string, RegExp]> = [
+    ['an element that is not an object', 42, '[1]', /\[1\] is not an object/],
+    ['an event without email', { event: 'delivered' }, '[1]', /\[1\] has no 'email'/],
+    ['an event without event name', { email: 'b@example.com' }, '[1]', /\[1\] has no 'event'/],
+  ];
+  it.each(cases)('keeps %s as unreadable, with its JSON and why', (_label, bad, position, reason) => {
+    const result = sendgridProvider.parse(request(JSON.stringify([good, bad])), ctx);
+    expect(result.events.map((e) => e.eventKey)).toEqual(['sendgrid:good']);
+    expect(result.unreadable).toHaveLength(1);
+    const [item] = result.unreadable ?? [];
+    expect(item.position).toBe(position);
+    expect(item.reason).toMatch(reason);
+    expect(JSON.parse(item.raw)).toEqual(bad);
+    expect(item.key).toMatch(/^[0-9a-f]{32}$/);
+  });
+
+  it('a batch of readable events has no unreadable list', () => {
+    expect(sendgridProvider.parse(request(JSON.stringify([good])), ctx).unreadable).toBeUndefined();
   });
 });

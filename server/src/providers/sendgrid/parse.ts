@@ -4,15 +4,18 @@ import {
   correlationIdValue,
   derivedKey,
   enhancedStatusCode,
+  eventTime,
   isJsonObject,
   nonEmpty,
   numberField,
   parseAttempt,
   parseJson,
+  readEach,
   requireString,
   secondsToEpochMs,
   stringField,
   textField,
+  withNote,
   type JsonObject,
 } from '../shared';
 import type { ParseContext, ParseResult, WebhookRequest } from '../types';
@@ -92,6 +95,7 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
     ? `sendgrid:${sgEventId}`
     : `sendgrid:derived:${derivedKey([event, type, email, sgMessageId, timestamp, status, reason ?? response])}`;
   const rawText = nonEmpty(reason) ?? nonEmpty(response);
+  const time = eventTime(secondsToEpochMs(timestamp), item.timestamp, ctx.now);
 
   const normalized: NormalizedEvent = {
     provider: 'sendgrid',
@@ -102,10 +106,10 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
     correlationId: correlationIdValue(item[CORRELATION_ARG]),
     attempt: parseAttempt(item[ATTEMPT_ARG]),
     eventKey,
-    occurredAt: secondsToEpochMs(timestamp) ?? ctx.now,
+    occurredAt: time.occurredAt,
     rawType: event === 'bounce' && type ? `bounce/${type}` : event,
     rawCode: nonEmpty(status) ?? enhancedStatusCode(rawText),
-    rawText,
+    rawText: withNote(rawText, time.note),
     severity,
   };
   if (dropReason) normalized.dropReason = dropReason;
@@ -115,9 +119,9 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
 export function parseSendgrid(req: WebhookRequest, ctx: ParseContext): ParseResult {
   const body = parseJson(req.rawBody, 'SendGrid body');
   if (!Array.isArray(body)) throw new MalformedPayloadError('SendGrid body is not a JSON array of events');
-  const events = body.map((item: unknown, index) => {
+  const { read, unreadable } = readEach(body, (item, index) => {
     if (!isJsonObject(item)) throw new MalformedPayloadError(`SendGrid event [${index}] is not an object`);
     return toEvent(item, index, ctx);
   });
-  return { events };
+  return unreadable.length > 0 ? { events: read, unreadable } : { events: read };
 }

@@ -9,12 +9,13 @@ import {
   objectField,
   parseAttempt,
   parseJsonObject,
+  readEach,
   requireString,
   stringField,
   type Correlation,
   type JsonObject,
 } from '../shared';
-import type { ParseContext, ParseResult, WebhookRequest } from '../types';
+import type { ParseContext, ParseResult, UnreadableItem, WebhookRequest } from '../types';
 import { isSnsMessageType, isSnsUrl } from './verify';
 
 /**
@@ -89,18 +90,29 @@ function readMail(ses: JsonObject): Mail {
   };
 }
 
+interface Recipients {
+  recipients: Recipient[];
+  /** Recipients that could not be read: the others are still stored. */
+  unreadable: UnreadableItem[];
+}
+
 /** `[{emailAddress, status?, diagnosticCode?}]` (bounce, complaint, delay) or `["a@b"]` (delivery). */
-function readRecipients(list: unknown[] | undefined, where: string): Recipient[] {
+function readRecipients(list: unknown[] | undefined, where: string): Recipients {
   if (!list || list.length === 0) throw new MalformedPayloadError(`SES ${where} has no recipients`);
-  return list.map((item, index) => {
-    if (typeof item === 'string' && item !== '') return { address: item, rawCode: null, rawText: null };
-    if (isJsonObject(item)) {
-      const address = requireString(item, 'emailAddress', `SES ${where} recipient [${index}]`);
-      const rawText = nonEmpty(stringField(item, 'diagnosticCode'));
-      return { address, rawCode: nonEmpty(stringField(item, 'status')) ?? enhancedStatusCode(rawText), rawText };
-    }
-    throw new MalformedPayloadError(`SES ${where} recipient [${index}] is not an address`);
-  });
+  const { read, unreadable } = readEach(
+    list,
+    (item, index): Recipient => {
+      if (typeof item === 'string' && item !== '') return { address: item, rawCode: null, rawText: null };
+      if (isJsonObject(item)) {
+        const address = requireString(item, 'emailAddress', `SES ${where} recipient [${index}]`);
+        const rawText = nonEmpty(stringField(item, 'diagnosticCode'));
+        return { address, rawCode: nonEmpty(stringField(item, 'status')) ?? enhancedStatusCode(rawText), rawText };
+      }
+      throw new MalformedPayloadError(`SES ${where} recipient [${index}] is not an address`);
+    },
+    (index) => `${where} recipient [${index}]`,
+  );
+  return { recipients: read, unreadable };
 }
 
 function section(ses: JsonObject, key: string, type: string): JsonObject {
@@ -120,16 +132,18 @@ function classifyBounce(bounceType: string | undefined, subType: string | undefi
   return { kind: 'failed', severity: null };
 }
 
-interface Part {
+interface Part extends Recipients {
   classification: Classification;
   rawType: string;
-  recipients: Recipient[];
   occurredAt: number | null;
 }
 
 function describe(ses: JsonObject, type: string, mail: Mail): Part {
-  const fromDestination = (rawCode: string | null, rawText: string | null): Recipient[] =>
-    (mail.destination.length > 0 ? mail.destination : ['']).map((address) => ({ address, rawCode, rawText }));
+  const fromDestination = (rawCode: string | null, rawText: string | null): Recipients => ({
+    recipients: (mail.destination.length > 0 ? mail.destination : ['']).map((address) => ({ address, rawCode, rawText })),
+    unreadable: [],
+  });
+  const withText = (read: Recipients, change: (r: Recipient) => Recipient): Recipients => ({ ...read, recipients: read.recipients.map(change) });
 
   switch (type) {
     case 'Bounce': {
@@ -139,7 +153,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       return {
         classification: classifyBounce(bounceType, subType),
         rawType: ['Bounce', bounceType, subType].filter((part) => part).join('/'),
-        recipients: readRecipients(arrayField(bounce, 'bouncedRecipients'), 'bounce'),
+        ...readRecipients(arrayField(bounce, 'bouncedRecipients'), 'bounce'),
         occurredAt: isoToEpochMs(bounce.timestamp),
       };
     }
@@ -147,7 +161,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       const complaint = section(ses, 'complaint', type);
       const subType = nonEmpty(stringField(complaint, 'complaintSubType'));
       const feedbackType = nonEmpty(stringField(complaint, 'complaintFeedbackType'));
-      const recipients = readRecipients(arrayField(complaint, 'complainedRecipients'), 'complaint').map((r) => ({
+      const recipients = withText(readRecipients(arrayField(complaint, 'complainedRecipients'), 'complaint'), (r) => ({
         ...r,
         rawText: r.rawText ?? feedbackType,
       }));
@@ -158,7 +172,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
             ? { kind: 'dropped', severity: 'permanent', dropReason: 'complained' }
             : { kind: 'complaint', severity: null },
         rawType: subType ? `Complaint/${subType}` : 'Complaint',
-        recipients,
+        ...recipients,
         occurredAt: isoToEpochMs(complaint.timestamp),
       };
     }
@@ -168,7 +182,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       return {
         classification: { kind: 'delivered', severity: null },
         rawType: 'Delivery',
-        recipients: readRecipients(arrayField(delivery, 'recipients'), 'delivery').map((r) => ({
+        ...withText(readRecipients(arrayField(delivery, 'recipients'), 'delivery'), (r) => ({
           ...r,
           rawCode: enhancedStatusCode(smtpResponse),
           rawText: smtpResponse,
@@ -182,7 +196,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       return {
         classification: { kind: 'delivery_delayed', severity: 'transient' },
         rawType: delayType ? `DeliveryDelay/${delayType}` : 'DeliveryDelay',
-        recipients: readRecipients(arrayField(delay, 'delayedRecipients'), 'deliveryDelay'),
+        ...readRecipients(arrayField(delay, 'delayedRecipients'), 'deliveryDelay'),
         occurredAt: isoToEpochMs(delay.timestamp),
       };
     }
@@ -190,7 +204,7 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       return {
         classification: { kind: 'accepted', severity: null },
         rawType: 'Send',
-        recipients: fromDestination(null, null),
+        ...fromDestination(null, null),
         occurredAt: mail.sentAt,
       };
     case 'Reject':
@@ -198,17 +212,17 @@ function describe(ses: JsonObject, type: string, mail: Mail): Part {
       // SES refused the message (virus) or could not render its template: nothing was sent.
       const detail = objectField(ses, 'reject') ?? objectField(ses, 'failure') ?? {};
       const text = nonEmpty(stringField(detail, 'reason')) ?? nonEmpty(stringField(detail, 'errorMessage'));
-      return { classification: { kind: 'failed', severity: null }, rawType: type, recipients: fromDestination(null, text), occurredAt: null };
+      return { classification: { kind: 'failed', severity: null }, rawType: type, ...fromDestination(null, text), occurredAt: null };
     }
     default:
-      return { classification: { kind: 'ignored', severity: null }, rawType: type, recipients: fromDestination(null, null), occurredAt: null };
+      return { classification: { kind: 'ignored', severity: null }, rawType: type, ...fromDestination(null, null), occurredAt: null };
   }
 }
 
-function notificationEvents(envelope: JsonObject, ctx: ParseContext): NormalizedEvent[] {
+function notificationEvents(envelope: JsonObject, ctx: ParseContext): ParseResult {
   const snsMessageId = requireString(envelope, 'MessageId', 'SNS notification');
   const messageText = requireString(envelope, 'Message', 'SNS notification');
-  if (messageText.startsWith(SES_VALIDATION_MESSAGE)) return [];
+  if (messageText.startsWith(SES_VALIDATION_MESSAGE)) return { events: [] };
 
   const ses = parseJsonObject(messageText, 'SNS Message (SES notification)');
   const type = stringField(ses, 'notificationType') ?? stringField(ses, 'eventType');
@@ -218,7 +232,7 @@ function notificationEvents(envelope: JsonObject, ctx: ParseContext): Normalized
   const part = describe(ses, type, mail);
   const occurredAt = part.occurredAt ?? isoToEpochMs(envelope.Timestamp) ?? ctx.now;
 
-  return part.recipients.map((recipient) => {
+  const events = part.recipients.map((recipient) => {
     const event: NormalizedEvent = {
       provider: 'ses',
       channel: 'email',
@@ -237,6 +251,7 @@ function notificationEvents(envelope: JsonObject, ctx: ParseContext): Normalized
     if (part.classification.dropReason) event.dropReason = part.classification.dropReason;
     return event;
   });
+  return part.unreadable.length > 0 ? { events, unreadable: part.unreadable } : { events };
 }
 
 export function parseSes(req: WebhookRequest, ctx: ParseContext): ParseResult {
@@ -253,5 +268,5 @@ export function parseSes(req: WebhookRequest, ctx: ParseContext): ParseResult {
     return { events: [], subscriptionConfirmation: { topicArn, subscribeUrl } };
   }
   if (type === 'UnsubscribeConfirmation') return { events: [] };
-  return { events: notificationEvents(envelope, ctx) };
+  return notificationEvents(envelope, ctx);
 }

@@ -7,7 +7,7 @@ import {
   type Severity,
   type SmsCodeMeaning,
 } from '../../core/events';
-import { MalformedPayloadError, nonEmpty, parseCorrelationRef, parseEpochSeconds } from '../shared';
+import { MalformedPayloadError, nonEmpty, parseCorrelationRef, parseEpochSeconds, secondsToEpochMs } from '../shared';
 import type { ParseContext, ParseResult, WebhookRequest } from '../types';
 import { vonageCodeMeaning, vonageErrorText } from './error-codes';
 import { vonageParams } from './params';
@@ -70,7 +70,7 @@ export function parseVonage(req: WebhookRequest, ctx: ParseContext): ParseResult
     providerMessageId: messageId,
     ...parseCorrelationRef(params.get('client-ref')),
     eventKey: `vonage:${messageId}:${status}:${errCodeGiven ?? ''}`,
-    occurredAt: messageTimestamp(params.get('message-timestamp')) ?? (signedSeconds !== null ? signedSeconds * 1000 : ctx.now),
+    occurredAt: messageTimestamp(params.get('message-timestamp')) ?? secondsToEpochMs(signedSeconds ?? undefined) ?? ctx.now,
     rawType: status,
     rawCode: errCodeGiven,
     rawText: vonageErrorText(errCodeGiven),
