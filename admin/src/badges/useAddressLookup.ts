@@ -1,6 +1,6 @@
 import * as React from 'react';
 import { useFetchClient } from '@strapi/strapi/admin';
-import { apiPath, type AddressStatus } from '../utils/api';
+import { apiPath, type AddressLookupRequest, type AddressStatus } from '../utils/api';
 import type { Channel } from '../utils/status';
 
 /**
@@ -28,7 +28,8 @@ export function useAddressLookup(pairs: { channel: Channel; address: string }[],
     let pending = cache.get(key);
     if (!pending) {
       if (cache.size >= CACHE_LIMIT) cache.clear();
-      pending = post<{ data: AddressStatus[] }>(apiPath('/addresses/lookup'), { addresses: pairs }).then((r) => r.data.data);
+      const body: AddressLookupRequest = { addresses: pairs };
+      pending = post<{ data: AddressStatus[] }>(apiPath('/addresses/lookup'), body).then((r) => r.data.data);
       // A failed look-up (no permission, say) is not kept: the next page asks again.
       pending.catch(() => cache.delete(key));
       cache.set(key, pending);

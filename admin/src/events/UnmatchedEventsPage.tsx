@@ -3,13 +3,12 @@ import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
 import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
-import { query, useApi, type DeliveryEvent, type Paged } from '../utils/api';
+import { query, useApi, type EventView, type Page as PageOf } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
-import { CHANNELS, channelKey, type Channel } from '../utils/status';
+import { CHANNELS, UNMATCHED_OUTCOMES, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
-const OUTCOMES = ['unmatched', 'unreadable'] as const;
 
 const COLUMNS: TranslationKey[] = [
   'unmatched.col.received',
@@ -32,10 +31,10 @@ export function UnmatchedEventsPage(): JSX.Element {
   const [params, setParams] = useSearchParams();
   const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
-  const outcome = (OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? params.get('outcome') : null;
+  const outcome = (UNMATCHED_OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? params.get('outcome') : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const events = useApi<Paged<DeliveryEvent>>(`/events/unmatched${query({ provider, channel, outcome, page, pageSize })}`);
+  const events = useApi<PageOf<EventView>>(`/events/unmatched${query({ provider, channel, outcome, page, pageSize })}`);
 
   const update = (name: string, value: string | null): void => {
     const next = new URLSearchParams(params);
@@ -76,7 +75,7 @@ export function UnmatchedEventsPage(): JSX.Element {
             <Box minWidth="18rem">
               <SingleSelect aria-label={t('unmatched.filter.outcome')} value={outcome ?? 'all'} onChange={(v: string | number) => update('outcome', v === 'all' ? null : String(v))}>
                 <SingleSelectOption value="all">{t('unmatched.filter.allOutcomes')}</SingleSelectOption>
-                {OUTCOMES.map((o) => (
+                {UNMATCHED_OUTCOMES.map((o) => (
                   <SingleSelectOption key={o} value={o}>
                     {t(eventOutcomeKey(o))}
                   </SingleSelectOption>

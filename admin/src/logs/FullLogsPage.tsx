@@ -6,7 +6,7 @@ import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom
 import { CONTACT_UID } from '../pluginId';
 import { useCan } from '../permissions';
 import { ReactivateDialog, type ReactivateTarget } from '../suppressions/ReactivateDialog';
-import { apiPath, errorMessage, query, useApi, type AddressSummary, type ContactDeliverability, type DeliveryLog, type Paged, type ContactSummary } from '../utils/api';
+import { apiPath, errorMessage, query, useApi, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -49,7 +49,7 @@ export function FullLogsPage(): JSX.Element {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(50, Math.max(1, Number(params.get('pageSize')) || 10));
 
-  const logs = useApi<Paged<DeliveryLog> & { contact: ContactSummary }>(
+  const logs = useApi<ContactLogs>(
     `/contacts/${encodeURIComponent(documentId)}/logs${query({ type, channel, status, page, pageSize })}`,
   );
   const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query({ type })}`);
@@ -65,7 +65,7 @@ export function FullLogsPage(): JSX.Element {
     setParams(next);
   };
 
-  async function retry(log: DeliveryLog): Promise<void> {
+  async function retry(log: LogView): Promise<void> {
     setRetrying(log.documentId);
     try {
       await post(apiPath(`/logs/${encodeURIComponent(log.documentId)}/retry`), {});

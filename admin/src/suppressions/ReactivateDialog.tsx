@@ -2,7 +2,7 @@ import * as React from 'react';
 import { Button, Dialog, Field, Flex, Textarea, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
 import { useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { apiPath, errorMessage } from '../utils/api';
+import { apiPath, errorMessage, type ReactivateRequest } from '../utils/api';
 import { addressStateKey, type AddressState, type Channel } from '../utils/status';
 import { useT } from '../utils/translations';
 
@@ -52,7 +52,8 @@ export function ReactivateDialog({ target, onClose, onDone }: ReactivateDialogPr
     setSubmitting(true);
     setServerError(null);
     try {
-      await post(apiPath('/addresses/reactivate'), { channel: target.channel, address: target.address, reason: reason.trim() });
+      const body: ReactivateRequest = { channel: target.channel, address: target.address, reason: reason.trim() };
+      await post(apiPath('/addresses/reactivate'), body);
       toggleNotification({ type: 'success', message: t('reactivate.done', { address: target.address }) });
       onDone();
       onClose();

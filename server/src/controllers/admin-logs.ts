@@ -1,12 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { CHANNELS, type Channel } from '../core/events';
+import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { MESSAGE_STATUSES } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
 import { PLUGIN_ID } from '../utils/uids';
-import type { ContactRef } from '../services/contacts';
-import { isChannel, MAX_LOOKUP, UNMATCHED_OUTCOMES } from '../services/logs';
+import type { ContactRef } from '../contract';
+import { isChannel, MAX_LOOKUP } from '../services/logs';
 import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
 
 /** What the admin's "retry now" needs from the send service, which another module owns. */

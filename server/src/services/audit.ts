@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Channel } from '../core/events';
 import { table, type Row, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import type { AuditView } from '../contract';
 
 /**
  * The audit trail: one append-only row per manual action (a reactivation, a retry), with who did
@@ -28,20 +29,6 @@ export interface AuditInput {
   after?: unknown;
   /** Epoch milliseconds; defaults to now. */
   at?: number;
-}
-
-export interface AuditView {
-  documentId: string;
-  action: string;
-  channel: string | null;
-  address: string | null;
-  logDocumentId: string | null;
-  actorId: string | null;
-  actorName: string | null;
-  reason: string | null;
-  before: unknown;
-  after: unknown;
-  createdAt: string | null;
 }
 
 export function auditView(row: Row): AuditView {

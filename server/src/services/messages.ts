@@ -10,6 +10,7 @@ import { correlationIdOf, type SendOutcome, type Transport } from '../transports
 import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
 import { messageFailed } from './outbound-events';
 import { UID } from '../utils/uids';
+import type { MessageView } from '../contract';
 
 /**
  * Sending: the outbox (a DeliveryLog written first, as `queued`), the suppression check, the
@@ -20,24 +21,6 @@ import { UID } from '../utils/uids';
  * and the message still being due, so a claim that another process took over, or a message that
  * a provider's report finished meanwhile, is never sent again or moved back to `queued`.
  */
-
-export interface MessageView {
-  id: string;
-  status: MessageStatus;
-  channel: string;
-  address: string;
-  contact: { type: string; documentId: string } | null;
-  source: string;
-  sourceName: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  lastError: string | null;
-  reason: string | null;
-  idempotencyKey: string | null;
-  createdAt: string | null;
-}
 
 /** A send request that cannot be carried out as asked: answered 400 (or 404/409), naming the field. */
 export class SendRefusedError extends Error {
