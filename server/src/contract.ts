@@ -8,9 +8,10 @@
  */
 
 import type { Channel, UnmatchedOutcome } from './core/events';
+import type { ReasonPart } from './core/reasons';
 import type { AddressState, MessageStatus } from './core/statuses';
 
-export type { Channel, AddressState, MessageStatus, UnmatchedOutcome };
+export type { Channel, AddressState, MessageStatus, ReasonPart, UnmatchedOutcome };
 export type { MessageInput, MessageContent } from './core/message-input';
 
 // ---------------------------------------------------------------------------------------------
@@ -63,7 +64,10 @@ export interface EventView {
   rawCode: string | null;
   rawText: string | null;
   severity: string | null;
+  /** The plugin's reason in English, as stored: for logs and API readers. */
   reason: string | null;
+  /** The same reason as codes and parameters, for the admin to show in the reader's language. Null on rows stored before codes existed. */
+  reasonData: ReasonPart[] | null;
 }
 
 export interface AuditView {
@@ -92,6 +96,8 @@ export interface LogView {
   subject: string | null;
   status: MessageStatus;
   statusReason: string | null;
+  /** `statusReason` as codes and parameters (see `EventView.reasonData`). */
+  statusReasonData: ReasonPart[] | null;
   attempts: number;
   firstAttemptAt: string | null;
   nextAttemptAt: string | null;

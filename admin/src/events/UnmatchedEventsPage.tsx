@@ -6,6 +6,7 @@ import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
 import { query, useApi, type EventView, type Page as PageOf } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, UNMATCHED_OUTCOMES, channelKey, type Channel } from '../utils/status';
+import { useReasonText } from '../utils/reasons';
 import { useT, type TranslationKey } from '../utils/translations';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
@@ -27,6 +28,7 @@ const COLUMNS: TranslationKey[] = [
  */
 export function UnmatchedEventsPage(): JSX.Element {
   const t = useT();
+  const reasonText = useReasonText();
   const { formatDate } = useIntl();
   const [params, setParams] = useSearchParams();
   const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
@@ -140,7 +142,7 @@ export function UnmatchedEventsPage(): JSX.Element {
                       ) : null}
                     </Td>
                     <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
-                      <Typography>{e.reason ?? '-'}</Typography>
+                      <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography>
                     </Td>
                   </Tr>
                 ))}

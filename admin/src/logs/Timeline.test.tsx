@@ -21,6 +21,7 @@ function event(overrides: Partial<EventView>): EventView {
     rawText: null,
     severity: null,
     reason: null,
+    reasonData: null,
     ...overrides,
   };
 }
@@ -41,6 +42,7 @@ function log(overrides: Partial<LogView>): LogView {
     subject: 'Welcome to your course',
     status: 'delivered',
     statusReason: null,
+    statusReasonData: null,
     attempts: 1,
     firstAttemptAt: '2026-11-20T09:59:00.000Z',
     nextAttemptAt: null,

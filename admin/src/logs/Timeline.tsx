@@ -3,6 +3,7 @@ import { ArrowClockwise } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import type { AuditView, EventView, LogView } from '../utils/api';
 import { channelKey, sourceKey } from '../utils/status';
+import { useReasonText } from '../utils/reasons';
 import { useT, type Translate } from '../utils/translations';
 import { eventKindKey, eventOutcomeKey } from './eventLabels';
 import { MessageStatusBadge } from './MessageStatusBadge';
@@ -76,6 +77,8 @@ export function historyOf(log: LogView): HistoryRow[] {
 export function MessageHistory({ log }: { log: LogView }): JSX.Element {
   const t = useT();
   const { short, precise } = useDates();
+  const reasonText = useReasonText();
+  const statusReason = reasonText(log.statusReasonData, log.statusReason);
   const history = historyOf(log);
   return (
     <Flex direction="column" alignItems="stretch" gap={4} padding={4}>
@@ -90,10 +93,10 @@ export function MessageHistory({ log }: { log: LogView }): JSX.Element {
         {log.nextAttemptAt ? <Detail label={t('timeline.detail.nextAttempt')}>{short(log.nextAttemptAt)}</Detail> : null}
         {log.lastError ? <Detail label={t('timeline.detail.lastError')}>{log.lastError}</Detail> : null}
       </Grid.Root>
-      {log.statusReason ? (
+      {statusReason ? (
         <Box background="neutral100" padding={3} hasRadius>
           <Typography variant="omega" textColor="neutral800">
-            <Typography fontWeight="bold">{t('timeline.why')}</Typography> {log.statusReason}
+            <Typography fontWeight="bold">{t('timeline.why')}</Typography> {statusReason}
           </Typography>
         </Box>
       ) : null}
@@ -159,7 +162,7 @@ export function MessageHistory({ log }: { log: LogView }): JSX.Element {
                     <Badge size="S">{t(eventOutcomeKey(row.event.outcome))}</Badge>
                   </Td>
                   <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
-                    <Typography textColor="neutral800">{row.event.reason ?? '-'}</Typography>
+                    <Typography textColor="neutral800">{reasonText(row.event.reasonData, row.event.reason) ?? '-'}</Typography>
                   </Td>
                 </Tr>
               ) : (

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
+import { isReasonData, type ReasonPart } from '../core/reasons';
 import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
@@ -31,6 +32,19 @@ export const RETRYABLE_STATUSES: readonly MessageStatus[] = ['deferred', 'failed
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
+/** A JSON column comes back parsed, or (on some drivers) as its text. */
+function reasonDataOf(value: unknown): ReasonPart[] | null {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  return isReasonData(parsed) ? parsed : null;
+}
+
 export function eventView(row: Row): EventView {
   return {
     documentId: row.documentId,
@@ -48,6 +62,7 @@ export function eventView(row: Row): EventView {
     rawText: text(row.rawText),
     severity: text(row.severity),
     reason: text(row.reason),
+    reasonData: reasonDataOf(row.reasonData),
   };
 }
 
@@ -69,6 +84,7 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
     subject: subjectOf(row.content),
     status,
     statusReason: text(row.statusReason),
+    statusReasonData: reasonDataOf(row.statusReasonData),
     attempts: Number(row.attempts ?? 0),
     firstAttemptAt: toIso(row.firstAttemptAt),
     nextAttemptAt: toIso(row.nextAttemptAt),

@@ -37,6 +37,8 @@ export default {
     severity: { type: 'string', maxLength: 32 },
     // Why the plugin did what it did, in words an editor understands.
     reason: { type: 'text' },
+    // The same reason as codes and parameters (core/reasons.ts), for the admin to show in the reader's language.
+    reasonData: { type: 'json' },
   },
   indexes: [
     // Every webhook batch looks its events up by key (replays), and every send stamps its attempt by
