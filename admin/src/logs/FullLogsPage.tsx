@@ -1,12 +1,12 @@
 import * as React from 'react';
 import { Box, Flex, LinkButton, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
 import { Pencil } from '@strapi/icons';
-import { BackButton, Layouts, Page, Pagination, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { BackButton, Layouts, Page, Pagination, useNotification } from '@strapi/strapi/admin';
 import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom';
 import { CONTACT_UID } from '../pluginId';
 import { useCan } from '../permissions';
 import { ReactivateDialog, type ReactivateTarget } from '../suppressions/ReactivateDialog';
-import { apiPath, errorMessage, query, useApi, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs } from '../utils/api';
+import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -41,7 +41,7 @@ export function FullLogsPage(): JSX.Element {
   const can = useCan();
   const { documentId = '' } = useParams<{ documentId: string }>();
   const [params, setParams] = useSearchParams();
-  const { post } = useFetchClient();
+  const retryNow = useRetry();
   const { toggleNotification } = useNotification();
   const type = params.get('type') ?? CONTACT_UID;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
@@ -68,10 +68,9 @@ export function FullLogsPage(): JSX.Element {
   async function retry(log: LogView): Promise<void> {
     setRetrying(log.documentId);
     try {
-      await post(apiPath(`/logs/${encodeURIComponent(log.documentId)}/retry`), {});
+      // The retry invalidates the cache: this page's lists, the side panel and the badges refetch.
+      await retryNow(log.documentId);
       toggleNotification({ type: 'success', message: t('fullLogs.retry.done') });
-      logs.refetch();
-      summary.refetch();
     } catch (error) {
       toggleNotification({ type: 'danger', message: errorMessage(error) ?? t('fullLogs.retry.failed') });
     } finally {
@@ -177,14 +176,7 @@ export function FullLogsPage(): JSX.Element {
           ) : null}
         </Flex>
       </Layouts.Content>
-      <ReactivateDialog
-        target={reactivating}
-        onClose={() => setReactivating(null)}
-        onDone={() => {
-          summary.refetch();
-          logs.refetch();
-        }}
-      />
+      <ReactivateDialog target={reactivating} onClose={() => setReactivating(null)} />
     </Page.Main>
   );
 }

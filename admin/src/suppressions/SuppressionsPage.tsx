@@ -214,7 +214,7 @@ export function SuppressionsPage(): JSX.Element {
           </Flex>
         )}
       </Layouts.Content>
-      <ReactivateDialog target={target} onClose={() => setTarget(null)} onDone={list.refetch} />
+      <ReactivateDialog target={target} onClose={() => setTarget(null)} />
     </Page.Main>
   );
 }
