@@ -1,25 +1,16 @@
-import { Box, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Box, Flex, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
 import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
 import { query, useApi, type EventView, type Page as PageOf } from '../utils/api';
-import { EmptyState, ErrorState, LoadingState } from '../utils/States';
+import { ListTable, type ListColumn } from '../utils/ListTable';
 import { CHANNELS, UNMATCHED_OUTCOMES, channelKey, type Channel } from '../utils/status';
 import { useReasonText } from '../utils/reasons';
-import { useT, type TranslationKey } from '../utils/translations';
+import { useT } from '../utils/translations';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
 
-const COLUMNS: TranslationKey[] = [
-  'unmatched.col.received',
-  'unmatched.col.provider',
-  'unmatched.col.event',
-  'unmatched.col.address',
-  'unmatched.col.messageId',
-  'unmatched.col.code',
-  'unmatched.col.why',
-];
 
 /**
  * Provider events that matched no message: mail sent by another system through the same account,
@@ -45,7 +36,48 @@ export function UnmatchedEventsPage(): JSX.Element {
     next.delete('page');
     setParams(next);
   };
-  const results = events.data?.results ?? [];
+  const columns: ListColumn<EventView>[] = [
+    { header: 'unmatched.col.received', cell: (e) => <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography> },
+    { header: 'unmatched.col.provider', cell: (e) => <Typography>{e.provider ?? '-'}</Typography> },
+    {
+      header: 'unmatched.col.event',
+      cell: (e) => (
+        <>
+          {/* An unreadable item has no kind of its own: what it is, is that it could not be read. */}
+          <Typography fontWeight="semiBold">{t(e.outcome === 'unreadable' ? eventOutcomeKey(e.outcome) : eventKindKey(e.kind))}</Typography>
+          <Typography variant="pi" textColor="neutral600" tag="div">
+            {e.rawType ?? ''}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      header: 'unmatched.col.address',
+      cell: (e) => (
+        <>
+          <Typography>{e.address ?? '-'}</Typography>
+          <Typography variant="pi" textColor="neutral600" tag="div">
+            {t(channelKey(e.channel as Channel))}
+          </Typography>
+        </>
+      ),
+    },
+    { header: 'unmatched.col.messageId', cell: (e) => <Typography variant="pi">{e.providerMessageId ?? '-'}</Typography> },
+    {
+      header: 'unmatched.col.code',
+      cell: (e) => (
+        <>
+          <Typography>{e.rawCode ?? '-'}</Typography>
+          {e.rawText ? (
+            <Typography variant="pi" textColor="neutral600" tag="div">
+              {e.rawText}
+            </Typography>
+          ) : null}
+        </>
+      ),
+    },
+    { header: 'unmatched.col.why', prose: '20rem', cell: (e) => <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography> },
+  ];
 
   return (
     <Page.Main>
@@ -88,72 +120,13 @@ export function UnmatchedEventsPage(): JSX.Element {
         }
       />
       <Layouts.Content>
-        {events.error && !events.data ? (
-          <ErrorState error={events.error} onRetry={events.refetch} />
-        ) : !events.data ? (
-          <LoadingState />
-        ) : results.length === 0 ? (
-          <EmptyState content={provider || channel || outcome ? t('unmatched.empty.filtered') : t('unmatched.empty')} />
-        ) : (
-          <Flex direction="column" alignItems="stretch" gap={4} aria-busy={events.isLoading}>
-            <Table colCount={COLUMNS.length} rowCount={results.length + 1}>
-              <Thead>
-                <Tr>
-                  {COLUMNS.map((key) => (
-                    <Th key={key}>
-                      <Typography variant="sigma">{t(key)}</Typography>
-                    </Th>
-                  ))}
-                </Tr>
-              </Thead>
-              <Tbody>
-                {results.map((e) => (
-                  <Tr key={e.documentId}>
-                    <Td>
-                      <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.provider ?? '-'}</Typography>
-                    </Td>
-                    <Td>
-                      {/* An unreadable item has no kind of its own: what it is, is that it could not be read. */}
-                      <Typography fontWeight="semiBold">{t(e.outcome === 'unreadable' ? eventOutcomeKey(e.outcome) : eventKindKey(e.kind))}</Typography>
-                      <Typography variant="pi" textColor="neutral600" tag="div">
-                        {e.rawType ?? ''}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.address ?? '-'}</Typography>
-                      <Typography variant="pi" textColor="neutral600" tag="div">
-                        {t(channelKey(e.channel as Channel))}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography variant="pi" style={{ overflowWrap: 'anywhere' }}>
-                        {e.providerMessageId ?? '-'}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.rawCode ?? '-'}</Typography>
-                      {e.rawText ? (
-                        <Typography variant="pi" textColor="neutral600" tag="div" style={{ overflowWrap: 'anywhere' }}>
-                          {e.rawText}
-                        </Typography>
-                      ) : null}
-                    </Td>
-                    <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
-                      <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography>
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <Pagination.Root pageCount={events.data.pagination.pageCount} total={events.data.pagination.total} defaultPageSize={pageSize}>
-              <Pagination.PageSize options={['20', '50', '100']} />
-              <Pagination.Links />
-            </Pagination.Root>
-          </Flex>
-        )}
+        <ListTable
+          list={events}
+          columns={columns}
+          rowKey={(e) => e.documentId}
+          empty={provider || channel || outcome ? t('unmatched.empty.filtered') : t('unmatched.empty')}
+          pageSize={pageSize}
+        />
       </Layouts.Content>
     </Page.Main>
   );
