@@ -4,26 +4,9 @@ import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { MESSAGE_STATUSES } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
-import { PLUGIN_ID } from '../utils/uids';
 import type { ContactRef } from '../contract';
 import { isChannel, MAX_LOOKUP } from '../services/logs';
 import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
-
-/** What the admin's "retry now" needs from the send service, which another module owns. */
-interface RetryCapable {
-  retryNow(logDocumentId: string, actor: { id: string; name: string }): Promise<{ documentId?: string; id?: string; status: string }>;
-}
-
-/** The send service's `retryNow`, or null on a build without it. */
-export function retryService(strapi: Core.Strapi): RetryCapable | null {
-  let service: unknown;
-  try {
-    service = strapi.plugin(PLUGIN_ID).service('messages');
-  } catch {
-    return null;
-  }
-  return service && typeof (service as Partial<RetryCapable>).retryNow === 'function' ? (service as RetryCapable) : null;
-}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The contact a request is about: `:documentId`, and `?type=` for a site's own contact type. */
@@ -89,11 +72,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async retry(ctx: Context) {
       await answer(ctx, async () => {
         const actor = currentActor(ctx);
-        const messages = retryService(strapi);
-        if (!messages) throw new AdminApiError(501, 'Retrying is not available: this build has no send service.');
         const documentId = String(ctx.params.documentId);
         // The send service checks the status, claims the message and writes the audit entry itself.
-        await messages.retryNow(documentId, actor);
+        await getService(strapi, 'messages').retryNow(documentId, actor);
         return getService(strapi, 'logs').get(documentId);
       });
     },

@@ -83,16 +83,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return auditView(row);
   },
 
-  /** Entries about one address, newest first. */
-  async forAddress(channel: Channel, address: string, limit = 20): Promise<AuditView[]> {
-    const rows = await table(strapi, UID.audit).findMany({
-      where: { channel, address },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      limit,
-    });
-    return rows.map(auditView);
-  },
-
   /** Entries about these messages, oldest first (they are shown inside each message's history). */
   async forLogs(logDocumentIds: string[]): Promise<AuditView[]> {
     if (logDocumentIds.length === 0) return [];

@@ -9,9 +9,11 @@ import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from 
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the logs table (its `created_at, channel, status` index covers it). Days are
- * the reader's calendar days in their time zone, daylight-saving changes included: each day's first
- * instant is computed in JavaScript and the query only compares instants (see `periodIndexSql`).
+ * One grouped query on the logs table (its `created_at, channel, status` index covers it), whose
+ * cost follows the number of messages in the period: a site sending millions a month would need a
+ * daily roll-up (README, "What limits remain"). Days are the reader's calendar days in their time
+ * zone, daylight-saving changes included: each day's first instant is computed in JavaScript and
+ * the query only compares instants (see `periodIndexSql`).
  *
  * A message is counted once, on the day it was created, under its current status: a message
  * that bounced after two soft bounces counts as one bounced message, not three attempts.
