@@ -37,7 +37,7 @@ export function UnmatchedEventsPage(): JSX.Element {
     setParams(next);
   };
   const columns: ListColumn<EventView>[] = [
-    { header: 'unmatched.col.received', cell: (e) => <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography> },
+    { header: 'unmatched.col.received', prose: '7rem', cell: (e) => <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography> },
     { header: 'unmatched.col.provider', cell: (e) => <Typography>{e.provider ?? '-'}</Typography> },
     {
       header: 'unmatched.col.event',
@@ -53,6 +53,7 @@ export function UnmatchedEventsPage(): JSX.Element {
     },
     {
       header: 'unmatched.col.address',
+      breakAnywhere: true,
       cell: (e) => (
         <>
           <Typography>{e.address ?? '-'}</Typography>
@@ -62,9 +63,10 @@ export function UnmatchedEventsPage(): JSX.Element {
         </>
       ),
     },
-    { header: 'unmatched.col.messageId', cell: (e) => <Typography variant="pi">{e.providerMessageId ?? '-'}</Typography> },
+    { header: 'unmatched.col.messageId', breakAnywhere: true, cell: (e) => <Typography variant="pi">{e.providerMessageId ?? '-'}</Typography> },
     {
       header: 'unmatched.col.code',
+      breakAnywhere: true,
       cell: (e) => (
         <>
           <Typography>{e.rawCode ?? '-'}</Typography>
@@ -76,7 +78,7 @@ export function UnmatchedEventsPage(): JSX.Element {
         </>
       ),
     },
-    { header: 'unmatched.col.why', prose: '20rem', cell: (e) => <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography> },
+    { header: 'unmatched.col.why', prose: '16rem', cell: (e) => <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography> },
   ];
 
   return (

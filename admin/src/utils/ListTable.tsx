@@ -14,8 +14,10 @@ export interface ListColumn<R> {
   /** The header's text. */
   header: TranslationKey;
   cell: (row: R) => React.ReactNode;
-  /** A column of sentences (a reason): it wraps, with at least this width to be read in. */
+  /** A column of sentences (a reason): it wraps at words, with at least this width to be read in. */
   prose?: string;
+  /** A column of long unbroken values (provider ids, raw provider texts): it wraps anywhere. */
+  breakAnywhere?: boolean;
 }
 
 export interface ListTableProps<R> {
@@ -31,6 +33,13 @@ export interface ListTableProps<R> {
 
 export const PAGE_SIZES = ['20', '50', '100'];
 
+// Cells stay on one line (the design system's default) unless their column says otherwise.
+function cellStyle<R>(column: ListColumn<R>): React.CSSProperties | undefined {
+  if (column.prose) return { whiteSpace: 'normal', minWidth: column.prose };
+  if (column.breakAnywhere) return { whiteSpace: 'normal', overflowWrap: 'anywhere', minWidth: '6rem' };
+  return undefined;
+}
+
 export function ListTable<R>({ list, columns, rowKey, rowProps, empty, pageSize }: ListTableProps<R>): JSX.Element {
   const t = useT();
   if (list.error && !list.data) return <ErrorState error={list.error} onRetry={list.refetch} />;
@@ -41,8 +50,8 @@ export function ListTable<R>({ list, columns, rowKey, rowProps, empty, pageSize 
     <Flex direction="column" alignItems="stretch" gap={4} aria-busy={list.isLoading}>
       {/*
         The design system's table keeps every cell on one line, so long ids and provider texts made
-        it wider than the page, whose last columns were then cut off. Here cells wrap (ids anywhere,
-        sentences at words), and anything still too wide scrolls inside this box.
+        it wider than the page, whose last columns were then cut off. Columns of such values wrap
+        (ids anywhere, sentences at words), and anything still too wide scrolls inside this box.
       */}
       <Box width="100%" maxWidth="100%" style={{ overflowX: 'auto' }} data-list-table>
         <Table colCount={columns.length} rowCount={results.length + 1}>
@@ -59,7 +68,7 @@ export function ListTable<R>({ list, columns, rowKey, rowProps, empty, pageSize 
             {results.map((row) => (
               <Tr key={rowKey(row)} {...rowProps?.(row)}>
                 {columns.map((column) => (
-                  <Td key={column.header} style={column.prose ? { whiteSpace: 'normal', minWidth: column.prose } : { whiteSpace: 'normal', overflowWrap: 'anywhere' }}>
+                  <Td key={column.header} style={cellStyle(column)}>
                     {column.cell(row)}
                   </Td>
                 ))}
