@@ -124,9 +124,9 @@ export interface LogFilters {
 
 export type ContactLogs = Page<LogView> & { contact: ContactSummary };
 
-export interface AddressSummary {
+/** An address's ledger entry as the admin shows it (the side panel's cards, the suppression list). */
+export interface LedgerStateView {
   channel: Channel;
-  address: string | null;
   state: AddressState;
   reason: string | null;
   providerCode: string | null;
@@ -135,6 +135,10 @@ export interface AddressSummary {
   softBounceCount: number;
   reactivatedAt: string | null;
   reactivatedBy: string | null;
+}
+
+export interface AddressSummary extends LedgerStateView {
+  address: string | null;
   reactivationReason: string | null;
 }
 
@@ -175,18 +179,9 @@ export interface UnmatchedQuery {
 // ---------------------------------------------------------------------------------------------
 // The suppression list and reactivation (server/src/services/suppressions.ts, reactivation.ts)
 
-export interface SuppressionView {
+export interface SuppressionView extends LedgerStateView {
   documentId: string;
-  channel: Channel;
   address: string;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  provider: string | null;
-  since: string | null;
-  softBounceCount: number;
-  reactivatedAt: string | null;
-  reactivatedBy: string | null;
   /** The message whose event decided the state, where there was one. */
   message: {
     documentId: string;

@@ -16,6 +16,7 @@ import type {
   ContactRef,
   ContactSummary,
   EventView,
+  LedgerStateView,
   LogFilters,
   LogView,
   Page,
@@ -100,10 +101,10 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
   };
 }
 
-export function addressSummary(channel: Channel, address: string | null, row: Row | null): AddressSummary {
+/** A ledger row (or none: a clean address) as the admin shows it. */
+export function ledgerStateView(channel: Channel, row: Row | null): LedgerStateView {
   return {
     channel,
-    address,
     state: (row?.state as AddressState | undefined) ?? 'active',
     reason: text(row?.reason),
     providerCode: text(row?.providerCode),
@@ -112,8 +113,11 @@ export function addressSummary(channel: Channel, address: string | null, row: Ro
     softBounceCount: Number(row?.softBounceCount ?? 0),
     reactivatedAt: toIso(row?.reactivatedAt),
     reactivatedBy: text(row?.reactivatedBy),
-    reactivationReason: text(row?.reactivationReason),
   };
+}
+
+export function addressSummary(channel: Channel, address: string | null, row: Row | null): AddressSummary {
+  return { ...ledgerStateView(channel, row), address, reactivationReason: text(row?.reactivationReason) };
 }
 
 export function isChannel(value: unknown): value is Channel {

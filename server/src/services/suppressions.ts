@@ -5,6 +5,7 @@ import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { SuppressionList, SuppressionQuery } from '../contract';
+import { ledgerStateView } from './logs';
 
 /**
  * The suppression list: ledger rows that are not simply active (suppressed, or soft-bouncing on
@@ -53,17 +54,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         const log = logsById.get(entry.stateLogDocumentId as string);
         const contactKey = log ? `${String(log.contactType)}:${String(log.contactDocumentId)}` : null;
         return {
+          ...ledgerStateView(entry.channel as Channel, entry),
           documentId: entry.documentId,
-          channel: entry.channel as Channel,
           address: String(entry.address),
-          state: entry.state as AddressState,
-          reason: text(entry.reason),
-          providerCode: text(entry.providerCode),
-          provider: text(entry.provider),
-          since: toIso(entry.stateChangedAt),
-          softBounceCount: Number(entry.softBounceCount ?? 0),
-          reactivatedAt: toIso(entry.reactivatedAt),
-          reactivatedBy: text(entry.reactivatedBy),
           message: log
             ? {
                 documentId: log.documentId,
