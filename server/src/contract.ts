@@ -47,6 +47,53 @@ export interface ContactSummary extends ContactRef {
 }
 
 // ---------------------------------------------------------------------------------------------
+// The query strings of the admin API's GETs, by parameter name: what the admin sends (`query<P>()`)
+// and what the controllers read (`param<P>()`), so a renamed parameter fails on both sides.
+
+/** GET /contacts/:documentId/summary */
+export interface ContactParams {
+  /** A site's own contact type (its UID); the plugin's contact when absent. */
+  type?: string;
+}
+
+/** GET /contacts/:documentId/logs */
+export interface ContactLogsParams extends ContactParams {
+  channel?: Channel;
+  status?: MessageStatus;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /events/unmatched */
+export interface UnmatchedParams {
+  provider?: string;
+  channel?: Channel;
+  outcome?: UnmatchedOutcome;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /suppressions */
+export interface SuppressionParams {
+  q?: string;
+  channel?: Channel;
+  state?: AddressState;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /reports */
+export interface ReportParams {
+  from?: string;
+  to?: string;
+  channel?: Channel;
+  /** The reader's IANA time zone. */
+  tz?: string;
+  /** A fixed offset in minutes, when the reader's browser names no zone. */
+  tzOffset?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Full Logs, the side panel, the badges and unmatched events (server/src/services/logs.ts)
 
 export interface EventView {

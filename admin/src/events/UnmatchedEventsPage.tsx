@@ -3,7 +3,7 @@ import { Layouts, Page } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
 import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
-import { query, useApi, type EventView, type Page as PageOf } from '../utils/api';
+import { query, useApi, type EventView, type Page as PageOf, type UnmatchedOutcome, type UnmatchedParams } from '../utils/api';
 import { ListTable, type ListColumn } from '../utils/ListTable';
 import { CHANNELS, UNMATCHED_OUTCOMES, channelKey, type Channel } from '../utils/status';
 import { useReasonText } from '../utils/reasons';
@@ -24,10 +24,10 @@ export function UnmatchedEventsPage(): JSX.Element {
   const [params, setParams] = useSearchParams();
   const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
-  const outcome = (UNMATCHED_OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? params.get('outcome') : null;
+  const outcome = (UNMATCHED_OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? (params.get('outcome') as UnmatchedOutcome) : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const events = useApi<PageOf<EventView>>(`/events/unmatched${query({ provider, channel, outcome, page, pageSize })}`);
+  const events = useApi<PageOf<EventView>>(`/events/unmatched${query<UnmatchedParams>({ provider, channel, outcome, page, pageSize })}`);
 
   const update = (name: string, value: string | null): void => {
     const next = new URLSearchParams(params);

@@ -6,7 +6,7 @@ import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom
 import { CONTACT_UID } from '../pluginId';
 import { useCan } from '../permissions';
 import { ReactivateDialog, type ReactivateTarget } from '../suppressions/ReactivateDialog';
-import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs } from '../utils/api';
+import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs, type ContactLogsParams, type ContactParams } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -50,9 +50,9 @@ export function FullLogsPage(): JSX.Element {
   const pageSize = Math.min(50, Math.max(1, Number(params.get('pageSize')) || 10));
 
   const logs = useApi<ContactLogs>(
-    `/contacts/${encodeURIComponent(documentId)}/logs${query({ type, channel, status, page, pageSize })}`,
+    `/contacts/${encodeURIComponent(documentId)}/logs${query<ContactLogsParams>({ type, channel, status, page, pageSize })}`,
   );
-  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query({ type })}`);
+  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query<ContactParams>({ type })}`);
   const [reactivating, setReactivating] = React.useState<ReactivateTarget | null>(null);
   const [retrying, setRetrying] = React.useState<string | null>(null);
 

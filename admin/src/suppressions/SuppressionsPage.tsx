@@ -7,7 +7,7 @@ import { AddressStatusBadge } from '../badges/AddressStatusBadge';
 import { fullLogsPath } from '../logs/FullLogsAction';
 import { MessageStatusBadge } from '../logs/MessageStatusBadge';
 import { useCan } from '../permissions';
-import { query, useApi, type SuppressionList, type SuppressionView } from '../utils/api';
+import { query, useApi, type SuppressionList, type SuppressionParams, type SuppressionView } from '../utils/api';
 import { ListTable, type ListColumn } from '../utils/ListTable';
 import { ADDRESS_STATES, CHANNELS, addressStateKey, channelKey, sourceKey, type AddressState, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -30,7 +30,7 @@ export function SuppressionsPage(): JSX.Element {
   const state = (LISTED as readonly string[]).includes(params.get('state') ?? '') ? (params.get('state') as AddressState) : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const list = useApi<SuppressionList>(`/suppressions${query({ q, channel, state, page, pageSize })}`);
+  const list = useApi<SuppressionList>(`/suppressions${query<SuppressionParams>({ q, channel, state, page, pageSize })}`);
   const [search, setSearch] = React.useState(q);
   const [target, setTarget] = React.useState<ReactivateTarget | null>(null);
 

@@ -12,8 +12,11 @@ import type { AddressLookupRequest, AddressStatus, Answer, LogView, ReactivateRe
 /** The admin API's base path. */
 export const apiPath = (path: string): string => `/${PLUGIN_ID}${path}`;
 
-/** A query string from the values that are set. */
-export function query(params: Record<string, string | number | null | undefined>): string {
+/**
+ * A query string from the values that are set. `P` is the contract's type for the request's
+ * parameters (`query<SuppressionParams>(…)`), so a parameter the server does not read fails here.
+ */
+export function query<P extends object>(params: { [K in keyof P]?: P[K] | null }): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') search.set(key, String(value));
   const text = search.toString();

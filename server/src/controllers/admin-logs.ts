@@ -4,15 +4,15 @@ import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { MESSAGE_STATUSES } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
-import type { ContactRef } from '../contract';
+import type { ContactLogsParams, ContactParams, ContactRef, UnmatchedParams } from '../contract';
 import { isChannel, MAX_LOOKUP } from '../services/logs';
-import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
+import { answer, currentActor, oneOf, pageParams, param, queryString } from './admin-params';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The contact a request is about: `:documentId`, and `?type=` for a site's own contact type. */
   function contactRef(ctx: Context): ContactRef {
     const contacts = getService(strapi, 'contacts');
-    const type = queryString(ctx, 'type') ?? contacts.defaultType();
+    const type = queryString(ctx, param<ContactParams>('type')) ?? contacts.defaultType();
     if (!contacts.source(type)) throw new AdminApiError(400, `"${type}" is not a contact type the plugin tracks.`);
     return { type, documentId: String(ctx.params.documentId) };
   }
@@ -23,8 +23,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await answer(ctx, async () => {
         const ref = contactRef(ctx);
         return getService(strapi, 'logs').forContact(ref, {
-          channel: oneOf(ctx, 'channel', CHANNELS),
-          status: oneOf(ctx, 'status', MESSAGE_STATUSES),
+          channel: oneOf(ctx, param<ContactLogsParams>('channel'), CHANNELS),
+          status: oneOf(ctx, param<ContactLogsParams>('status'), MESSAGE_STATUSES),
           ...pageParams(ctx, { pageSize: 10, maxPageSize: 50 }),
         });
       });
@@ -60,9 +60,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async unmatched(ctx: Context) {
       await answer(ctx, async () =>
         getService(strapi, 'logs').unmatched({
-          provider: queryString(ctx, 'provider'),
-          channel: oneOf(ctx, 'channel', CHANNELS),
-          outcome: oneOf(ctx, 'outcome', UNMATCHED_OUTCOMES),
+          provider: queryString(ctx, param<UnmatchedParams>('provider')),
+          channel: oneOf(ctx, param<UnmatchedParams>('channel'), CHANNELS),
+          outcome: oneOf(ctx, param<UnmatchedParams>('outcome'), UNMATCHED_OUTCOMES),
           ...pageParams(ctx, { pageSize: 20 }),
         }),
       );
