@@ -111,3 +111,32 @@ export interface WebhookProvider {
    */
   parse(req: WebhookRequest, ctx: ParseContext): ParseResult;
 }
+
+/** How an email leaves the site: the provider's HTTP API (its Strapi provider), or its SMTP relay (nodemailer). */
+export type EmailPath = 'api' | 'smtp';
+
+/**
+ * What a provider's `send.ts` adds to the Email plugin's send options so that the provider echoes
+ * the plugin's ids back in its reports: `headers` for the SMTP relay form, `fields` for the API
+ * provider's own options. Merged over the plugin's own headers by the transport.
+ */
+export interface CorrelationFields {
+  headers: Record<string, string>;
+  fields: Record<string, unknown>;
+}
+
+export interface CorrelationInput {
+  logDocumentId: string;
+  attempt: number;
+  path: EmailPath;
+  /** The plugin's Message-ID for this attempt (`<dlv.<id>.<attempt>@domain>`). */
+  messageId: string;
+  /** Amazon SES only: the configuration set that publishes the events (tags come back only through one). */
+  sesConfigurationSet: string | null;
+}
+
+export interface EmailProviderSend {
+  correlationFields(input: CorrelationInput): CorrelationFields;
+  /** The provider's own message id in what its Strapi provider's `send` resolved with, when it says. */
+  sentMessageId(result: unknown): string | null;
+}
