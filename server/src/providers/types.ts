@@ -120,8 +120,17 @@ export type EmailPath = 'api' | 'smtp';
  * the plugin's ids back in its reports: `headers` for the SMTP relay form, `fields` for the API
  * provider's own options. Merged over the plugin's own headers by the transport.
  */
+/**
+ * A header nodemailer must write as given: it MIME-encodes a long unstructured value
+ * (`=?UTF-8?Q?…`), which SendGrid and Mailgun cannot read as the JSON they expect.
+ */
+export interface PreparedHeader {
+  prepared: true;
+  value: string;
+}
+
 export interface CorrelationFields {
-  headers: Record<string, string>;
+  headers: Record<string, string | PreparedHeader>;
   fields: Record<string, unknown>;
 }
 
@@ -129,14 +138,17 @@ export interface CorrelationInput {
   logDocumentId: string;
   attempt: number;
   path: EmailPath;
-  /** The plugin's Message-ID for this attempt (`<dlv.<id>.<attempt>@domain>`). */
-  messageId: string;
   /** Amazon SES only: the configuration set that publishes the events (tags come back only through one). */
   sesConfigurationSet: string | null;
 }
 
 export interface EmailProviderSend {
   correlationFields(input: CorrelationInput): CorrelationFields;
+  /**
+   * How its Strapi API provider takes extra headers, when not as a `headers` object (Mailgun's
+   * form API wants one `h:<name>` field per header; an object would be sent as a JSON text field).
+   */
+  apiHeaders?(headers: Record<string, string>): Record<string, unknown>;
   /** The provider's own message id in what its Strapi provider's `send` resolved with, when it says. */
   sentMessageId(result: unknown): string | null;
 }

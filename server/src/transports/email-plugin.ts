@@ -58,6 +58,10 @@ function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
+function apiHeaders(provider: EmailProviderSend | undefined, headers: Record<string, string>): Record<string, unknown> {
+  return provider?.apiHeaders ? provider.apiHeaders(headers) : { headers };
+}
+
 type EmailSettings = Pick<SendingConfig, 'emailProvider' | 'emailPath' | 'sesConfigurationSet' | 'messageIdDomain' | 'timeoutMs'>;
 
 export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => EmailSettings): Transport {
@@ -82,7 +86,6 @@ export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => 
         logDocumentId: message.logDocumentId,
         attempt: message.attempt,
         path,
-        messageId,
         sesConfigurationSet,
       }) ?? { headers: {}, fields: {} };
       try {
@@ -94,11 +97,9 @@ export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => 
             html: message.content.html ?? undefined,
             // nodemailer takes `messageId`; API providers take the header (nodemailer would write it twice).
             messageId,
-            headers: {
-              ...(path === 'smtp' ? {} : { 'Message-ID': messageId }),
-              'X-Deliverability-Id': message.correlationId,
-              ...correlation.headers,
-            },
+            ...(path === 'smtp'
+              ? { headers: { 'X-Deliverability-Id': message.correlationId, ...correlation.headers } }
+              : apiHeaders(provider, { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId })),
             ...correlation.fields,
           }),
           timeoutMs,

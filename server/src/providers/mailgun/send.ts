@@ -5,16 +5,16 @@ import { ATTEMPT_VARIABLE, CORRELATION_VARIABLE, stripAngleBrackets } from './pa
 /**
  * Mailgun user variables come back in every event's `user-variables`: `v:` fields on the API,
  * the X-Mailgun-Variables header (a JSON object) on the SMTP relay. The API takes headers as
- * `h:` fields, so the plugin's Message-ID goes there too (it comes back as `message-id`).
+ * `h:` fields, so the plugin's Message-ID goes there (it comes back as `message-id`).
  */
 export const mailgunSend: EmailProviderSend = {
-  correlationFields({ logDocumentId, attempt, path, messageId }): CorrelationFields {
+  correlationFields({ logDocumentId, attempt, path }): CorrelationFields {
     const variables = { [CORRELATION_VARIABLE]: logDocumentId, [ATTEMPT_VARIABLE]: String(attempt) };
-    if (path === 'smtp') return { headers: { 'X-Mailgun-Variables': JSON.stringify(variables) }, fields: {} };
-    return {
-      headers: {},
-      fields: { 'h:Message-Id': messageId, ...Object.fromEntries(Object.entries(variables).map(([key, value]) => [`v:${key}`, value])) },
-    };
+    if (path === 'smtp') return { headers: { 'X-Mailgun-Variables': { prepared: true, value: JSON.stringify(variables) } }, fields: {} };
+    return { headers: {}, fields: Object.fromEntries(Object.entries(variables).map(([key, value]) => [`v:${key}`, value])) };
+  },
+  apiHeaders(headers) {
+    return Object.fromEntries(Object.entries(headers).map(([name, value]) => [`h:${name}`, value]));
   },
   sentMessageId(result) {
     // The API answers `{ id: '<…@domain>', message: 'Queued. Thank you.' }`; events give the id without brackets.

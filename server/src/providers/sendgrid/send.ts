@@ -11,7 +11,7 @@ import { ATTEMPT_ARG, CORRELATION_ARG } from './parse';
 export const sendgridSend: EmailProviderSend = {
   correlationFields({ logDocumentId, attempt, path }): CorrelationFields {
     const args = { [CORRELATION_ARG]: logDocumentId, [ATTEMPT_ARG]: String(attempt) };
-    return path === 'smtp' ? { headers: { 'X-SMTPAPI': JSON.stringify({ unique_args: args }) }, fields: {} } : { headers: {}, fields: { customArgs: args } };
+    return path === 'smtp' ? { headers: { 'X-SMTPAPI': { prepared: true, value: JSON.stringify({ unique_args: args }) } }, fields: {} } : { headers: {}, fields: { customArgs: args } };
   },
   sentMessageId(result) {
     // @sendgrid/mail resolves with [response, body]; the relay answers `250 Ok: queued as <id>`.
