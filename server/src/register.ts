@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { setDefaultCountry } from './core/phone';
+import { PLUGIN_CONTACT_UID } from './config/validate';
 import { withWebhookBodies } from './middlewares/webhook-body';
 import { getService } from './utils/plugin';
 
@@ -18,7 +19,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   // Check each configured contact type and its field map now, so a typo stops the boot with a
   // clear message rather than failing at the first send. Then mark the types for the admin's
   // badges: a runtime annotation only, the host's schema files and tables are not touched.
-  for (const source of getService(strapi, 'contacts').sources()) {
+  const sources = getService(strapi, 'contacts').sources();
+  // The plugin's own Contact type is always registered (Strapi has no optional content types, and
+  // its table must survive a change of mind); when a site sends to its own types instead, it is
+  // hidden from the Content Manager so that editors do not keep two lists of students.
+  if (!sources.some((source) => source.uid === PLUGIN_CONTACT_UID)) {
+    const contact = (strapi.contentTypes as unknown as Record<string, { pluginOptions?: Record<string, unknown> }>)[PLUGIN_CONTACT_UID];
+    contact.pluginOptions = { ...contact.pluginOptions, 'content-manager': { visible: false } };
+  }
+  for (const source of sources) {
     const contentType = (strapi.contentTypes as unknown as Record<string, { pluginOptions?: Record<string, unknown> }>)[source.uid];
     contentType.pluginOptions = {
       ...contentType.pluginOptions,

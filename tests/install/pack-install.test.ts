@@ -2,9 +2,12 @@
  * The plugin as an institution's developer meets it: `npm pack`, then installed from the tarball
  * into a brand-new Strapi 5.54 app in a temporary folder (not the playground, not this
  * workspace's node_modules), configured as the README's installation section says, with the
- * app's own `api::student.student` type. The app is booted in its own process; a signed SendGrid
- * webhook marks a student's email failed, and the admin API serves that student's Full Logs.
- * Then the plugin is removed and the app booted again: the students are untouched.
+ * app's own `api::student.student` type and Strapi's Email plugin on nodemailer, relaying to a
+ * local SMTP server as it would to smtp.sendgrid.net. The app is booted in its own process; a
+ * message sent with a Custom API token reaches the SMTP server, a signed SendGrid bounce shaped as
+ * SendGrid's relay reports it marks that message bounced and the student's email failed, and the
+ * admin API serves the student's Full Logs. Then the plugin is removed as the README says and the
+ * app booted again: the students are untouched.
  *
  * This takes a few minutes (an npm install and a native SQLite build). It runs in `npm test`;
  * set DELIVERABILITY_SKIP_INSTALL_TEST=1 to leave it out while iterating.
@@ -14,6 +17,7 @@ import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { SMTPServer } from 'smtp-server';
 import { ROOT, freePort } from '../helpers/app';
 
 const skip = process.env.DELIVERABILITY_SKIP_INSTALL_TEST === '1';
@@ -70,8 +74,34 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
   let strapi: ChildProcess | undefined;
   let token = '';
   const base = () => `http://127.0.0.1:${port}`;
+  // The relay: keeps each message as received, by recipient.
+  const relayed = new Map<string, string>();
+  const smtp = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
+      stream.on('end', () => {
+        for (const r of session.envelope.rcptTo) relayed.set(r.address, raw);
+        callback();
+      });
+    },
+  });
+  /** A header of a raw message, unfolded. */
+  const header = (raw: string, name: string): string | undefined =>
+    raw
+      .slice(0, raw.indexOf('\r\n\r\n'))
+      .replace(/\r\n(?=[ \t])/g, '')
+      .split('\r\n')
+      .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
+      ?.slice(name.length + 1)
+      .trim();
 
   beforeAll(async () => {
+    const smtpPort = await freePort();
+    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
     // 1. Pack the plugin as npm would publish it.
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
     port = await freePort();
@@ -85,6 +115,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
           version: '1.0.0',
           dependencies: {
             '@strapi/strapi': pin('@strapi/strapi'),
+            '@strapi/provider-email-nodemailer': pin('@strapi/provider-email-nodemailer'),
             'better-sqlite3': pin('better-sqlite3'),
             react: pin('react'),
             'react-dom': pin('react-dom'),
@@ -101,13 +132,26 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
         "module.exports = ({ env }) => ({ auth: { secret: env('ADMIN_JWT_SECRET') }, apiToken: { salt: env('API_TOKEN_SALT') }, transfer: { token: { salt: env('TRANSFER_TOKEN_SALT') } }, secrets: { encryptionKey: env('ENCRYPTION_KEY') } });\n",
       'config/middlewares.js':
         "module.exports = ['strapi::logger','strapi::errors','strapi::security','strapi::cors','strapi::poweredBy','strapi::query','strapi::body','strapi::session','strapi::favicon','strapi::public'];\n",
-      // As the README's installation section shows, with the app's own student type added.
+      // As the README's installation section shows (the SMTP relay set-up), with the app's own
+      // student type added; the relay is the local SMTP server instead of smtp.sendgrid.net.
       'config/plugins.js': `module.exports = ({ env }) => ({
+  email: {
+    config: {
+      provider: 'nodemailer',
+      providerOptions: {
+        host: env('SMTP_HOST', 'smtp.sendgrid.net'),
+        port: env.int('SMTP_PORT', 587),
+        secure: false,
+        ignoreTLS: true,
+      },
+      settings: { defaultFrom: 'registry@college.example', defaultReplyTo: 'registry@college.example' },
+    },
+  },
   deliverability: {
     enabled: true,
     config: {
       publicUrl: env('DELIVERABILITY_PUBLIC_URL'),
-      sending: { email: 'sandbox', sms: 'sandbox' },
+      sending: { email: 'email-plugin', emailProvider: 'sendgrid', messageIdDomain: 'college.example', sms: 'sandbox' },
       contacts: [
         { uid: 'plugin::deliverability.contact' },
         { uid: '${STUDENT}', fields: { email: 'email', mobile: 'mobilePhone', externalId: 'studentNumber', displayName: ['firstName', 'lastName'] } },
@@ -151,6 +195,8 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
       ENCRYPTION_KEY: 'install-test-encryption',
       DELIVERABILITY_PUBLIC_URL: `http://127.0.0.1:${port}`,
       DELIVERABILITY_SENDGRID_PUBLIC_KEY: publicKey,
+      SMTP_HOST: '127.0.0.1',
+      SMTP_PORT: String(smtpPort),
       STRAPI_TELEMETRY_DISABLED: 'true',
       NODE_ENV: 'production',
     };
@@ -167,6 +213,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
 
   afterAll(async () => {
     await stop(strapi);
+    await new Promise<void>((resolve) => smtp.close(() => resolve()));
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -183,7 +230,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
 
   let studentId = '';
 
-  it('marks a student email failed from a signed webhook, and serves the Full Logs', async () => {
+  it('sends through the SMTP relay; a signed relay-style SendGrid bounce fails the message and the student email', async () => {
     const created = await admin('POST', `/content-manager/collection-types/${STUDENT}`, {
       firstName: 'Amira',
       lastName: 'Haddad',
@@ -193,20 +240,46 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
     expect(created.status).toBe(201);
     studentId = created.body.data.documentId;
 
-    // A message to the student, through the content API with an API token.
-    const apiToken = await admin('POST', '/admin/api-tokens', { name: 'crm', type: 'full-access', lifespan: null, permissions: [] });
-    const sent = await fetch(`${base()}/api/deliverability/messages`, {
+    // A message to the student, through the content API with a Custom API token granted the
+    // README's actions.
+    const apiToken = await admin('POST', '/admin/api-tokens', {
+      name: 'crm',
+      type: 'custom',
+      lifespan: null,
+      permissions: ['plugin::deliverability.messages.send', 'plugin::deliverability.messages.findOne'],
+    });
+    expect(apiToken.status).toBe(201);
+    const crm = (url: string, init: RequestInit = {}) =>
+      fetch(`${base()}${url}`, { ...init, headers: { authorization: `Bearer ${apiToken.body.data.accessKey}`, 'content-type': 'application/json' } });
+    const sent = await crm('/api/deliverability/messages', {
       method: 'POST',
-      headers: { authorization: `Bearer ${apiToken.body.data.accessKey}`, 'content-type': 'application/json' },
       body: JSON.stringify({ channel: 'email', to: { contact: studentId, type: STUDENT }, subject: 'Welcome', text: 'Hello', source: 'touchpoint', sourceName: 'Welcome' }),
     });
     expect(sent.status).toBe(201);
-    const message = ((await sent.json()) as { data: { id: string } }).data;
+    const message = ((await sent.json()) as { data: { id: string; status: string } }).data;
+    expect(message.status).toBe('sent');
 
-    // SendGrid reports a hard bounce, signed with the site's key.
+    // What the relay received: SendGrid echoes X-SMTPAPI's unique_args, and the Message-ID as smtp-id.
+    const raw = relayed.get('amira.haddad@college.example')!;
+    expect(raw).toBeDefined();
+    const uniqueArgs = (JSON.parse(header(raw, 'X-SMTPAPI')!) as { unique_args: Record<string, string> }).unique_args;
+    expect(uniqueArgs).toEqual({ deliverability_id: message.id, deliverability_attempt: '1' });
+
+    // SendGrid reports a hard bounce as its relay does, signed with the site's key.
     const at = Math.floor(Date.now() / 1000);
     const body = JSON.stringify([
-      { email: 'amira.haddad@college.example', timestamp: at, event: 'bounce', type: 'bounce', status: '5.1.1', reason: '550 5.1.1 user unknown', sg_event_id: 'install-test-1', sg_message_id: 'sg-1.filter', deliverability_id: message.id, deliverability_attempt: '1' },
+      {
+        email: 'amira.haddad@college.example',
+        timestamp: at,
+        'smtp-id': header(raw, 'Message-ID'),
+        event: 'bounce',
+        type: 'bounce',
+        status: '5.1.1',
+        reason: '550 5.1.1 user unknown',
+        sg_event_id: 'install-test-1',
+        sg_message_id: 'sg-1.filter0001.1.0',
+        ...uniqueArgs,
+      },
     ]);
     const key = createPrivateKey({ key: Buffer.from(privateKey, 'base64'), format: 'der', type: 'pkcs8' });
     const signature = sign('sha256', Buffer.concat([Buffer.from(String(at)), Buffer.from(body)]), { key, dsaEncoding: 'der' }).toString('base64');
@@ -216,6 +289,11 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
       body,
     });
     expect(webhook.status).toBe(200);
+
+    // The message itself is bounced, not only the address failed.
+    const after = await crm(`/api/deliverability/messages/${message.id}`);
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { data: { status: string } }).data.status).toBe('bounced');
 
     const lookup = await admin('POST', '/deliverability/addresses/lookup', { addresses: [{ channel: 'email', address: 'amira.haddad@college.example' }] });
     expect(lookup.status).toBe(200);
@@ -228,7 +306,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
     expect(text).toContain('bounced');
   });
 
-  it('keeps the students, and the plugin tables, when the plugin is removed as the README says', async () => {
+  it('keeps the students, and the plugin tables, when the plugin is removed in the README steps', async () => {
     await stop(strapi);
     strapi = undefined;
     const before = run(process.execPath, ['-e', "const D=require('better-sqlite3');const db=new D('.tmp/data.db');console.log(JSON.stringify(db.prepare('select document_id, email, student_number from students order by id').all()))"], dir);
@@ -237,8 +315,13 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
       path.join(dir, 'config/database.js'),
       "const path = require('path');\nmodule.exports = () => ({ connection: { client: 'sqlite', connection: { filename: path.join(__dirname, '..', '.tmp', 'data.db') }, useNullAsDefault: true }, settings: { forceMigration: false } });\n",
     );
+    // 1. Remove the plugin's block from config/plugins (the Email plugin's stays). 2. Uninstall.
+    // 3. Restart (a JavaScript app: nothing to rebuild).
+    const plugins = fs.readFileSync(path.join(dir, 'config/plugins.js'), 'utf8');
+    const withoutBlock = plugins.replace(/\n {2}deliverability: \{[\s\S]*?\n {2}\},\n/, '\n');
+    expect(withoutBlock).not.toContain('deliverability');
+    fs.writeFileSync(path.join(dir, 'config/plugins.js'), withoutBlock);
     run('npm', ['uninstall', '--no-audit', '--no-fund', 'strapi-plugin-deliverability'], dir);
-    fs.writeFileSync(path.join(dir, 'config/plugins.js'), 'module.exports = () => ({});\n');
     strapi = await boot(dir, env);
     await stop(strapi);
     strapi = undefined;

@@ -143,6 +143,13 @@ describe('a host student type', () => {
     expect(row.emailStatus).toBe('failed');
   });
 
+  it("keeps the plugin's Contact type in the Content Manager when it is one of the contact sources", async () => {
+    const token = await adminToken(app);
+    const response = await request(app.server).get('/content-manager/content-types').set('Authorization', `Bearer ${token}`);
+    const visible = (response.body.data as { uid: string; isDisplayed: boolean }[]).filter((t) => t.isDisplayed).map((t) => t.uid);
+    expect(visible).toEqual(expect.arrayContaining(['plugin::deliverability.contact', STUDENT, APPLICANT]));
+  });
+
   it('lets the Content Manager create students as before', async () => {
     const token = await adminToken(app);
     const response = await request(app.server)

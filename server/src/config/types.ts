@@ -1,6 +1,6 @@
 import type { CountryCode } from '../core/phone';
 import type { DecisionPolicy } from '../core/policy';
-import type { ProviderSettings } from '../providers/types';
+import type { EmailPath, ProviderSettings } from '../providers/types';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -11,6 +11,13 @@ export interface SendingConfig {
   email: EmailTransportName;
   sms: SmsTransportName;
   emailProvider: EmailProviderName;
+  /**
+   * Whether mail reaches `emailProvider` through its API or its SMTP relay (the correlation travels
+   * in fields or in headers). Null: decided from the Email plugin's provider (nodemailer: SMTP).
+   */
+  emailPath: EmailPath | null;
+  /** Amazon SES: the configuration set named on every message (its event destination publishes the tags). */
+  sesConfigurationSet: string | null;
   /** The domain of the Message-ID header the plugin sets (`<dlv.<id>.<attempt>@domain>`). */
   messageIdDomain: string;
   /** A provider call that takes longer is abandoned; its outcome is unknown (see `unconfirmedWaitMinutes`). */

@@ -130,6 +130,8 @@ function validateSending(input: unknown): SendingConfig {
     email: oneOf(`${key}.email`, sending.email, ['email-plugin', 'sandbox'] as const, 'email-plugin'),
     sms: oneOf(`${key}.sms`, sending.sms, ['twilio', 'vonage', 'sandbox'] as const, 'twilio'),
     emailProvider: oneOf(`${key}.emailProvider`, sending.emailProvider, ['smtp', 'sendgrid', 'mailgun', 'postmark', 'ses'] as const, 'smtp'),
+    emailPath: sending.emailPath === undefined || sending.emailPath === null ? null : oneOf(`${key}.emailPath`, sending.emailPath, ['api', 'smtp'] as const, 'api'),
+    sesConfigurationSet: optionalString(`${key}.sesConfigurationSet`, sending.sesConfigurationSet) ?? null,
     messageIdDomain: optionalString(`${key}.messageIdDomain`, sending.messageIdDomain) ?? 'deliverability.invalid',
     timeoutMs: requirePositiveNumber(`${key}.timeoutMs`, sending.timeoutMs ?? 15_000, { integer: true }),
     unconfirmedWaitMinutes: requirePositiveNumber(`${key}.unconfirmedWaitMinutes`, sending.unconfirmedWaitMinutes ?? 30),

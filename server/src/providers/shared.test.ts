@@ -1,6 +1,8 @@
 import { SMS_CODE_MEANINGS } from '../core/events';
 import {
   constantTimeEqual,
+  correlationFromMessageId,
+  pluginMessageId,
   enhancedStatusCode,
   mergeCodeTable,
   parseAttempt,
@@ -83,5 +85,20 @@ describe('shared helpers', () => {
 
   it('parseJson throws MalformedPayloadError naming the body', () => {
     expect(() => parseJson(Buffer.from('{'), 'Thing body')).toThrow(new MalformedPayloadError('Thing body is not valid JSON'));
+  });
+});
+
+describe('the plugin Message-ID', () => {
+  it('carries the correlation id and attempt, read back with or without brackets, whatever the domain', () => {
+    const id = pluginMessageId('k2v9x0abc', 4, 'college.example');
+    expect(id).toBe('<dlv.k2v9x0abc.4@college.example>');
+    expect(correlationFromMessageId(id)).toEqual({ correlationId: 'k2v9x0abc', attempt: 4 });
+    expect(correlationFromMessageId('dlv.k2v9x0abc.4@other.invalid')).toEqual({ correlationId: 'k2v9x0abc', attempt: 4 });
+  });
+
+  it("reads nothing from anyone else's Message-ID", () => {
+    for (const other of ['<abc@mg.example.com>', '<dlv.k2v9x0abc@college.example>', 'dlv..1@x', '', undefined, null]) {
+      expect(correlationFromMessageId(other)).toEqual({ correlationId: null, attempt: null });
+    }
   });
 });

@@ -184,6 +184,29 @@ export function parseCorrelationRef(ref: string | undefined | null): Correlation
   return { correlationId: value, attempt: null };
 }
 
+/**
+ * The Message-ID the plugin sets on every email: `<dlv.<logDocumentId>.<attempt>@<domain>>`.
+ * Providers echo it back (SendGrid `smtp-id`, Mailgun `message-id`, SES `commonHeaders.messageId`)
+ * even when the custom data was lost, so every parser reads it with `correlationFromMessageId`.
+ */
+export function pluginMessageId(logDocumentId: string, attempt: number, domain: string): string {
+  return `<dlv.${logDocumentId}.${attempt}@${domain}>`;
+}
+
+/** Brackets optional (Mailgun drops them); the domain is not checked: it may change between send and report. */
+const PLUGIN_MESSAGE_ID = /^<?dlv\.([^@<>\s]+)\.(\d{1,9})@[^<>\s]+>?$/;
+
+/** The correlation carried by a Message-ID the plugin set, or nothing for anyone else's. */
+export function correlationFromMessageId(messageId: string | undefined | null): Correlation {
+  const match = PLUGIN_MESSAGE_ID.exec(messageId?.trim() ?? '');
+  return match ? { correlationId: match[1], attempt: Number(match[2]) } : { correlationId: null, attempt: null };
+}
+
+/** The custom data when it came back, else what the plugin's Message-ID says. */
+export function correlationOr(custom: Correlation, messageId: string | undefined | null): Correlation {
+  return custom.correlationId !== null ? custom : correlationFromMessageId(messageId);
+}
+
 /** A correlation id given as a string or number; anything else is ignored. */
 export function correlationIdValue(value: unknown): string | null {
   if (typeof value === 'string') return nonEmpty(value.trim());

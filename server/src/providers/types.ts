@@ -111,3 +111,44 @@ export interface WebhookProvider {
    */
   parse(req: WebhookRequest, ctx: ParseContext): ParseResult;
 }
+
+/** How an email leaves the site: the provider's HTTP API (its Strapi provider), or its SMTP relay (nodemailer). */
+export type EmailPath = 'api' | 'smtp';
+
+/**
+ * What a provider's `send.ts` adds to the Email plugin's send options so that the provider echoes
+ * the plugin's ids back in its reports: `headers` for the SMTP relay form, `fields` for the API
+ * provider's own options. Merged over the plugin's own headers by the transport.
+ */
+/**
+ * A header nodemailer must write as given: it MIME-encodes a long unstructured value
+ * (`=?UTF-8?Q?…`), which SendGrid and Mailgun cannot read as the JSON they expect.
+ */
+export interface PreparedHeader {
+  prepared: true;
+  value: string;
+}
+
+export interface CorrelationFields {
+  headers: Record<string, string | PreparedHeader>;
+  fields: Record<string, unknown>;
+}
+
+export interface CorrelationInput {
+  logDocumentId: string;
+  attempt: number;
+  path: EmailPath;
+  /** Amazon SES only: the configuration set that publishes the events (tags come back only through one). */
+  sesConfigurationSet: string | null;
+}
+
+export interface EmailProviderSend {
+  correlationFields(input: CorrelationInput): CorrelationFields;
+  /**
+   * How its Strapi API provider takes extra headers, when not as a `headers` object (Mailgun's
+   * form API wants one `h:<name>` field per header; an object would be sent as a JSON text field).
+   */
+  apiHeaders?(headers: Record<string, string>): Record<string, unknown>;
+  /** The provider's own message id in what its Strapi provider's `send` resolved with, when it says. */
+  sentMessageId(result: unknown): string | null;
+}

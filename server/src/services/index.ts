@@ -3,6 +3,7 @@ import config from './config';
 import contactIndex from './contact-index';
 import contacts from './contacts';
 import intake from './intake';
+import leases from './leases';
 import ledger from './ledger';
 import logs from './logs';
 import messages from './messages';
@@ -21,6 +22,7 @@ export default {
   contacts,
   'contact-index': contactIndex,
   intake,
+  leases,
   ledger,
   logs,
   messages,

@@ -1,5 +1,4 @@
-import { hostname } from 'os';
-import { createHash, randomUUID } from 'crypto';
+import { createHash } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
 import type { NormalizedEvent } from '../core/events';
@@ -86,45 +85,9 @@ export function requestHashOf(input: MessageInput): string {
 const STILL_DUE = { $or: [{ status: { $in: ['queued', 'deferred'] } }, { status: 'sent', nextAttemptAt: { $notNull: true } }] };
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  /** Identifies this process in leases, so that a claim is never mistaken for another's. */
-  const instanceId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const logs = () => table(strapi, UID.log);
   const config = () => getService(strapi, 'config').get();
-
-  // Leases held by this process's work in flight, renewed together every third of a lease, so that
-  // a long tick or a slow provider never outlives its claims. One statement per renewal, not per message.
-  const heldLeases = new Map<string, number>();
-  let renewal: NodeJS.Timeout | null = null;
-  async function renewLeases(): Promise<void> {
-    if (heldLeases.size === 0) return;
-    const now = new Date();
-    await logs().updateMany({
-      // Only claims still ours and unexpired: an expired one may be another process's by now.
-      where: { leaseOwner: { $in: [...heldLeases.keys()] }, leaseExpiresAt: { $gt: now } },
-      data: { leaseExpiresAt: new Date(now.getTime() + config().retrier.leaseSeconds * 1000) },
-    });
-  }
-  function hold(owner: string): void {
-    heldLeases.set(owner, (heldLeases.get(owner) ?? 0) + 1);
-    if (!renewal) {
-      renewal = setInterval(
-        () => {
-          renewLeases().catch((error: Error) => strapi.log.warn(`[deliverability] could not renew leases: ${error.message}`));
-        },
-        (config().retrier.leaseSeconds * 1000) / 3,
-      );
-      renewal.unref();
-    }
-  }
-  function release(owner: string): void {
-    const count = (heldLeases.get(owner) ?? 1) - 1;
-    if (count > 0) heldLeases.set(owner, count);
-    else heldLeases.delete(owner);
-    if (heldLeases.size === 0 && renewal) {
-      clearInterval(renewal);
-      renewal = null;
-    }
-  }
+  const leases = () => getService(strapi, 'leases');
 
   async function resolveRecipient(input: MessageInput): Promise<{ address: string; contact: { type: string; documentId: string } | null }> {
     const contacts = getService(strapi, 'contacts');
@@ -146,10 +109,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
     return { address, contact: { type, documentId: contact.documentId } };
-  }
-
-  function newLease(): { owner: string; expiresAt: Date } {
-    return { owner: `${instanceId}:${randomUUID().slice(0, 8)}`, expiresAt: new Date(Date.now() + config().retrier.leaseSeconds * 1000) };
   }
 
   function validate(raw: unknown): MessageInput {
@@ -368,25 +327,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    instanceId,
-
-    /** Keeps `owner`'s leases renewed while `work` runs (a retrier tick, one send). */
-    async withLease<T>(owner: string, work: () => Promise<T>): Promise<T> {
-      hold(owner);
-      try {
-        return await work();
-      } finally {
-        release(owner);
-      }
-    },
-
-    /** Stops renewing leases (plugin shutdown). */
-    stop(): void {
-      heldLeases.clear();
-      if (renewal) clearInterval(renewal);
-      renewal = null;
-    },
-
     /** Sends one message. Returns the log's view; `duplicate` when the idempotency key was seen before with this request. */
     async send(raw: unknown, caller: SendCaller = { scope: 'server' }): Promise<MessageView & { duplicate?: boolean }> {
       const input = validate(raw);
@@ -394,8 +334,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const earlier = await earlierWithKey(caller.scope, input, requestHash);
       if (earlier) return { ...toMessageView(earlier), duplicate: true };
       const { address, contact } = await resolveRecipient(input);
-      const lease = newLease();
-      return this.withLease(lease.owner, async () => {
+      const lease = leases().create();
+      return leases().keepWhile(lease.owner, async () => {
         let row: Row;
         let begun: BegunAttempt;
         try {
@@ -501,7 +441,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `The address is ${ADDRESS_STATE_LABELS[ledger.state].toLowerCase()}: reactivate it before retrying.`,
         );
       }
-      const lease = newLease();
+      const lease = leases().create();
       // A failed message is due again by the editor's decision: it goes back to deferred under the claim.
       const claimed = await logs().updateMany({
         where: { id: row.id, status: row.status, $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lt: new Date() } }] },
@@ -527,7 +467,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         },
       });
       const fresh = (await logs().findOne({ where: { id: row.id } }))!;
-      return toMessageView(await this.withLease(lease.owner, () => this.attempt(fresh, lease.owner)));
+      return toMessageView(await leases().keepWhile(lease.owner, () => this.attempt(fresh, lease.owner)));
     },
 
     async find(documentId: string): Promise<MessageView | null> {

@@ -1,4 +1,3 @@
-import { randomUUID } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
@@ -73,10 +72,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function runTick(now: Date): Promise<TickResult> {
-    const messages = getService(strapi, 'messages');
-    const owner = `${messages.instanceId}:${randomUUID().slice(0, 8)}`;
+    const leases = getService(strapi, 'leases');
+    const { owner } = leases.create();
     // The claims are renewed for as long as the tick works on them, however slow the provider.
-    return messages.withLease(owner, () => workOn(owner, now));
+    return leases.keepWhile(owner, () => workOn(owner, now));
   }
 
   async function workOn(owner: string, now: Date): Promise<TickResult> {

@@ -1,25 +1,41 @@
 /**
  * Email through Strapi's own Email plugin, whatever provider the site configured there. The
- * plugin adds its correlation id twice: as the Message-ID header (every provider keeps it), and
- * in the provider's own custom-argument field where it has one, so that webhook events find the log.
+ * plugin adds its correlation id twice: as the Message-ID header (kept by every SMTP relay, read
+ * back by every parser), and in the provider's own custom data, in the form its API or its SMTP
+ * relay echoes back (each provider's `send.ts`), so that webhook events find the log.
  */
 import type { Core } from '@strapi/strapi';
-import type { EmailProviderName } from '../config/types';
+import type { EmailProviderName, SendingConfig } from '../config/types';
 import { isEmailContent } from '../core/message-input';
 import { classifySmtpFailure, unconfirmedHandOff, type SmtpErrorLike } from '../core/send-failure';
-import { mailgunCorrelationFields } from '../providers/mailgun/send';
-import { postmarkCorrelationFields } from '../providers/postmark/send';
-import { sendgridCorrelationFields } from '../providers/sendgrid/send';
+import { mailgunSend } from '../providers/mailgun/send';
+import { postmarkSend } from '../providers/postmark/send';
+import { sesSend } from '../providers/ses/send';
+import { sendgridSend } from '../providers/sendgrid/send';
+import { pluginMessageId } from '../providers/shared';
+import type { EmailPath, EmailProviderSend } from '../providers/types';
 import type { OutgoingMessage, SendOutcome, Transport } from './types';
 
-const CORRELATION_FIELDS: Partial<Record<EmailProviderName, (id: string, attempt: number) => Record<string, unknown>>> = {
-  sendgrid: sendgridCorrelationFields,
-  mailgun: mailgunCorrelationFields,
-  postmark: postmarkCorrelationFields,
+const PROVIDER_SEND: Partial<Record<EmailProviderName, EmailProviderSend>> = {
+  sendgrid: sendgridSend,
+  mailgun: mailgunSend,
+  postmark: postmarkSend,
+  ses: sesSend,
 };
 
 export function messageIdFor(message: OutgoingMessage, domain: string): string {
-  return `<dlv.${message.logDocumentId}.${message.attempt}@${domain}>`;
+  return pluginMessageId(message.logDocumentId, message.attempt, domain);
+}
+
+/**
+ * The configured path, or, when none is, the one the Email plugin's provider takes: nodemailer
+ * (however the site named its package) speaks SMTP, every other provider an HTTP API.
+ */
+export function emailPathOf(emailProvider: EmailProviderName, configured: EmailPath | null, emailPluginProvider: unknown): EmailPath {
+  // A plain SMTP server has no API; the path only decides how the Message-ID is handed over.
+  if (emailProvider === 'smtp') return 'smtp';
+  if (configured) return configured;
+  return typeof emailPluginProvider === 'string' && emailPluginProvider.includes('nodemailer') ? 'smtp' : 'api';
 }
 
 interface EmailService {
@@ -42,15 +58,18 @@ function timeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   });
 }
 
-export function createEmailPluginTransport(
-  strapi: Core.Strapi,
-  settings: () => { emailProvider: EmailProviderName; messageIdDomain: string; timeoutMs: number },
-): Transport {
+function apiHeaders(provider: EmailProviderSend | undefined, headers: Record<string, string>): Record<string, unknown> {
+  return provider?.apiHeaders ? provider.apiHeaders(headers) : { headers };
+}
+
+type EmailSettings = Pick<SendingConfig, 'emailProvider' | 'emailPath' | 'sesConfigurationSet' | 'messageIdDomain' | 'timeoutMs'>;
+
+export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => EmailSettings): Transport {
   return {
     provider: settings().emailProvider,
     channel: 'email',
     async send(message: OutgoingMessage): Promise<SendOutcome> {
-      const { emailProvider, messageIdDomain, timeoutMs } = settings();
+      const { emailProvider, emailPath, sesConfigurationSet, messageIdDomain, timeoutMs } = settings();
       if (!isEmailContent(message.content)) throw new Error('An email needs a subject and a body');
       const email = strapi.plugin('email')?.service('email') as EmailService | undefined;
       if (!email) {
@@ -61,8 +80,16 @@ export function createEmailPluginTransport(
         };
       }
       const messageId = messageIdFor(message, messageIdDomain);
+      const path = emailPathOf(emailProvider, emailPath, strapi.config.get('plugin::email.provider'));
+      const provider = PROVIDER_SEND[emailProvider];
+      const correlation = provider?.correlationFields({
+        logDocumentId: message.logDocumentId,
+        attempt: message.attempt,
+        path,
+        sesConfigurationSet,
+      }) ?? { headers: {}, fields: {} };
       try {
-        await timeout(
+        const result = await timeout(
           email.send({
             to: message.to,
             subject: message.content.subject,
@@ -70,12 +97,15 @@ export function createEmailPluginTransport(
             html: message.content.html ?? undefined,
             // nodemailer takes `messageId`; API providers take the header (nodemailer would write it twice).
             messageId,
-            headers: emailProvider === 'smtp' ? { 'X-Deliverability-Id': message.correlationId } : { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId },
-            ...(CORRELATION_FIELDS[emailProvider]?.(message.logDocumentId, message.attempt) ?? {}),
+            ...(path === 'smtp'
+              ? { headers: { 'X-Deliverability-Id': message.correlationId, ...correlation.headers } }
+              : apiHeaders(provider, { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId })),
+            ...correlation.fields,
           }),
           timeoutMs,
         );
-        return { ok: true, provider: emailProvider, providerMessageId: messageId };
+        // The provider's own id when its Strapi provider says it (a report may carry only that); else ours.
+        return { ok: true, provider: emailProvider, providerMessageId: provider?.sentMessageId(result) ?? messageId };
       } catch (error) {
         const unconfirmed = unconfirmedHandOff(error);
         if (unconfirmed) return { ok: false, provider: emailProvider, unconfirmed };

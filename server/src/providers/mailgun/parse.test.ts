@@ -135,6 +135,13 @@ describe('mailgun parse: rules', () => {
     expect([event.correlationId, event.attempt]).toEqual(['log-9', 4]);
   });
 
+  it('falls back to the plugin Message-ID when the variables were lost', () => {
+    const event = parseEventData('delivered.json', { 'user-variables': {}, message: { headers: { 'message-id': 'dlv.k2v9x0abc.2@college.example' } } });
+    expect([event.correlationId, event.attempt]).toEqual(['k2v9x0abc', 2]);
+    const theirs = parseEventData('delivered.json', { 'user-variables': {}, message: { headers: { 'message-id': '20251009.1@mg.example.com' } } });
+    expect([theirs.correlationId, theirs.attempt]).toEqual([null, null]);
+  });
+
   it('strips angle brackets from message-id; falls back to now and a derived key', () => {
     const event = parseEventData('delivered.json', {
       message: { headers: { 'message-id': '<abc@mg.example.com>' } },

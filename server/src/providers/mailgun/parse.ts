@@ -2,6 +2,7 @@ import type { DropReason, EventKind, NormalizedEvent, Severity } from '../../cor
 import {
   MalformedPayloadError,
   correlationIdValue,
+  correlationOr,
   derivedKey,
   eventTime,
   nonEmpty,
@@ -70,7 +71,7 @@ function classify(event: string, severity: string | undefined, reason: string | 
 }
 
 /** Mailgun reports `message-id` without angle brackets; the send API returns it with them. */
-function stripAngleBrackets(value: string | undefined): string | null {
+export function stripAngleBrackets(value: string | undefined): string | null {
   if (!value) return null;
   return nonEmpty(value.trim().replace(/^<(.*)>$/, '$1'));
 }
@@ -108,8 +109,11 @@ export function parseMailgun(req: WebhookRequest, ctx: ParseContext): ParseResul
     kind,
     address: recipient,
     providerMessageId,
-    correlationId: correlationIdValue(variables[CORRELATION_VARIABLE]),
-    attempt: parseAttempt(variables[ATTEMPT_VARIABLE]),
+    // `user-variables` hold the API's `v:` fields and the SMTP relay's X-Mailgun-Variables alike.
+    ...correlationOr(
+      { correlationId: correlationIdValue(variables[CORRELATION_VARIABLE]), attempt: parseAttempt(variables[ATTEMPT_VARIABLE]) },
+      providerMessageId,
+    ),
     eventKey,
     occurredAt: time.occurredAt,
     rawType,

@@ -131,6 +131,11 @@ describe('postmark parse: rules', () => {
     const event = parseOne({ ...readFile('delivery.json'), Metadata: { deliverability_id: 'log-5', deliverability_attempt: '1' } });
     expect([event.correlationId, event.attempt]).toEqual(['log-5', 1]);
   });
+
+  it('reads metadata keys whatever their case (nodemailer capitalises X-PM-Metadata-<key> headers)', () => {
+    const event = parseOne({ ...readFile('delivery.json'), Metadata: { Deliverability_id: 'log-6', DELIVERABILITY_ATTEMPT: '2' } });
+    expect([event.correlationId, event.attempt]).toEqual(['log-6', 2]);
+  });
 });
 
 describe('postmark parse: malformed bodies', () => {

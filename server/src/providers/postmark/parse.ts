@@ -51,11 +51,21 @@ const SUPPRESSION_REASONS = new Map<string, DropReason>([
 
 const IGNORED: Classification = { kind: 'ignored', severity: null };
 
+/**
+ * A Metadata value by key, whatever its case: over SMTP the key is the rest of an
+ * `X-PM-Metadata-<key>` header name, and nodemailer capitalises header names (`Deliverability_id`).
+ */
+function metadataValue(metadata: JsonObject, key: string): unknown {
+  if (Object.prototype.hasOwnProperty.call(metadata, key)) return metadata[key];
+  const found = Object.keys(metadata).find((name) => name.toLowerCase() === key);
+  return found === undefined ? undefined : metadata[found];
+}
+
 function correlation(body: JsonObject): Pick<NormalizedEvent, 'correlationId' | 'attempt'> {
   const metadata = objectField(body, 'Metadata') ?? {};
   return {
-    correlationId: correlationIdValue(metadata[CORRELATION_METADATA]),
-    attempt: parseAttempt(metadata[ATTEMPT_METADATA]),
+    correlationId: correlationIdValue(metadataValue(metadata, CORRELATION_METADATA)),
+    attempt: parseAttempt(metadataValue(metadata, ATTEMPT_METADATA)),
   };
 }
 

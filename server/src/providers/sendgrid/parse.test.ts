@@ -135,6 +135,17 @@ describe('sendgrid parse: rules', () => {
     expect([c.correlationId, c.attempt]).toEqual([null, null]);
   });
 
+  it('falls back to the plugin Message-ID in smtp-id when the custom args were lost (SMTP relay without X-SMTPAPI)', () => {
+    const [ours, theirs, both] = parseEvents([
+      { ...base, event: 'bounce', 'smtp-id': '<dlv.k2v9x0abc.3@college.example>' },
+      { ...base, event: 'bounce', 'smtp-id': '<14c5d75ce93.dfd.64b469@ismtpd-555>' },
+      { ...base, event: 'bounce', 'smtp-id': '<dlv.other.1@college.example>', deliverability_id: 'log-77', deliverability_attempt: '2' },
+    ]);
+    expect([ours.correlationId, ours.attempt]).toEqual(['k2v9x0abc', 3]);
+    expect([theirs.correlationId, theirs.attempt]).toEqual([null, null]);
+    expect([both.correlationId, both.attempt]).toEqual(['log-77', 2]);
+  });
+
   it('maps every documented drop reason', () => {
     const reasons = ['Bounced Address', 'Invalid', 'Unsubscribed Address', 'Spam Reporting Address', 'Spam Content', 'Invalid SMTPAPI header', 'constructor'];
     const events = parseEvents(reasons.map((reason, i) => ({ ...base, sg_event_id: `d${i}`, event: 'dropped', reason })));

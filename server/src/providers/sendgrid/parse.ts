@@ -2,6 +2,7 @@ import type { DropReason, EventKind, NormalizedEvent, Severity } from '../../cor
 import {
   MalformedPayloadError,
   correlationIdValue,
+  correlationOr,
   derivedKey,
   enhancedStatusCode,
   eventTime,
@@ -22,7 +23,8 @@ import type { ParseContext, ParseResult, WebhookRequest } from '../types';
 
 /**
  * SendGrid Event Webhook: the body is always a JSON array of events. Custom args
- * (`custom_args`, legacy `unique_args`) are merged into each event's top level.
+ * (`custom_args` from the API, `unique_args` from the SMTP relay's X-SMTPAPI header) are merged
+ * into each event's top level; `smtp-id` is the Message-ID the message left with.
  */
 
 /** Custom args the plugin sets at send time. */
@@ -103,8 +105,7 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
     kind,
     address: email,
     providerMessageId: sendgridMessageId(sgMessageId),
-    correlationId: correlationIdValue(item[CORRELATION_ARG]),
-    attempt: parseAttempt(item[ATTEMPT_ARG]),
+    ...correlationOr({ correlationId: correlationIdValue(item[CORRELATION_ARG]), attempt: parseAttempt(item[ATTEMPT_ARG]) }, stringField(item, 'smtp-id')),
     eventKey,
     occurredAt: time.occurredAt,
     rawType: event === 'bounce' && type ? `bounce/${type}` : event,

@@ -2,6 +2,7 @@ import type { DropReason, EventKind, NormalizedEvent, Severity } from '../../cor
 import {
   MalformedPayloadError,
   arrayField,
+  correlationOr,
   enhancedStatusCode,
   isJsonObject,
   isoToEpochMs,
@@ -27,8 +28,6 @@ import { isSnsMessageType, isSnsUrl } from './verify';
 /** Message tags the plugin sets at send time (SES tags arrive as arrays of strings). */
 export const CORRELATION_TAG = 'deliverability_id';
 export const ATTEMPT_TAG = 'deliverability_attempt';
-/** The plugin may also set `Message-ID: <dlv.{id}.{attempt}@host>`. */
-const MESSAGE_ID_PATTERN = /^<?dlv\.([^@<>\s]+)\.(\d{1,9})@[^<>\s]+>?$/;
 
 const SES_VALIDATION_MESSAGE = 'Successfully validated SNS topic';
 
@@ -72,10 +71,8 @@ function messageIdHeader(mail: JsonObject): string | null {
 function sesCorrelation(mail: JsonObject): Correlation {
   const tags = objectField(mail, 'tags');
   const tagged = firstTag(tags, CORRELATION_TAG);
-  if (tagged) return { correlationId: tagged, attempt: parseAttempt(firstTag(tags, ATTEMPT_TAG)) };
-  const match = MESSAGE_ID_PATTERN.exec(messageIdHeader(mail) ?? '');
-  if (match) return { correlationId: match[1], attempt: Number(match[2]) };
-  return { correlationId: null, attempt: null };
+  // Tags come back only when the message went through a configuration set; the Message-ID always does.
+  return correlationOr({ correlationId: tagged, attempt: parseAttempt(firstTag(tags, ATTEMPT_TAG)) }, messageIdHeader(mail));
 }
 
 function readMail(ses: JsonObject): Mail {
