@@ -162,6 +162,25 @@ export async function seedDemo(strapi: Core.Strapi): Promise<void> {
       await strapi.db.query('plugin::deliverability.delivery-log').update({ where: { id: log.id }, data: { providerMessageId: `demo-${log.documentId}` } });
       await intake.apply(storyEvents(student.story, student, log.documentId, sentAt + 120_000));
     }
+    // A report about mail another system sent through the same account: it matches no message, and
+    // its long ids and text are what the unmatched-events table must still fit at 1440 px.
+    await intake.apply([
+      {
+        provider: 'sandbox',
+        channel: 'email',
+        kind: 'delivered',
+        address: 'alumni.office@other-system.example.ac.uk',
+        providerMessageId: 'other-system-0f5e1c7a-9b2d-4e61-8c3f-2a7d9e4b6c10.filter0123p1las1-12345-67890ABCDEF-1',
+        correlationId: null,
+        attempt: null,
+        eventKey: 'sandbox:demo:other-system:delivered',
+        occurredAt: now - 30 * 60_000,
+        rawType: 'delivered',
+        rawCode: '250',
+        rawText: '250 2.0.0 OK 1732960000 d75a77b69052e-4613d5b6a2esi12345678qtb.112 - gsmtp (queued as 4Xyz0Abc1Def2Ghi3Jkl)',
+        severity: null,
+      },
+    ]);
     strapi.log.info(`[playground] Seeded ${STUDENTS.length} demo students.`);
   }
   const url = `http://localhost:${process.env.PORT ?? 1337}/admin`;

@@ -221,4 +221,16 @@ describe('the admin panel, in Chromium', () => {
     expect(await url.innerText()).toMatch(/\/api\/deliverability\/webhooks\/sendgrid$/);
     await shot('providers', 1150);
   });
+
+  step('fits the unmatched events table, last column included, at 1440 px', async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/unmatched`);
+    const table = page.locator('[data-list-table] table');
+    await table.waitFor();
+    const box = page.locator('[data-list-table]');
+    const fits = await box.evaluate((el) => el.scrollWidth <= el.clientWidth + 1);
+    const lastHeader = await table.locator('thead th').last().boundingBox();
+    const visible = await box.boundingBox();
+    expect(fits).toBe(true);
+    expect((lastHeader?.x ?? 0) + (lastHeader?.width ?? 0)).toBeLessThanOrEqual((visible?.x ?? 0) + (visible?.width ?? 0) + 1);
+  });
 });

@@ -365,7 +365,13 @@ export async function snapshot(strapi: Core.Strapi) {
 }
 
 const ISO = /\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z/g;
-const timeless = (text: unknown): unknown => (typeof text === 'string' ? text.replace(ISO, '<time>') : text);
+/** Processing times left out of a text, or of the texts inside a JSON value (a reason's parameters). */
+const timeless = (value: unknown): unknown => {
+  if (typeof value === 'string') return value.replace(ISO, '<time>');
+  if (Array.isArray(value)) return value.map(timeless);
+  if (value && typeof value === 'object' && !(value instanceof Date)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, timeless(v)]));
+  return value;
+};
 
 /**
  * The meaning of the database, without what depends on when or in which database it was written
@@ -384,6 +390,7 @@ export async function meaning(strapi: Core.Strapi) {
       ...omit(log, ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'locale', 'firstAttemptAt', 'nextAttemptAt']),
       nextAttemptAt: log.nextAttemptAt === null ? null : 'set',
       statusReason: timeless(log.statusReason),
+      statusReasonData: timeless(log.statusReasonData),
     })),
     ledger: addresses.map((row) => ({
       ...omit(row, ['id', 'documentId', 'createdAt', 'updatedAt', 'publishedAt', 'locale', 'stateChangedAt', 'stateLogDocumentId']),

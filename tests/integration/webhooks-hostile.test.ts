@@ -4,25 +4,21 @@
  */
 import type { Core } from '@strapi/strapi';
 import request from 'supertest';
-import { adminToken, databaseFromUrl, startApp, type TestApp } from '../helpers/app';
+import { adminToken, databaseFromUrl, type TestApp } from '../helpers/app';
 import {
-  basicAuth,
   eventRows,
   mailgunSigned,
   payloadJson,
   postWebhook,
   q,
-  resetData,
   SNS_TEST_CERT_PEM,
-  snsHeaders,
-  snsNotification,
   snapshot,
-  sendgridHeaders,
   UID,
   vectors,
-  vonageSigned,
+  type Json,
   type JsonObject,
 } from '../helpers/webhooks';
+import { signedRequest, webhookSuite, type SignedProvider } from '../helpers/webhook-suite';
 
 const POSTMARK_USER = 'postmark-hook';
 const POSTMARK_PASSWORD = 's3cr3t-password';
@@ -44,14 +40,17 @@ let token: string;
 
 const nowSeconds = (): number => Math.floor(Date.now() / 1000);
 
-const postSendgrid = (body: string) => postWebhook(app, 'sendgrid', body, sendgridHeaders(body));
-const postMailgun = (body: JsonObject) =>
-  postWebhook(app, 'mailgun', JSON.stringify(mailgunSigned(body)), { 'Content-Type': 'application/json' });
-const postPostmark = (body: string) =>
-  postWebhook(app, 'postmark', body, { 'Content-Type': 'application/json', Authorization: basicAuth(POSTMARK_USER, POSTMARK_PASSWORD) });
-const postVonage = (params: Record<string, string>) =>
-  postWebhook(app, 'vonage', JSON.stringify(vonageSigned(params)), { 'Content-Type': 'application/json' });
-const postSes = (envelope: Record<string, string>) => postWebhook(app, 'ses', JSON.stringify(envelope), snsHeaders(envelope));
+const POSTMARK = { credentials: { user: POSTMARK_USER, password: POSTMARK_PASSWORD } };
+/** Posts a payload signed as its provider signs it. */
+const postSigned = (provider: SignedProvider, payload: string | Json) => {
+  const signed = signedRequest(provider, payload, provider === 'postmark' ? POSTMARK : {});
+  return postWebhook(app, signed.path, signed.body, signed.headers);
+};
+const postSendgrid = (body: string) => postSigned('sendgrid', body);
+const postMailgun = (body: JsonObject) => postSigned('mailgun', body);
+const postPostmark = (body: string) => postSigned('postmark', body);
+const postVonage = (params: Record<string, string>) => postSigned('vonage', params);
+const postSes = (message: Json) => postSigned('ses', message);
 
 function sendgridEvent(index: number, extra: JsonObject = {}): JsonObject {
   return {
@@ -66,8 +65,9 @@ function sendgridEvent(index: number, extra: JsonObject = {}): JsonObject {
 }
 
 describe.each(DATABASES)('on %s', (label, database) => {
-  beforeAll(async () => {
-    app = await startApp(`webhooks-hostile-${label}`, {
+  webhookSuite(
+    `webhooks-hostile-${label}`,
+    {
       database,
       pluginConfig: {
         providers: {
@@ -78,17 +78,12 @@ describe.each(DATABASES)('on %s', (label, database) => {
           ses: { topicArns: [vectors.sns.notification.TopicArn], fetchCertificate: async () => SNS_TEST_CERT_PEM },
         },
       },
-    });
-    token = await adminToken(app);
-  });
-
-  afterAll(async () => {
-    await app?.stop();
-  });
-
-  beforeEach(async () => {
-    await resetData(app.strapi);
-  });
+    },
+    async (started) => {
+      app = started;
+      token = await adminToken(app);
+    },
+  );
 
   // ---------------------------------------------------------------------------------------------
 
@@ -240,7 +235,7 @@ describe.each(DATABASES)('on %s', (label, database) => {
       const section = bounce.bounce as JsonObject;
       const recipients = section.bouncedRecipients as JsonObject[];
       const message = { ...bounce, bounce: { ...section, bouncedRecipients: [recipients[0], { status: '5.1.1' }] } };
-      const response = await postSes(snsNotification(message));
+      const response = await postSes(message);
       expect(response.status).toBe(200);
       expect(response.body).toMatchObject({ received: 1, unreadable: 1 });
       const [kept] = await unreadableRows(app.strapi);

@@ -6,7 +6,6 @@
  * therefore verifies; what protects the plugin is the replay guard: once a token has been used,
  * any other body with it is refused.
  */
-import { startApp, type TestApp } from '../helpers/app';
 import {
   contactRow,
   eventRows,
@@ -17,7 +16,6 @@ import {
   payloadJson,
   payloadText,
   postWebhook,
-  resetData,
   seedMessage,
   snapshot,
   UID,
@@ -27,40 +25,21 @@ import {
   type Expected,
   type JsonObject,
 } from '../helpers/webhooks';
+import { webhookSuite } from '../helpers/webhook-suite';
 
 const MAX_BODY = 64 * 1024;
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 const MESSAGE_ID = '20251009143158.ab12cd34ef56@mg.example.com';
 const JSON_TYPE = { 'Content-Type': 'application/json' };
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-mailgun', {
-    pluginConfig: { providers: { mailgun: { signingKey: vectors.mailgun.webhookSigningKey } }, webhooks: { maxBodyBytes: MAX_BODY } },
-  });
+const suite = webhookSuite('webhooks-mailgun', {
+  pluginConfig: { providers: { mailgun: { signingKey: vectors.mailgun.webhookSigningKey } }, webhooks: { maxBodyBytes: MAX_BODY } },
 });
+const { expectRefused } = suite;
 
-afterAll(async () => {
-  await app?.stop();
-});
+const post = (body: string | JsonObject) => postWebhook(suite.app, 'mailgun', typeof body === 'string' ? body : JSON.stringify(body), JSON_TYPE);
+const seedBounce = () => seedMessage(suite.strapi, { channel: 'email', address: 'gone@example.net', provider: 'mailgun', providerMessageId: MESSAGE_ID });
 
-beforeEach(async () => {
-  await resetData(app.strapi);
-});
-
-const post = (body: string | JsonObject) => postWebhook(app, 'mailgun', typeof body === 'string' ? body : JSON.stringify(body), JSON_TYPE);
-const seedBounce = () => seedMessage(app.strapi, { channel: 'email', address: 'gone@example.net', provider: 'mailgun', providerMessageId: MESSAGE_ID });
-
-type Answer = { status: number; body: { ok: boolean; error?: string } };
-async function expectRefused(send: () => Promise<Answer>, status: number, error: RegExp) {
-  const before = await snapshot(app.strapi);
-  const response = await send();
-  expect(response.status).toBe(status);
-  expect(response.body.ok).toBe(false);
-  expect(response.body.error).toMatch(error);
-  expect(await snapshot(app.strapi)).toEqual(before);
-}
 
 describe('the recorded vector', () => {
   const signedFile = payloadText('mailgun', 'failed_permanent_bounce_signed.json');
@@ -72,10 +51,10 @@ describe('the recorded vector', () => {
 
   it('is accepted as sent when the signing key is configured', async () => {
     const seeded = await seedBounce();
-    const response = await withPluginConfig(app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedFile));
+    const response = await withPluginConfig(suite.app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedFile));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1 });
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 
   it('is refused as stale with the default freshness window, writing nothing', async () => {
@@ -123,7 +102,7 @@ describe('refusals write nothing', () => {
   });
 
   it('no signing key configured: 503 naming the variable to set', async () => {
-    await withPluginConfig(app, { providers: { mailgun: { signingKey: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { mailgun: { signingKey: undefined } } }, () =>
       expectRefused(() => post(mailgunSigned(bounce)), 503, /DELIVERABILITY_MAILGUN_SIGNING_KEY/),
     );
   });
@@ -147,7 +126,7 @@ describe('refusals write nothing', () => {
   it('the same request, correctly signed, is applied', async () => {
     const response = await post(mailgunSigned(bounce));
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 });
 
@@ -158,22 +137,22 @@ describe('the replay guard (one-time tokens)', () => {
     const first = await post(body);
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ applied: 1, duplicates: 0 });
-    const after = await snapshot(app.strapi);
+    const after = await snapshot(suite.strapi);
     expect(after.receipts).toHaveLength(1);
 
     const second = await post(body);
     expect(second.status).toBe(200);
     expect(second.body).toMatchObject({ ok: true, received: 1, applied: 0, duplicates: 1 });
-    expect(await snapshot(app.strapi)).toEqual(after);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect(await snapshot(suite.strapi)).toEqual(after);
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 
   it('the same signed token with another body: 401, and nothing changes', async () => {
-    const delivered = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'mailgun', providerMessageId: 'other-message' });
+    const delivered = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'mailgun', providerMessageId: 'other-message' });
     const signed = mailgunSigned(payloadJson('mailgun', 'delivered.json'));
     (signed['event-data'] as JsonObject).message = { headers: { 'message-id': 'other-message' } };
     expect((await post(signed)).status).toBe(200);
-    expect((await logRow(app.strapi, delivered.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, delivered.log.documentId)).status).toBe('delivered');
 
     // A forger who saw that request re-uses its valid signature block with a hard bounce for the same address.
     const forged = payloadJson('mailgun', 'failed_permanent_bounce_signed.json');
@@ -181,20 +160,20 @@ describe('the replay guard (one-time tokens)', () => {
     forgedData.recipient = 'ana@example.com';
     forgedData.message = { headers: { 'message-id': 'other-message' } };
     await expectRefused(() => post({ ...forged, signature: signed.signature }), 401, /already used with a different body/);
-    expect((await logRow(app.strapi, delivered.log.documentId)).status).toBe('delivered');
-    expect(await ledgerRow(app.strapi, 'email', 'ana@example.com')).toMatchObject({ state: 'active' });
+    expect((await logRow(suite.strapi, delivered.log.documentId)).status).toBe('delivered');
+    expect(await ledgerRow(suite.strapi, 'email', 'ana@example.com')).toMatchObject({ state: 'active' });
   });
 
   it('a body changed by one byte after the genuine request was received: 401', async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'mailgun', providerMessageId: MESSAGE_ID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'mailgun', providerMessageId: MESSAGE_ID });
     const text = JSON.stringify(mailgunSigned(payloadJson('mailgun', 'delivered.json')));
     expect((await post(text)).status).toBe(200);
     const tampered = text.replace('"code":250', '"code":550');
     expect(tampered).not.toBe(text);
     expect(tampered.length).toBe(text.length);
     await expectRefused(() => post(tampered), 401, /already used/);
-    expect(await q(app.strapi, UID.receipt).count({})).toBe(1);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect(await q(suite.strapi, UID.receipt).count({})).toBe(1);
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 });
 
@@ -269,23 +248,23 @@ describe('sample payloads', () => {
   ];
 
   it.each(cases)('%s', async (_, { file, address, edit, expected }) => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address, provider: 'mailgun', providerMessageId: MESSAGE_ID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address, provider: 'mailgun', providerMessageId: MESSAGE_ID });
     const body = payloadJson('mailgun', file);
     edit?.(body['event-data'] as JsonObject);
     const from = Date.now();
     const response = await post(mailgunSigned(body));
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it('an event that matches no message updates the ledger and the contact, kept as unmatched', async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'gone@example.net', provider: 'mailgun', providerMessageId: 'another-message' });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'gone@example.net', provider: 'mailgun', providerMessageId: 'another-message' });
     const response = await post(mailgunSigned(payloadJson('mailgun', 'failed_permanent_bounce_signed.json')));
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('sent');
-    expect(await ledgerRow(app.strapi, 'email', 'gone@example.net')).toMatchObject({ state: 'failed', providerCode: '5.1.1' });
-    expect((await contactRow(app.strapi, seeded.contactId)).emailStatus).toBe('failed');
-    expect((await eventRows(app.strapi)).map((e) => e.outcome)).toEqual(['unmatched']);
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('sent');
+    expect(await ledgerRow(suite.strapi, 'email', 'gone@example.net')).toMatchObject({ state: 'failed', providerCode: '5.1.1' });
+    expect((await contactRow(suite.strapi, seeded.contactId)).emailStatus).toBe('failed');
+    expect((await eventRows(suite.strapi)).map((e) => e.outcome)).toEqual(['unmatched']);
   });
 });

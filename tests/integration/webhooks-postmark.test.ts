@@ -3,7 +3,6 @@
  * Basic credentials, which it sends as an Authorization header. So there is no signed timestamp to
  * go stale and no signature over the body; what is checked is the credentials.
  */
-import { startApp, type TestApp } from '../helpers/app';
 import {
   basicAuth,
   expectMessageState,
@@ -12,50 +11,29 @@ import {
   payloadJson,
   payloadText,
   postWebhook,
-  resetData,
   seedMessage,
-  snapshot,
   withPluginConfig,
   type Expected,
   type JsonObject,
 } from '../helpers/webhooks';
+import { webhookSuite } from '../helpers/webhook-suite';
 
 const MAX_BODY = 64 * 1024;
 const USER = 'postmark-hook';
 const PASSWORD = 's3cr3t-password';
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-postmark', {
-    pluginConfig: { providers: { postmark: { user: USER, password: PASSWORD } }, webhooks: { maxBodyBytes: MAX_BODY } },
-  });
+const suite = webhookSuite('webhooks-postmark', {
+  pluginConfig: { providers: { postmark: { user: USER, password: PASSWORD } }, webhooks: { maxBodyBytes: MAX_BODY } },
 });
-
-afterAll(async () => {
-  await app?.stop();
-});
-
-beforeEach(async () => {
-  await resetData(app.strapi);
-});
+const { expectRefused } = suite;
 
 const post = (body: string, authorization?: string) =>
-  postWebhook(app, 'postmark', body, { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) });
+  postWebhook(suite.app, 'postmark', body, { 'Content-Type': 'application/json', ...(authorization ? { Authorization: authorization } : {}) });
 const AUTH = basicAuth(USER, PASSWORD);
 
-type Answer = { status: number; body: { ok: boolean; error?: string } };
-async function expectRefused(send: () => Promise<Answer>, status: number, error: RegExp) {
-  const before = await snapshot(app.strapi);
-  const response = await send();
-  expect(response.status).toBe(status);
-  expect(response.body.ok).toBe(false);
-  expect(response.body.error).toMatch(error);
-  expect(await snapshot(app.strapi)).toEqual(before);
-}
 
 const seedHardBounce = () =>
-  seedMessage(app.strapi, { channel: 'email', address: 'gone@example.net', provider: 'postmark', providerMessageId: '883953f4-6105-42a2-a16a-77a8eac79483' });
+  seedMessage(suite.strapi, { channel: 'email', address: 'gone@example.net', provider: 'postmark', providerMessageId: '883953f4-6105-42a2-a16a-77a8eac79483' });
 
 describe('the recorded request', () => {
   it('is accepted with the Authorization header Postmark sent for https://postmark-hook:s3cr3t-password@…', async () => {
@@ -65,7 +43,7 @@ describe('the recorded request', () => {
     const response = await post(payloadText('postmark', 'bounce_hard.json'), header);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1 });
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 });
 
@@ -94,13 +72,13 @@ describe('refusals write nothing', () => {
   });
 
   it('no credentials configured: 503 naming both variables to set', async () => {
-    await withPluginConfig(app, { providers: { postmark: { user: undefined, password: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { postmark: { user: undefined, password: undefined } } }, () =>
       expectRefused(() => post(body, AUTH), 503, /DELIVERABILITY_POSTMARK_WEBHOOK_USER and DELIVERABILITY_POSTMARK_WEBHOOK_PASSWORD/),
     );
   });
 
   it('only a user configured: 503', async () => {
-    await withPluginConfig(app, { providers: { postmark: { password: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { postmark: { password: undefined } } }, () =>
       expectRefused(() => post(body, AUTH), 503, /DELIVERABILITY_POSTMARK_WEBHOOK_PASSWORD/),
     );
   });
@@ -122,7 +100,7 @@ describe('refusals write nothing', () => {
 
   it('the same request with the right credentials is applied', async () => {
     expect((await post(body, AUTH)).status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 });
 
@@ -199,12 +177,12 @@ describe('sample payloads', () => {
   ];
 
   it.each(cases)('%s', async (_, { file, address, messageId, expected }) => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address, provider: 'postmark', providerMessageId: messageId });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address, provider: 'postmark', providerMessageId: messageId });
     const from = Date.now();
     const response = await post(payloadText('postmark', file), AUTH);
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it('a hard bounce followed by its SubscriptionChange: still Bounced, the ledger keeps the bounce that decided it', async () => {
@@ -212,20 +190,20 @@ describe('sample payloads', () => {
     expect((await post(payloadText('postmark', 'bounce_hard.json'), AUTH)).status).toBe(200);
     expect((await post(payloadText('postmark', 'subscription_change_hard_bounce.json'), AUTH)).status).toBe(200);
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'bounced', lastError: /5\.1\.1/, ledger: { state: 'failed', providerCode: '5.1.1' }, mirror: 'failed', outcomes: ['applied', 'no_change'] },
       { from: 0, to: 0 },
     );
-    expect(await ledgerRow(app.strapi, 'email', 'gone@example.net')).toMatchObject({ stateEventKey: 'postmark:Bounce:4323372036' });
+    expect(await ledgerRow(suite.strapi, 'email', 'gone@example.net')).toMatchObject({ stateEventKey: 'postmark:Bounce:4323372036' });
   });
 
   it('an Open (not a delivery fact) is kept as ignored and changes nothing', async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'postmark', providerMessageId: '0a129aee-e1cd-480d-b08d-4f48548ff48d' });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'postmark', providerMessageId: '0a129aee-e1cd-480d-b08d-4f48548ff48d' });
     const open: JsonObject = { RecordType: 'Open', MessageID: '0a129aee-e1cd-480d-b08d-4f48548ff48d', Recipient: 'ana@example.com', ReceivedAt: '2025-10-09T15:00:00Z' };
     const response = await post(JSON.stringify(open), AUTH);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ignored: 1, applied: 0 });
-    await expectMessageState(app.strapi, seeded, { status: 'sent', lastError: null, ledger: null, mirror: 'active', outcomes: ['ignored'] }, { from: 0, to: 0 });
+    await expectMessageState(suite.strapi, seeded, { status: 'sent', lastError: null, ledger: null, mirror: 'active', outcomes: ['ignored'] }, { from: 0, to: 0 });
   });
 });

@@ -7,7 +7,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Core } from '@strapi/strapi';
-import { startApp, type TestApp } from '../helpers/app';
 import {
   contactRow,
   eventRows,
@@ -25,26 +24,15 @@ import {
   WEBHOOKS,
   type JsonObject,
 } from '../helpers/webhooks';
+import { signedRequest, webhookSuite } from '../helpers/webhook-suite';
 import type { Row } from '../../server/src/utils/plugin';
 import type { AddressState, MessageStatus } from '../../server/src/core/statuses';
 
 const MAX_BODY = 64 * 1024;
 const T0 = 1_760_000_000;
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-reliability', {
-    pluginConfig: { providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } }, webhooks: { maxBodyBytes: MAX_BODY } },
-  });
-});
-
-afterAll(async () => {
-  await app?.stop();
-});
-
-beforeEach(async () => {
-  await resetData(app.strapi);
+const suite = webhookSuite('webhooks-reliability', {
+  pluginConfig: { providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } }, webhooks: { maxBodyBytes: MAX_BODY } },
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -109,47 +97,44 @@ async function seedBatch(): Promise<void> {
   seeded.clear();
   for (const message of MESSAGES) {
     if (message.logged) {
-      const { log, contactId } = await seedMessage(app.strapi, { channel: 'email', address: message.address, provider: 'sendgrid', providerMessageId: message.id });
+      const { log, contactId } = await seedMessage(suite.strapi, { channel: 'email', address: message.address, provider: 'sendgrid', providerMessageId: message.id });
       seeded.set(message.id, { log, contactId });
     } else {
-      seeded.set(message.id, { log: null, contactId: await seedContact(app.strapi, 'email', message.address) });
+      seeded.set(message.id, { log: null, contactId: await seedContact(suite.strapi, 'email', message.address) });
     }
   }
 }
 
-const postEvents = (events: JsonObject[]) => {
-  const body = JSON.stringify(events);
-  return postWebhook(app, 'sendgrid', body, sendgridHeaders(body));
-};
+const postEvents = (events: JsonObject[]) => suite.send(signedRequest('sendgrid', events));
 
 /** The batch's full effect: every message, address and contact where the seed says it must be. */
 async function expectBatchApplied(): Promise<void> {
   for (const message of MESSAGES) {
     const { log, contactId } = seeded.get(message.id)!;
-    if (log) expect([message.id, (await logRow(app.strapi, log.documentId)).status]).toEqual([message.id, message.status]);
-    expect([message.address, (await ledgerRow(app.strapi, 'email', message.address))?.state]).toEqual([message.address, message.ledger]);
-    expect([message.address, (await contactRow(app.strapi, contactId)).emailStatus]).toEqual([message.address, message.ledger ?? 'active']);
+    if (log) expect([message.id, (await logRow(suite.strapi, log.documentId)).status]).toEqual([message.id, message.status]);
+    expect([message.address, (await ledgerRow(suite.strapi, 'email', message.address))?.state]).toEqual([message.address, message.ledger]);
+    expect([message.address, (await contactRow(suite.strapi, contactId)).emailStatus]).toEqual([message.address, message.ledger ?? 'active']);
   }
-  expect(await eventRows(app.strapi)).toHaveLength(BATCH.length);
-  const late = await logRow(app.strapi, seeded.get('msgF')!.log!.documentId);
+  expect(await eventRows(suite.strapi)).toHaveLength(BATCH.length);
+  const late = await logRow(suite.strapi, seeded.get('msgF')!.log!.documentId);
   expect(late.lastError).toMatch(/5\.1\.1 .*mailbox deleted/);
-  const deferred = await logRow(app.strapi, seeded.get('msgC')!.log!.documentId);
+  const deferred = await logRow(suite.strapi, seeded.get('msgC')!.log!.documentId);
   expect(deferred.nextAttemptAt).not.toBeNull();
-  const unmatched = await eventRows(app.strapi, { outcome: 'unmatched' });
+  const unmatched = await eventRows(suite.strapi, { outcome: 'unmatched' });
   expect(unmatched.map((e) => e.address)).toEqual(['other-system@example.com']);
 }
 
 /** Runs `send` on a freshly seeded database and returns what it means. */
 async function outcomeOf(send: () => Promise<void>) {
-  await resetData(app.strapi);
+  await resetData(suite.strapi);
   await seedBatch();
   await send();
-  return meaning(app.strapi);
+  return meaning(suite.strapi);
 }
 
 /** Each event's outcome and explanation (processing times left out). */
 async function decisions() {
-  const rows = await app.strapi.db.query(UID.event).findMany({ orderBy: { eventKey: 'asc' } });
+  const rows = await suite.strapi.db.query(UID.event).findMany({ orderBy: { eventKey: 'asc' } });
   return (rows as Row[]).map((row) => [row.eventKey, row.outcome, String(row.reason).replace(/\d{4}-\d{2}-\d{2}T[\d:.]+Z/g, '<time>')]);
 }
 
@@ -168,21 +153,21 @@ describe('repeated batches', () => {
     await seedBatch();
     const body = JSON.stringify(BATCH);
     const headers = sendgridHeaders(body);
-    expectOk(await postWebhook(app, 'sendgrid', body, headers));
-    const once = await snapshot(app.strapi);
+    expectOk(await postWebhook(suite.app, 'sendgrid', body, headers));
+    const once = await snapshot(suite.strapi);
     for (let i = 0; i < 2; i++) {
-      const again = await postWebhook(app, 'sendgrid', body, headers);
+      const again = await postWebhook(suite.app, 'sendgrid', body, headers);
       expectOk(again);
       expect(again.body).toMatchObject({ received: BATCH.length, duplicates: BATCH.length, applied: 0 });
     }
-    expect(await snapshot(app.strapi)).toEqual(once);
+    expect(await snapshot(suite.strapi)).toEqual(once);
   });
 
   it('the same batch three times at once gives the state of once', async () => {
     const once = await outcomeOf(async () => expectOk(await postEvents(BATCH)));
     const thrice = await outcomeOf(async () => {
       const body = JSON.stringify(BATCH);
-      const responses = await Promise.all([0, 1, 2].map(() => postWebhook(app, 'sendgrid', body, sendgridHeaders(body))));
+      const responses = await Promise.all([0, 1, 2].map(() => postWebhook(suite.app, 'sendgrid', body, sendgridHeaders(body))));
       responses.forEach(expectOk);
     });
     expect(thrice).toEqual(once);
@@ -276,16 +261,16 @@ describe('a database failure in the middle of a batch', () => {
   ])('while writing %s: 503, nothing committed; the provider\'s retry then applies it all', async (_, uid, methods) => {
     await seedBatch();
     const body = JSON.stringify(BATCH);
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
 
-    const fault = injectFault(app.strapi, uid, methods);
-    app.strapi.log.silent = true;
+    const fault = injectFault(suite.strapi, uid, methods);
+    suite.strapi.log.silent = true;
     let failed;
     try {
-      failed = await postWebhook(app, 'sendgrid', body, sendgridHeaders(body));
+      failed = await postWebhook(suite.app, 'sendgrid', body, sendgridHeaders(body));
     } finally {
       fault.heal();
-      app.strapi.log.silent = false;
+      suite.strapi.log.silent = false;
     }
     // The fault hit after the event rows and the message statuses had been written in the transaction.
     expect(fault.writes).toEqual(expect.arrayContaining([`${UID.event}.createMany`, 'sql:update deliverability_logs']));
@@ -294,9 +279,9 @@ describe('a database failure in the middle of a batch', () => {
     expect(failed.status).toBe(503);
     expect(failed.body).toEqual({ ok: false, error: 'The events could not be stored; nothing was recorded. Please retry.' });
     // No event rows, no log changes, no ledger rows, no contact changes: the transaction rolled back.
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
 
-    const retried = await postWebhook(app, 'sendgrid', body, sendgridHeaders(body));
+    const retried = await postWebhook(suite.app, 'sendgrid', body, sendgridHeaders(body));
     expectOk(retried);
     expect(retried.body).toMatchObject({ received: BATCH.length, duplicates: 0 });
     await expectBatchApplied();
@@ -309,19 +294,19 @@ describe('a database failure in the middle of a batch', () => {
 describe('requests no provider module handles', () => {
   it.each(['brevo', 'nonexistent', 'constructor'])('POST /webhooks/%s: 404 naming the known providers, nothing written', async (name) => {
     await seedBatch();
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
     const body = JSON.stringify(BATCH);
-    const response = await postWebhook(app, name, body, sendgridHeaders(body));
+    const response = await postWebhook(suite.app, name, body, sendgridHeaders(body));
     expect(response.status).toBe(404);
     expect(response.body.error).toBe(`Unknown provider "${name}". Known: sendgrid, mailgun, postmark, ses, twilio, vonage.`);
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   });
 });
 
 describe('body size', () => {
   async function postChunked(chunks: Buffer[]): Promise<{ status: number; body: string }> {
-    if (!app.server.listening) await new Promise<void>((resolve) => app.server.listen(0, '127.0.0.1', resolve));
-    const { port } = app.server.address() as AddressInfo;
+    if (!suite.app.server.listening) await new Promise<void>((resolve) => suite.app.server.listen(0, '127.0.0.1', resolve));
+    const { port } = suite.app.server.address() as AddressInfo;
     return new Promise((resolve, reject) => {
       const req = http.request(
         { host: '127.0.0.1', port, method: 'POST', path: `${WEBHOOKS}/sendgrid`, headers: { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked' } },
@@ -345,12 +330,12 @@ describe('body size', () => {
 
   it('a body streamed without Content-Length is cut off at webhooks.maxBodyBytes: 413, nothing written', async () => {
     await seedBatch();
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
     const chunks = Array.from({ length: 10 }, () => Buffer.alloc(8 * 1024, 'x'));
     const response = await postChunked(chunks);
     expect(response.status).toBe(413);
     expect(JSON.parse(response.body)).toEqual({ ok: false, error: `The request body is larger than the ${MAX_BODY} bytes accepted.` });
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   });
 
   it('a body of exactly webhooks.maxBodyBytes is read (and here refused only for its signature)', async () => {

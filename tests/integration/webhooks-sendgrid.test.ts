@@ -2,7 +2,6 @@
  * SendGrid Event Webhook against a real Strapi: the signed vector, every refusal (which must write
  * nothing), and each sample payload's effect on the message, the address ledger and the contact.
  */
-import { startApp, type TestApp } from '../helpers/app';
 import {
   contactRow,
   eventRows,
@@ -13,7 +12,6 @@ import {
   payloadJson,
   payloadText,
   postWebhook,
-  resetData,
   seedContact,
   seedMessage,
   sendgridHeaders,
@@ -25,52 +23,41 @@ import {
   type Expected,
   type JsonObject,
 } from '../helpers/webhooks';
+import { webhookSuite } from '../helpers/webhook-suite';
 
 const MAX_BODY = 64 * 1024;
 const TEN_YEARS = 10 * 365 * 24 * 3600;
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-sendgrid', {
-    pluginConfig: { providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } }, webhooks: { maxBodyBytes: MAX_BODY } },
-  });
+const suite = webhookSuite('webhooks-sendgrid', {
+  pluginConfig: { providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } }, webhooks: { maxBodyBytes: MAX_BODY } },
 });
 
-afterAll(async () => {
-  await app?.stop();
-});
-
-beforeEach(async () => {
-  await resetData(app.strapi);
-});
-
-const post = (body: string | Buffer, headers: Record<string, string>) => postWebhook(app, 'sendgrid', body, headers);
+const post = (body: string | Buffer, headers: Record<string, string>) => postWebhook(suite.app, 'sendgrid', body, headers);
 
 describe('the recorded vector', () => {
   const seedVectorMessages = async () => ({
-    delivered: await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: 'aB3dEfGhIj' }),
-    bounced: await seedMessage(app.strapi, { channel: 'email', address: 'ghost@example.org', provider: 'sendgrid', providerMessageId: 'kL4mNoPqRs' }),
+    delivered: await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: 'aB3dEfGhIj' }),
+    bounced: await seedMessage(suite.strapi, { channel: 'email', address: 'ghost@example.org', provider: 'sendgrid', providerMessageId: 'kL4mNoPqRs' }),
   });
 
   it('is accepted with its own bytes, timestamp and signature when the key is configured', async () => {
     const { delivered, bounced } = await seedVectorMessages();
-    const response = await withPluginConfig(app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () =>
+    const response = await withPluginConfig(suite.app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () =>
       post(vectors.sendgrid.rawBodyJsonString, { 'Content-Type': 'application/json;charset=utf-8', ...vectors.sendgrid.headers }),
     );
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 2, applied: 2, duplicates: 0 });
-    expect((await logRow(app.strapi, delivered.log.documentId)).status).toBe('delivered');
-    expect((await logRow(app.strapi, bounced.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, delivered.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, bounced.log.documentId)).status).toBe('bounced');
   });
 
   it('is refused as stale with the default freshness window, writing nothing', async () => {
     await seedVectorMessages();
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
     const response = await post(vectors.sendgrid.rawBodyJsonString, { 'Content-Type': 'application/json', ...vectors.sendgrid.headers });
     expect(response.status).toBe(401);
     expect(response.body.error).toMatch(/older than 172800 seconds/);
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   });
 });
 
@@ -79,16 +66,16 @@ describe('refusals write nothing', () => {
   let seeded: Awaited<ReturnType<typeof seedMessage>>;
 
   beforeEach(async () => {
-    seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ghost@example.org', provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
+    seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ghost@example.org', provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
   });
 
   async function expectRefused(send: () => Promise<{ status: number; body: { ok: boolean; error?: string } }>, status: number, error: RegExp) {
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
     const response = await send();
     expect(response.status).toBe(status);
     expect(response.body.ok).toBe(false);
     expect(response.body.error).toMatch(error);
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   }
 
   it('a body changed by one byte after signing: 401', async () => {
@@ -132,7 +119,7 @@ describe('refusals write nothing', () => {
   });
 
   it('no verification key configured: 503 naming the variable to set', async () => {
-    await withPluginConfig(app, { providers: { sendgrid: { publicKey: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { sendgrid: { publicKey: undefined } } }, () =>
       expectRefused(() => post(body, sendgridHeaders(body)), 503, /DELIVERABILITY_SENDGRID_PUBLIC_KEY/),
     );
   });
@@ -156,8 +143,8 @@ describe('refusals write nothing', () => {
     const response = await post(batch, sendgridHeaders(batch));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1, unreadable: 1 });
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
-    const kept = await eventRows(app.strapi, { outcome: 'unreadable' });
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
+    const kept = await eventRows(suite.strapi, { outcome: 'unreadable' });
     expect(kept).toHaveLength(1);
     expect(kept[0].reason).toMatch(/\[1\] has no 'email' string/);
   });
@@ -171,7 +158,7 @@ describe('refusals write nothing', () => {
   it('the same request, correctly signed, is applied (so the refusals above were of a request that mattered)', async () => {
     const response = await post(body, sendgridHeaders(body));
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 });
 
@@ -240,28 +227,28 @@ describe('sample payloads', () => {
   ];
 
   it.each(cases)('%s', async (_, { file, address, expected }) => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address, provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address, provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
     const body = payloadText('sendgrid', file);
     const from = Date.now();
     const response = await post(body, sendgridHeaders(body));
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it("unsubscribe and group_unsubscribe: both addresses unsubscribed, the message status kept, the other recipient's event unmatched", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
-    const bob = await seedContact(app.strapi, 'email', 'bob@example.com');
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: 'Pq7rStUvWx' });
+    const bob = await seedContact(suite.strapi, 'email', 'bob@example.com');
     const body = payloadText('sendgrid', 'unsubscribe.json');
     const response = await post(body, sendgridHeaders(body));
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('sent');
-    expect(await ledgerRow(app.strapi, 'email', 'ana@example.com')).toMatchObject({ state: 'unsubscribed' });
-    expect(await ledgerRow(app.strapi, 'email', 'bob@example.com')).toMatchObject({ state: 'unsubscribed' });
-    expect((await contactRow(app.strapi, seeded.contactId)).emailStatus).toBe('unsubscribed');
-    expect((await contactRow(app.strapi, bob)).emailStatus).toBe('unsubscribed');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('sent');
+    expect(await ledgerRow(suite.strapi, 'email', 'ana@example.com')).toMatchObject({ state: 'unsubscribed' });
+    expect(await ledgerRow(suite.strapi, 'email', 'bob@example.com')).toMatchObject({ state: 'unsubscribed' });
+    expect((await contactRow(suite.strapi, seeded.contactId)).emailStatus).toBe('unsubscribed');
+    expect((await contactRow(suite.strapi, bob)).emailStatus).toBe('unsubscribed');
     // Both events carry the same sg_message_id; the log is ana's message, so bob's event is not its.
-    const events = await eventRows(app.strapi);
+    const events = await eventRows(suite.strapi);
     expect(events.map((e) => [e.address, e.outcome, e.logDocumentId])).toEqual([
       ['ana@example.com', 'applied', seeded.log.documentId],
       ['bob@example.com', 'unmatched', null],
@@ -269,27 +256,27 @@ describe('sample payloads', () => {
   });
 
   it('a hard bounce that matches no message still fails the address and its contact, and is kept as unmatched', async () => {
-    const contactId = await seedContact(app.strapi, 'email', 'ghost@example.org');
+    const contactId = await seedContact(suite.strapi, 'email', 'ghost@example.org');
     const body = payloadText('sendgrid', 'bounce_hard.json');
     const response = await post(body, sendgridHeaders(body));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ received: 1, unmatched: 1, applied: 0 });
-    expect(await ledgerRow(app.strapi, 'email', 'ghost@example.org')).toMatchObject({ state: 'failed', providerCode: '5.1.1', provider: 'sendgrid' });
-    const contact = await contactRow(app.strapi, contactId);
+    expect(await ledgerRow(suite.strapi, 'email', 'ghost@example.org')).toMatchObject({ state: 'failed', providerCode: '5.1.1', provider: 'sendgrid' });
+    const contact = await contactRow(suite.strapi, contactId);
     expect(contact.emailStatus).toBe('failed');
     expect(contact.emailStatusReason).toMatch(/Hard bounce from SendGrid/);
-    const events = await eventRows(app.strapi);
+    const events = await eventRows(suite.strapi);
     expect(events).toHaveLength(1);
     expect(events[0]).toMatchObject({ outcome: 'unmatched', logDocumentId: null, kind: 'hard_bounce', rawCode: '5.1.1', address: 'ghost@example.org' });
   });
 
   it("finds the message by the plugin's own custom arg when SendGrid's message id is not known", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: null });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'sendgrid', providerMessageId: null });
     const events = payloadJson<JsonObject[]>('sendgrid', 'delivered.json');
     const body = JSON.stringify([{ ...events[0], deliverability_id: seeded.log.documentId, deliverability_attempt: '1' }]);
     const response = await post(body, sendgridHeaders(body));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ applied: 1, unmatched: 0 });
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 });

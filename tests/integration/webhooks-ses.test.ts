@@ -3,7 +3,6 @@
  * certificate supplied through `providers.ses.fetchCertificate`), refusals that write nothing,
  * subscription confirmation, and each sample SES message's effect.
  */
-import { startApp, type TestApp } from '../helpers/app';
 import {
   contactRow,
   eventRows,
@@ -14,7 +13,6 @@ import {
   payloadJson,
   payloadText,
   postWebhook,
-  resetData,
   seedContact,
   seedMessage,
   snapshot,
@@ -29,6 +27,7 @@ import {
   type Expected,
   type JsonObject,
 } from '../helpers/webhooks';
+import { webhookSuite, type Answer } from '../helpers/webhook-suite';
 
 const MAX_BODY = 64 * 1024;
 const TEN_YEARS = 10 * 365 * 24 * 3600;
@@ -38,55 +37,41 @@ const UNAVAILABLE_CERT_URL = 'https://sns.eu-west-1.amazonaws.com/SimpleNotifica
 const certificateFetches: string[] = [];
 const confirmations: string[] = [];
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-ses', {
-    pluginConfig: {
-      providers: {
-        ses: {
-          topicArns: [SNS_TOPIC],
-          fetchCertificate: async (url: string) => {
-            certificateFetches.push(url);
-            if (url === UNAVAILABLE_CERT_URL) throw new Error('connect ETIMEDOUT');
-            return SNS_TEST_CERT_PEM;
-          },
-          confirmSubscription: async (url: string) => {
-            confirmations.push(url);
-          },
+const suite = webhookSuite('webhooks-ses', {
+  pluginConfig: {
+    providers: {
+      ses: {
+        topicArns: [SNS_TOPIC],
+        fetchCertificate: async (url: string) => {
+          certificateFetches.push(url);
+          if (url === UNAVAILABLE_CERT_URL) throw new Error('connect ETIMEDOUT');
+          return SNS_TEST_CERT_PEM;
+        },
+        confirmSubscription: async (url: string) => {
+          confirmations.push(url);
         },
       },
-      webhooks: { maxBodyBytes: MAX_BODY },
     },
-  });
+    webhooks: { maxBodyBytes: MAX_BODY },
+  },
 });
 
-afterAll(async () => {
-  await app?.stop();
-});
-
-beforeEach(async () => {
-  await resetData(app.strapi);
+beforeEach(() => {
   confirmations.length = 0;
 });
 
 const post = (envelope: Record<string, string> | string, headers?: Record<string, string>) => {
   const body = typeof envelope === 'string' ? envelope : JSON.stringify(envelope);
-  return postWebhook(app, 'ses', body, headers ?? (typeof envelope === 'string' ? { 'Content-Type': 'text/plain; charset=UTF-8' } : snsHeaders(envelope)));
+  return postWebhook(suite.app, 'ses', body, headers ?? (typeof envelope === 'string' ? { 'Content-Type': 'text/plain; charset=UTF-8' } : snsHeaders(envelope)));
 };
 
-type Answer = { status: number; body: { ok: boolean; error?: string } };
+/** Refused, nothing written, and no subscription confirmed. */
 async function expectRefused(send: () => Promise<Answer>, status: number, error: RegExp) {
-  const before = await snapshot(app.strapi);
-  const response = await send();
-  expect(response.status).toBe(status);
-  expect(response.body.ok).toBe(false);
-  expect(response.body.error).toMatch(error);
-  expect(await snapshot(app.strapi)).toEqual(before);
+  await suite.expectRefused(send, status, error);
   expect(confirmations).toEqual([]);
 }
 
-const seedGone = () => seedMessage(app.strapi, { channel: 'email', address: 'gone@example.net', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
+const seedGone = () => seedMessage(suite.strapi, { channel: 'email', address: 'gone@example.net', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
 
 describe('the recorded vectors', () => {
   const signedNotification = payloadText('ses', 'sns_notification_bounce_permanent_signed.json');
@@ -100,11 +85,11 @@ describe('the recorded vectors', () => {
 
   it('the signed notification is accepted as sent, with the test certificate and its topic allowed', async () => {
     const seeded = await seedGone();
-    const response = await withPluginConfig(app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedNotification, headersOf(signedNotification)));
+    const response = await withPluginConfig(suite.app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedNotification, headersOf(signedNotification)));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1 });
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'bounced', lastError: /5\.1\.1/, ledger: { state: 'failed', providerCode: '5.1.1' }, mirror: 'failed', outcomes: ['applied'] },
       { from: 0, to: 0 },
@@ -118,12 +103,12 @@ describe('the recorded vectors', () => {
   });
 
   it('the signed SubscriptionConfirmation is confirmed: its SubscribeURL is fetched, nothing is stored', async () => {
-    const before = await snapshot(app.strapi);
-    const response = await withPluginConfig(app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedConfirmation, headersOf(signedConfirmation)));
+    const before = await snapshot(suite.strapi);
+    const response = await withPluginConfig(suite.app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => post(signedConfirmation, headersOf(signedConfirmation)));
     expect(response.status).toBe(200);
     expect(response.body).toEqual({ ok: true, confirmed: true });
     expect(confirmations).toEqual([vectors.sns.subscriptionConfirmation.SubscribeURL]);
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   });
 
   it('the signed SubscriptionConfirmation is refused as stale with the default window, and not confirmed', async () => {
@@ -195,7 +180,7 @@ describe('refusals write nothing', () => {
   });
 
   it('no topic allow-list configured: 503 naming the variable to set', async () => {
-    await withPluginConfig(app, { providers: { ses: { topicArns: [] } } }, () =>
+    await withPluginConfig(suite.app, { providers: { ses: { topicArns: [] } } }, () =>
       expectRefused(() => post(snsNotification(bounce)), 503, /DELIVERABILITY_SES_TOPIC_ARNS/),
     );
   });
@@ -220,7 +205,7 @@ describe('refusals write nothing', () => {
 
   it('the same notification, correctly signed, is applied', async () => {
     expect((await post(snsNotification(bounce))).status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
   });
 });
 
@@ -257,13 +242,13 @@ describe('subscription confirmation', () => {
   });
 
   it('answers 502 when the confirmation request fails, so that SNS asks again', async () => {
-    app.strapi.log.silent = true;
+    suite.strapi.log.silent = true;
     const response = await withPluginConfig(
-      app,
+      suite.app,
       { providers: { ses: { confirmSubscription: async () => Promise.reject(new Error('SNS answered 500')) } } },
       () => post(confirmation(SNS_TOPIC)),
     ).finally(() => {
-      app.strapi.log.silent = false;
+      suite.strapi.log.silent = false;
     });
     expect(response.status).toBe(502);
     expect(response.body).toMatchObject({ ok: false, error: expect.stringMatching(/Could not confirm/) });
@@ -322,25 +307,25 @@ describe('sample SES messages, signed in an SNS envelope', () => {
   ];
 
   it.each(cases)('%s', async (_, { file, address, expected }) => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address, provider: 'ses', providerMessageId: SES_MESSAGE_ID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address, provider: 'ses', providerMessageId: SES_MESSAGE_ID });
     const from = Date.now();
     const response = await post(snsNotification(payloadJson('ses', file)));
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it.each([
     ['sns_notification_complaint.json', 'complained'],
     ['sns_notification_delivery.json', 'delivered'],
   ])('the sample envelope %s, re-signed now: %s', async (file, status) => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
     const sample = payloadJson<Record<string, string>>('ses', file);
     const envelope = snsSigned({ ...sample, Timestamp: new Date().toISOString(), SigningCertURL: SNS_CERT_URL });
     const response = await post(envelope);
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe(status);
-    const events = await eventRows(app.strapi);
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe(status);
+    const events = await eventRows(suite.strapi);
     expect(events.map((e) => e.eventKey)).toEqual([`ses:${sample.MessageId}:ana@example.com`]);
   });
 
@@ -349,23 +334,23 @@ describe('sample SES messages, signed in an SNS envelope', () => {
     const envelope = snsNotification(JSON.parse(vectors.sns.notification.Message) as JsonObject);
     const withSubject = snsSigned({ ...envelope, Subject: 'Amazon SES Email Event Notification' });
     expect((await post(withSubject)).status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('bounced');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('bounced');
     const unsignedSubject = { ...withSubject, Subject: 'Changed after signing' };
     await expectRefused(() => post(unsignedSubject), 401, /SNS signature does not match/);
   });
 
   it('the "Successfully validated SNS topic" notification is accepted and stores nothing', async () => {
     const sample = payloadJson<Record<string, string>>('ses', 'sns_notification_success_after_subscribe.json');
-    const before = await snapshot(app.strapi);
+    const before = await snapshot(suite.strapi);
     const response = await post(snsSigned({ ...sample, Timestamp: new Date().toISOString(), SigningCertURL: SNS_CERT_URL }));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 0 });
-    expect(await snapshot(app.strapi)).toEqual(before);
+    expect(await snapshot(suite.strapi)).toEqual(before);
   });
 
   it('one bounce for two recipients: one event each, both addresses failed, both contacts mirrored', async () => {
     const seeded = await seedGone();
-    const other = await seedContact(app.strapi, 'email', 'Also.Gone@Example.net');
+    const other = await seedContact(suite.strapi, 'email', 'Also.Gone@Example.net');
     const bounce = JSON.parse(vectors.sns.notification.Message) as JsonObject;
     const details = bounce.bounce as JsonObject;
     const recipients = details.bouncedRecipients as JsonObject[];
@@ -373,11 +358,11 @@ describe('sample SES messages, signed in an SNS envelope', () => {
     const response = await post(snsNotification(twoRecipients));
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ received: 2 });
-    expect(await ledgerRow(app.strapi, 'email', 'gone@example.net')).toMatchObject({ state: 'failed' });
-    expect(await ledgerRow(app.strapi, 'email', 'also.gone@example.net')).toMatchObject({ state: 'failed' });
-    expect((await contactRow(app.strapi, seeded.contactId)).emailStatus).toBe('failed');
-    expect((await contactRow(app.strapi, other)).emailStatus).toBe('failed');
-    const events = await eventRows(app.strapi);
+    expect(await ledgerRow(suite.strapi, 'email', 'gone@example.net')).toMatchObject({ state: 'failed' });
+    expect(await ledgerRow(suite.strapi, 'email', 'also.gone@example.net')).toMatchObject({ state: 'failed' });
+    expect((await contactRow(suite.strapi, seeded.contactId)).emailStatus).toBe('failed');
+    expect((await contactRow(suite.strapi, other)).emailStatus).toBe('failed');
+    const events = await eventRows(suite.strapi);
     expect(events.map((e) => [e.address, e.outcome, e.logDocumentId])).toEqual([
       ['also.gone@example.net', 'unmatched', null],
       ['gone@example.net', 'applied', seeded.log.documentId],
@@ -385,7 +370,7 @@ describe('sample SES messages, signed in an SNS envelope', () => {
   });
 
   it("a bounce of another recipient of the same SES message (a copy) does not touch this student's message", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'email', address: 'ana@example.com', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'email', address: 'ana@example.com', provider: 'ses', providerMessageId: SES_MESSAGE_ID });
     expect((await post(snsNotification(payloadJson('ses', 'message_delivery.json')))).status).toBe(200);
     const bounce = JSON.parse(vectors.sns.notification.Message) as JsonObject;
     const details = bounce.bounce as JsonObject;
@@ -394,11 +379,11 @@ describe('sample SES messages, signed in an SNS envelope', () => {
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ unmatched: 1, applied: 0 });
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'delivered', lastError: null, ledger: { state: 'active', providerCode: null }, mirror: 'active', outcomes: ['applied'] },
       { from: 0, to: 0 },
     );
-    expect(await ledgerRow(app.strapi, 'email', 'copy@example.net')).toMatchObject({ state: 'failed', providerCode: '5.1.1' });
+    expect(await ledgerRow(suite.strapi, 'email', 'copy@example.net')).toMatchObject({ state: 'failed', providerCode: '5.1.1' });
   });
 });

@@ -7,7 +7,6 @@
 import request from 'supertest';
 import { verifyTwilio } from '../../server/src/providers/twilio/verify';
 import { emptyProviderSettings } from '../../server/src/providers/shared';
-import { startApp, type TestApp } from '../helpers/app';
 import {
   contactRow,
   eventRows,
@@ -18,7 +17,6 @@ import {
   payloadRequestBody,
   payloadText,
   postWebhook,
-  resetData,
   seedContact,
   seedMessage,
   snapshot,
@@ -31,6 +29,7 @@ import {
   WEBHOOKS,
   type Expected,
 } from '../helpers/webhooks';
+import { signedRequest, webhookSuite } from '../helpers/webhook-suite';
 
 const MAX_BODY = 64 * 1024;
 const TEN_YEARS = 10 * 365 * 24 * 3600;
@@ -39,38 +38,18 @@ const TWILIO_URL = `${PUBLIC_URL}${WEBHOOKS}/twilio`;
 const TWILIO_TOKEN = vectors.twilio.authToken;
 const VONAGE_SECRET = vectors.vonage.signatureSecret;
 
-let app: TestApp;
-
-beforeAll(async () => {
-  app = await startApp('webhooks-sms', {
-    pluginConfig: {
-      publicUrl: PUBLIC_URL,
-      providers: {
-        twilio: { authToken: TWILIO_TOKEN },
-        vonage: { signatureSecret: VONAGE_SECRET, signatureMethod: 'sha256' },
-      },
-      webhooks: { maxBodyBytes: MAX_BODY },
+const suite = webhookSuite('webhooks-sms', {
+  pluginConfig: {
+    publicUrl: PUBLIC_URL,
+    providers: {
+      twilio: { authToken: TWILIO_TOKEN },
+      vonage: { signatureSecret: VONAGE_SECRET, signatureMethod: 'sha256' },
     },
-  });
+    webhooks: { maxBodyBytes: MAX_BODY },
+  },
 });
+const { expectRefused } = suite;
 
-afterAll(async () => {
-  await app?.stop();
-});
-
-beforeEach(async () => {
-  await resetData(app.strapi);
-});
-
-type Answer = { status: number; body: { ok: boolean; error?: string } };
-async function expectRefused(send: () => Promise<Answer>, status: number, error: RegExp) {
-  const before = await snapshot(app.strapi);
-  const response = await send();
-  expect(response.status).toBe(status);
-  expect(response.body.ok).toBe(false);
-  expect(response.body.error).toMatch(error);
-  expect(await snapshot(app.strapi)).toEqual(before);
-}
 
 // ---------------------------------------------------------------------------------------------
 // Twilio
@@ -78,7 +57,7 @@ async function expectRefused(send: () => Promise<Answer>, status: number, error:
 const twilioBody = (file: string) => payloadRequestBody('twilio', file);
 /** Posts a status callback signed over the public URL Twilio would call (`query` included). */
 const postTwilio = (form: string, query = '', token = TWILIO_TOKEN) =>
-  postWebhook(app, `twilio${query}`, form, twilioHeaders(token, `${TWILIO_URL}${query}`, form));
+  suite.send(signedRequest('twilio', form, { publicUrl: TWILIO_URL, query, secret: token }));
 
 const VECTOR_SID = 'SM5f2a9c0e4b7d41f3a8c6e2d1b0a99e77';
 const SAMPLE_SID = 'SM1e2d3c4b5a69788796a5b4c3d2e1f0a9';
@@ -110,12 +89,12 @@ describe('Twilio: the recorded vector', () => {
   });
 
   it("the vector's request, signed over this site's webhook URL and query, is accepted: 30005 fails the number", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
     const response = await postTwilio(vectors.twilio.formBody, '?tenant=acme');
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ ok: true, received: 1, applied: 1 });
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'failed', lastError: /30005/, ledger: { state: 'failed', providerCode: '30005' }, mirror: 'failed', outcomes: ['applied'] },
       { from: 0, to: 0 },
@@ -123,10 +102,10 @@ describe('Twilio: the recorded vector', () => {
   });
 
   it('accepts the same request signed over the URL with an explicit :443', async () => {
-    await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
+    await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
     const form = vectors.twilio.formBody;
     const headers = twilioHeaders(TWILIO_TOKEN, `${PUBLIC_URL}:443${WEBHOOKS}/twilio?tenant=acme`, form);
-    expect((await postWebhook(app, 'twilio?tenant=acme', form, headers)).status).toBe(200);
+    expect((await postWebhook(suite.app, 'twilio?tenant=acme', form, headers)).status).toBe(200);
   });
 });
 
@@ -134,14 +113,14 @@ describe('Twilio: refusals write nothing', () => {
   const form = vectors.twilio.formBody;
 
   beforeEach(async () => {
-    await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
+    await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: VECTOR_SID });
   });
 
   it('a body changed by one byte after signing: 401', async () => {
     const headers = twilioHeaders(TWILIO_TOKEN, `${TWILIO_URL}?tenant=acme`, form);
     const tampered = form.replace('ErrorCode=30005', 'ErrorCode=30006');
     expect(tampered.length).toBe(form.length);
-    await expectRefused(() => postWebhook(app, 'twilio?tenant=acme', tampered, headers), 401, /Twilio signature does not match/);
+    await expectRefused(() => postWebhook(suite.app, 'twilio?tenant=acme', tampered, headers), 401, /Twilio signature does not match/);
   });
 
   it('a signature made with another auth token: 401', async () => {
@@ -150,24 +129,24 @@ describe('Twilio: refusals write nothing', () => {
 
   it('a signature over another URL (the query string Twilio called is part of what it signs): 401', async () => {
     const headers = twilioHeaders(TWILIO_TOKEN, TWILIO_URL, form);
-    await expectRefused(() => postWebhook(app, 'twilio?tenant=acme', form, headers), 401, /Twilio signature does not match/);
+    await expectRefused(() => postWebhook(suite.app, 'twilio?tenant=acme', form, headers), 401, /Twilio signature does not match/);
   });
 
   it('a signature over the URL the site would have without publicUrl (the internal host): 401', async () => {
     const internal = `http://127.0.0.1${WEBHOOKS}/twilio?tenant=acme`;
-    await expectRefused(() => postWebhook(app, 'twilio?tenant=acme', form, twilioHeaders(TWILIO_TOKEN, internal, form)), 401, /does not match/);
+    await expectRefused(() => postWebhook(suite.app, 'twilio?tenant=acme', form, twilioHeaders(TWILIO_TOKEN, internal, form)), 401, /does not match/);
   });
 
   it('no X-Twilio-Signature header: 401', async () => {
     await expectRefused(
-      () => postWebhook(app, 'twilio?tenant=acme', form, { 'Content-Type': 'application/x-www-form-urlencoded' }),
+      () => postWebhook(suite.app, 'twilio?tenant=acme', form, { 'Content-Type': 'application/x-www-form-urlencoded' }),
       401,
       /missing X-Twilio-Signature/,
     );
   });
 
   it('no auth token configured: 503 naming the variable to set', async () => {
-    await withPluginConfig(app, { providers: { twilio: { authToken: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { twilio: { authToken: undefined } } }, () =>
       expectRefused(() => postTwilio(form, '?tenant=acme'), 503, /DELIVERABILITY_TWILIO_AUTH_TOKEN/),
     );
   });
@@ -184,7 +163,7 @@ describe('Twilio: refusals write nothing', () => {
   });
 
   it('a GET: 405', async () => {
-    await expectRefused(() => request(app.server).get(`${WEBHOOKS}/twilio?tenant=acme`), 405, /must be POSTed/);
+    await expectRefused(() => request(suite.app.server).get(`${WEBHOOKS}/twilio?tenant=acme`), 405, /must be POSTed/);
   });
 });
 
@@ -262,7 +241,7 @@ describe('Twilio: sample status callbacks', () => {
 
   it.each(cases)('%s', async (_, { file, errorCode, expected }) => {
     const sid = file === 'undelivered_30005_signed.txt' ? VECTOR_SID : SAMPLE_SID;
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: sid });
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: sid });
     const params = new URLSearchParams(twilioBody(file));
     if (errorCode) {
       params.set('ErrorCode', errorCode);
@@ -273,22 +252,22 @@ describe('Twilio: sample status callbacks', () => {
     const response = await postTwilio(params.toString());
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it("finds the message by the plugin's ?dlv= reference in the StatusCallback URL", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: null });
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: null });
     const response = await postTwilio(twilioBody('delivered.txt'), `?dlv=${seeded.log.documentId}.1`);
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 
   it('a late "sent" after "delivered" does not move the message back', async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
     expect((await postTwilio(twilioBody('delivered.txt'))).status).toBe(200);
     expect((await postTwilio(twilioBody('sent.txt'))).status).toBe(200);
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'delivered', lastError: null, ledger: { state: 'active', providerCode: null }, mirror: 'active', outcomes: ['applied', 'no_change'] },
       { from: 0, to: 0 },
@@ -296,38 +275,38 @@ describe('Twilio: sample status callbacks', () => {
   });
 
   it('a delivery after a transient failure clears the soft-bounce state of the number', async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
     expect((await postTwilio(twilioBody('undelivered_30003_unreachable.txt'))).status).toBe(200);
-    expect((await contactRow(app.strapi, seeded.contactId)).mobileStatus).toBe('soft_bouncing');
+    expect((await contactRow(suite.strapi, seeded.contactId)).mobileStatus).toBe('soft_bouncing');
     expect((await postTwilio(twilioBody('delivered.txt'))).status).toBe(200);
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'delivered', lastError: /30003/, ledger: { state: 'active', providerCode: null }, mirror: 'active', outcomes: ['applied', 'applied'] },
       { from: 0, to: 0 },
     );
-    expect(await ledgerRow(app.strapi, 'sms', TWILIO_NUMBER)).toMatchObject({ softBounceCount: 0, reason: 'Delivered again after soft bounces.' });
+    expect(await ledgerRow(suite.strapi, 'sms', TWILIO_NUMBER)).toMatchObject({ softBounceCount: 0, reason: 'Delivered again after soft bounces.' });
   });
 
   it('the same callback twice (Twilio retries on timeout) is stored once', async () => {
-    await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
+    await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
     const form = twilioBody('undelivered_30003_unreachable.txt');
     expect((await postTwilio(form)).status).toBe(200);
-    const after = await snapshot(app.strapi);
+    const after = await snapshot(suite.strapi);
     const again = await postTwilio(form);
     expect(again.status).toBe(200);
     expect(again.body).toMatchObject({ duplicates: 1, applied: 0 });
-    expect(await snapshot(app.strapi)).toEqual(after);
+    expect(await snapshot(suite.strapi)).toEqual(after);
   });
 
   it("a site's own code table wins: 30007 configured as permanent fails the number", async () => {
-    const seeded = await seedMessage(app.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
-    const response = await withPluginConfig(app, { providers: { twilio: { errorCodes: { '30007': 'permanent' } } } }, () =>
+    const seeded = await seedMessage(suite.strapi, { channel: 'sms', address: TWILIO_NUMBER, provider: 'twilio', providerMessageId: SAMPLE_SID });
+    const response = await withPluginConfig(suite.app, { providers: { twilio: { errorCodes: { '30007': 'permanent' } } } }, () =>
       postTwilio(twilioBody('undelivered_30007_filtered.txt')),
     );
     expect(response.status).toBe(200);
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'failed', lastError: /30007/, ledger: { state: 'failed', providerCode: '30007' }, mirror: 'failed', outcomes: ['applied'] },
       { from: 0, to: 0 },
@@ -335,13 +314,13 @@ describe('Twilio: sample status callbacks', () => {
   });
 
   it('a failure that matches no message still fails the number and its contact, kept as unmatched', async () => {
-    const contactId = await seedContact(app.strapi, 'sms', TWILIO_NUMBER);
+    const contactId = await seedContact(suite.strapi, 'sms', TWILIO_NUMBER);
     const response = await postTwilio(vectors.twilio.formBody);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ unmatched: 1 });
-    expect(await ledgerRow(app.strapi, 'sms', TWILIO_NUMBER)).toMatchObject({ state: 'failed', providerCode: '30005', provider: 'twilio' });
-    expect((await contactRow(app.strapi, contactId)).mobileStatus).toBe('failed');
-    expect((await eventRows(app.strapi)).map((e) => [e.outcome, e.logDocumentId])).toEqual([['unmatched', null]]);
+    expect(await ledgerRow(suite.strapi, 'sms', TWILIO_NUMBER)).toMatchObject({ state: 'failed', providerCode: '30005', provider: 'twilio' });
+    expect((await contactRow(suite.strapi, contactId)).mobileStatus).toBe('failed');
+    expect((await eventRows(suite.strapi)).map((e) => [e.outcome, e.logDocumentId])).toEqual([['unmatched', null]]);
   });
 });
 
@@ -351,9 +330,9 @@ describe('Twilio: sample status callbacks', () => {
 const VONAGE_NUMBER = '+447700900123';
 const vonageParams = (file: string) => payloadJson<Record<string, string>>('vonage', file);
 const postVonageJson = (params: Record<string, string> | string) =>
-  postWebhook(app, 'vonage', typeof params === 'string' ? params : JSON.stringify(params), { 'Content-Type': 'application/json' });
+  postWebhook(suite.app, 'vonage', typeof params === 'string' ? params : JSON.stringify(params), { 'Content-Type': 'application/json' });
 const seedVonage = (messageId: string) =>
-  seedMessage(app.strapi, { channel: 'sms', address: VONAGE_NUMBER, provider: 'vonage', providerMessageId: messageId });
+  seedMessage(suite.strapi, { channel: 'sms', address: VONAGE_NUMBER, provider: 'vonage', providerMessageId: messageId });
 
 describe('Vonage: the recorded vector', () => {
   const signedFile = payloadText('vonage', 'dlr_failed_err3_signed_hmac_sha256.json');
@@ -366,10 +345,10 @@ describe('Vonage: the recorded vector', () => {
 
   it('is accepted as sent when the secret and method are configured: error 3 fails the number', async () => {
     const seeded = await seedVonage('0C000000A1B2C3D4');
-    const response = await withPluginConfig(app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => postVonageJson(signedFile));
+    const response = await withPluginConfig(suite.app, { webhooks: { maxAgeSeconds: TEN_YEARS } }, () => postVonageJson(signedFile));
     expect(response.status).toBe(200);
     await expectMessageState(
-      app.strapi,
+      suite.strapi,
       seeded,
       { status: 'failed', lastError: /3 Absent Subscriber - Permanent/, ledger: { state: 'failed', providerCode: '3' }, mirror: 'failed', outcomes: ['applied'] },
       { from: 0, to: 0 },
@@ -424,7 +403,7 @@ describe('Vonage: refusals write nothing', () => {
   });
 
   it('no signature secret configured: 503 naming the variable to set', async () => {
-    await withPluginConfig(app, { providers: { vonage: { signatureSecret: undefined } } }, () =>
+    await withPluginConfig(suite.app, { providers: { vonage: { signatureSecret: undefined } } }, () =>
       expectRefused(() => postVonageJson(vonageSigned(failed)), 503, /DELIVERABILITY_VONAGE_SIGNATURE_SECRET/),
     );
   });
@@ -445,7 +424,7 @@ describe('Vonage: refusals write nothing', () => {
 
   it('a GET with a tampered query: 401', async () => {
     const query = new URLSearchParams(vonageSigned(failed)).toString().replace('err-code=3', 'err-code=4');
-    await expectRefused(() => request(app.server).get(`${WEBHOOKS}/vonage?${query}`), 401, /does not match/);
+    await expectRefused(() => request(suite.app.server).get(`${WEBHOOKS}/vonage?${query}`), 401, /does not match/);
   });
 });
 
@@ -511,7 +490,7 @@ describe('Vonage: sample delivery receipts', () => {
     const response = await postVonageJson(vonageSigned(params));
     const to = Date.now();
     expect(response.status).toBe(200);
-    await expectMessageState(app.strapi, seeded, expected, { from, to });
+    await expectMessageState(suite.strapi, seeded, expected, { from, to });
   });
 
   it('a receipt sent as GET (dlr_delivered_get.txt), signed, is accepted', async () => {
@@ -520,23 +499,23 @@ describe('Vonage: sample delivery receipts', () => {
     const query = new URLSearchParams(/\?(\S+) HTTP/.exec(line)?.[1] ?? '');
     const signed = vonageSigned(Object.fromEntries(query));
     expect(signed['message-timestamp']).toBe('2025-10-09 14:32:40');
-    const response = await request(app.server).get(`${WEBHOOKS}/vonage?${new URLSearchParams(signed).toString()}`);
+    const response = await request(suite.app.server).get(`${WEBHOOKS}/vonage?${new URLSearchParams(signed).toString()}`);
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 
   it('a receipt sent as a POSTed form, signed, is accepted', async () => {
     const seeded = await seedVonage('0C000000A1B2C3D4');
     const form = new URLSearchParams(vonageSigned(vonageParams('dlr_delivered.json'))).toString();
-    const response = await postWebhook(app, 'vonage', form, { 'Content-Type': 'application/x-www-form-urlencoded' });
+    const response = await postWebhook(suite.app, 'vonage', form, { 'Content-Type': 'application/x-www-form-urlencoded' });
     expect(response.status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 
   it('finds the message by the plugin\'s client-ref when the message id is not known', async () => {
     const seeded = await seedVonage('not-the-id');
     const params = { ...vonageParams('dlr_delivered.json'), 'client-ref': `${seeded.log.documentId}.1` };
     expect((await postVonageJson(vonageSigned(params))).status).toBe(200);
-    expect((await logRow(app.strapi, seeded.log.documentId)).status).toBe('delivered');
+    expect((await logRow(suite.strapi, seeded.log.documentId)).status).toBe('delivered');
   });
 });

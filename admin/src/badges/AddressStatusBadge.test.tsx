@@ -9,15 +9,21 @@ const post = async (url: string, body: unknown) => {
   lookup.calls.push({ url, body });
   return { data: { data: lookup.answer } };
 };
-jest.mock('@strapi/strapi/admin', () => ({
-  useForm: (_: string, select: (state: typeof form) => unknown) => select(form),
-  useTable: () => [],
-  useFetchClient: () => ({ post }),
-}));
+jest.mock('@strapi/strapi/admin', () => {
+  const { testAdminApi } = jest.requireActual<typeof import('../test-utils/adminApi')>('../test-utils/adminApi');
+  return {
+    useForm: (_: string, select: (state: typeof form) => unknown) => select(form),
+    useTable: () => [],
+    isFetchError: () => false,
+    // The data layer, with the look-up answered here rather than over the network.
+    adminApi: testAdminApi(async ({ url, data }) => ({ data: (await post(url, data)).data })),
+  };
+});
 
 import { lightTheme } from '@strapi/design-system';
 import { renderInAdmin } from '../test-utils/render';
 import { ADDRESS_STATES, addressBadgeKind } from '../utils/status';
+import { useReactivate } from '../utils/api';
 import { AddressStatusBadge } from './AddressStatusBadge';
 import { addLabelBadges, LabelBadge } from './editView';
 import { injectBadgeColumns, nameStatusFilters, StatusCell } from './listView';
@@ -166,6 +172,32 @@ describe('a type without the status mirror', () => {
     renderInAdmin(<LabelBadge channel="email" addressField="personalEmail" mirrored={false} />);
     await waitFor(() => expect(document.querySelector('[data-deliverability-badge="complained"]')).not.toBeNull());
     expect(lookup.calls).toEqual([{ url: '/deliverability/addresses/lookup', body: { addresses: [{ channel: 'email', address: 'kim@bounce.test' }] } }]);
+  });
+
+  it('drops the badge once the address is reactivated, without a reload', async () => {
+    lookup.calls = [];
+    lookup.answer = [{ channel: 'email', address: 'kim@bounce.test', normalized: 'kim@bounce.test', state: 'complained', reason: 'Spam complaint', providerCode: null, since: null }];
+    form.initialValues = { personalEmail: 'kim@bounce.test' };
+    form.values = { personalEmail: 'kim@bounce.test' };
+    function Reactivate(): JSX.Element {
+      const reactivate = useReactivate();
+      return <button onClick={() => void reactivate({ channel: 'email', address: 'kim@bounce.test', reason: 'Confirmed by phone' })}>reactivate</button>;
+    }
+    renderInAdmin(
+      <>
+        <LabelBadge channel="email" addressField="personalEmail" mirrored={false} />
+        <Reactivate />
+      </>,
+    );
+    await waitFor(() => expect(document.querySelector('[data-deliverability-badge="complained"]')).not.toBeNull());
+    lookup.answer = [{ channel: 'email', address: 'kim@bounce.test', normalized: 'kim@bounce.test', state: 'active', reason: null, providerCode: null, since: null }];
+    fireEvent.click(screen.getByText('reactivate'));
+    await waitFor(() => expect(document.querySelector('[data-deliverability-badge]')).toBeNull());
+    expect(lookup.calls.map((c) => (c as { url: string }).url)).toEqual([
+      '/deliverability/addresses/lookup',
+      '/deliverability/addresses/reactivate',
+      '/deliverability/addresses/lookup',
+    ]);
   });
 });
 

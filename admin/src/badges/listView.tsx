@@ -2,7 +2,7 @@ import { Flex, Typography } from '@strapi/design-system';
 import { useTable } from '@strapi/strapi/admin';
 import type * as React from 'react';
 import { addressStateKey, type AddressState, type Channel, ADDRESS_STATES } from '../utils/status';
-import { english, message, type TranslationKey } from '../utils/translations';
+import { localized, message, useT, type TranslationKey } from '../utils/translations';
 import { AddressStatusBadge } from './AddressStatusBadge';
 import { MIRROR, tracking } from './tracked';
 import { useAddressLookup } from './useAddressLookup';
@@ -60,8 +60,9 @@ export function AddressCell({ row, channel, addressField, mirrored }: AddressCel
 
 /** An emailStatus or mobileStatus column, when an editor shows one: the state's name, not its code. */
 export function StatusCell({ value }: { value: unknown }): JSX.Element {
+  const t = useT();
   const state = asState(value);
-  return <Typography textColor="neutral800">{state ? english(addressStateKey(state)) : '-'}</Typography>;
+  return <Typography textColor="neutral800">{state ? t(addressStateKey(state)) : '-'}</Typography>;
 }
 
 /**
@@ -108,7 +109,7 @@ const FILTER_LABELS: Record<string, TranslationKey> = {
 /**
  * 'Admin/CM/pages/ListView/inject-in-filters': names the status filters and their choices in
  * words ("Soft-bouncing", not "soft_bouncing"). The Content Manager formats the label but not the
- * options, so those are the English text from translations/en.json.
+ * options, so those are the text of the admin's current language, looked up directly.
  */
 export function nameStatusFilters<F extends FilterLike, L extends { options?: unknown }>({
   displayedFilters,
@@ -126,7 +127,7 @@ export function nameStatusFilters<F extends FilterLike, L extends { options?: un
       return {
         ...filter,
         label: message(key),
-        options: ADDRESS_STATES.map((state) => ({ value: state, label: english(addressStateKey(state)) })),
+        options: ADDRESS_STATES.map((state) => ({ value: state, label: localized(addressStateKey(state)) })),
       };
     }),
   };

@@ -1,25 +1,16 @@
-import { Box, Flex, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Box, Flex, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
 import { eventKindKey, eventOutcomeKey } from '../logs/eventLabels';
-import { query, useApi, type DeliveryEvent, type Paged } from '../utils/api';
-import { EmptyState, ErrorState, LoadingState } from '../utils/States';
-import { CHANNELS, channelKey, type Channel } from '../utils/status';
-import { useT, type TranslationKey } from '../utils/translations';
+import { query, useApi, type EventView, type Page as PageOf, type UnmatchedOutcome, type UnmatchedParams } from '../utils/api';
+import { ListTable, type ListColumn } from '../utils/ListTable';
+import { CHANNELS, UNMATCHED_OUTCOMES, channelKey, type Channel } from '../utils/status';
+import { useReasonText } from '../utils/reasons';
+import { useT } from '../utils/translations';
 
 const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox'] as const;
-const OUTCOMES = ['unmatched', 'unreadable'] as const;
 
-const COLUMNS: TranslationKey[] = [
-  'unmatched.col.received',
-  'unmatched.col.provider',
-  'unmatched.col.event',
-  'unmatched.col.address',
-  'unmatched.col.messageId',
-  'unmatched.col.code',
-  'unmatched.col.why',
-];
 
 /**
  * Provider events that matched no message: mail sent by another system through the same account,
@@ -28,14 +19,15 @@ const COLUMNS: TranslationKey[] = [
  */
 export function UnmatchedEventsPage(): JSX.Element {
   const t = useT();
+  const reasonText = useReasonText();
   const { formatDate } = useIntl();
   const [params, setParams] = useSearchParams();
   const provider = (PROVIDERS as readonly string[]).includes(params.get('provider') ?? '') ? params.get('provider') : null;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
-  const outcome = (OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? params.get('outcome') : null;
+  const outcome = (UNMATCHED_OUTCOMES as readonly string[]).includes(params.get('outcome') ?? '') ? (params.get('outcome') as UnmatchedOutcome) : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const events = useApi<Paged<DeliveryEvent>>(`/events/unmatched${query({ provider, channel, outcome, page, pageSize })}`);
+  const events = useApi<PageOf<EventView>>(`/events/unmatched${query<UnmatchedParams>({ provider, channel, outcome, page, pageSize })}`);
 
   const update = (name: string, value: string | null): void => {
     const next = new URLSearchParams(params);
@@ -44,7 +36,50 @@ export function UnmatchedEventsPage(): JSX.Element {
     next.delete('page');
     setParams(next);
   };
-  const results = events.data?.results ?? [];
+  const columns: ListColumn<EventView>[] = [
+    { header: 'unmatched.col.received', prose: '7rem', cell: (e) => <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography> },
+    { header: 'unmatched.col.provider', cell: (e) => <Typography>{e.provider ?? '-'}</Typography> },
+    {
+      header: 'unmatched.col.event',
+      cell: (e) => (
+        <>
+          {/* An unreadable item has no kind of its own: what it is, is that it could not be read. */}
+          <Typography fontWeight="semiBold">{t(e.outcome === 'unreadable' ? eventOutcomeKey(e.outcome) : eventKindKey(e.kind))}</Typography>
+          <Typography variant="pi" textColor="neutral600" tag="div">
+            {e.rawType ?? ''}
+          </Typography>
+        </>
+      ),
+    },
+    {
+      header: 'unmatched.col.address',
+      breakAnywhere: true,
+      cell: (e) => (
+        <>
+          <Typography>{e.address ?? '-'}</Typography>
+          <Typography variant="pi" textColor="neutral600" tag="div">
+            {t(channelKey(e.channel as Channel))}
+          </Typography>
+        </>
+      ),
+    },
+    { header: 'unmatched.col.messageId', breakAnywhere: true, cell: (e) => <Typography variant="pi">{e.providerMessageId ?? '-'}</Typography> },
+    {
+      header: 'unmatched.col.code',
+      breakAnywhere: true,
+      cell: (e) => (
+        <>
+          <Typography>{e.rawCode ?? '-'}</Typography>
+          {e.rawText ? (
+            <Typography variant="pi" textColor="neutral600" tag="div">
+              {e.rawText}
+            </Typography>
+          ) : null}
+        </>
+      ),
+    },
+    { header: 'unmatched.col.why', prose: '16rem', cell: (e) => <Typography>{reasonText(e.reasonData, e.reason) ?? '-'}</Typography> },
+  ];
 
   return (
     <Page.Main>
@@ -76,7 +111,7 @@ export function UnmatchedEventsPage(): JSX.Element {
             <Box minWidth="18rem">
               <SingleSelect aria-label={t('unmatched.filter.outcome')} value={outcome ?? 'all'} onChange={(v: string | number) => update('outcome', v === 'all' ? null : String(v))}>
                 <SingleSelectOption value="all">{t('unmatched.filter.allOutcomes')}</SingleSelectOption>
-                {OUTCOMES.map((o) => (
+                {UNMATCHED_OUTCOMES.map((o) => (
                   <SingleSelectOption key={o} value={o}>
                     {t(eventOutcomeKey(o))}
                   </SingleSelectOption>
@@ -87,72 +122,13 @@ export function UnmatchedEventsPage(): JSX.Element {
         }
       />
       <Layouts.Content>
-        {events.error && !events.data ? (
-          <ErrorState error={events.error} onRetry={events.refetch} />
-        ) : !events.data ? (
-          <LoadingState />
-        ) : results.length === 0 ? (
-          <EmptyState content={provider || channel || outcome ? t('unmatched.empty.filtered') : t('unmatched.empty')} />
-        ) : (
-          <Flex direction="column" alignItems="stretch" gap={4} aria-busy={events.isLoading}>
-            <Table colCount={COLUMNS.length} rowCount={results.length + 1}>
-              <Thead>
-                <Tr>
-                  {COLUMNS.map((key) => (
-                    <Th key={key}>
-                      <Typography variant="sigma">{t(key)}</Typography>
-                    </Th>
-                  ))}
-                </Tr>
-              </Thead>
-              <Tbody>
-                {results.map((e) => (
-                  <Tr key={e.documentId}>
-                    <Td>
-                      <Typography>{e.receivedAt ? formatDate(e.receivedAt, { dateStyle: 'medium', timeStyle: 'medium' }) : '-'}</Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.provider ?? '-'}</Typography>
-                    </Td>
-                    <Td>
-                      {/* An unreadable item has no kind of its own: what it is, is that it could not be read. */}
-                      <Typography fontWeight="semiBold">{t(e.outcome === 'unreadable' ? eventOutcomeKey(e.outcome) : eventKindKey(e.kind))}</Typography>
-                      <Typography variant="pi" textColor="neutral600" tag="div">
-                        {e.rawType ?? ''}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.address ?? '-'}</Typography>
-                      <Typography variant="pi" textColor="neutral600" tag="div">
-                        {t(channelKey(e.channel as Channel))}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography variant="pi" style={{ overflowWrap: 'anywhere' }}>
-                        {e.providerMessageId ?? '-'}
-                      </Typography>
-                    </Td>
-                    <Td>
-                      <Typography>{e.rawCode ?? '-'}</Typography>
-                      {e.rawText ? (
-                        <Typography variant="pi" textColor="neutral600" tag="div" style={{ overflowWrap: 'anywhere' }}>
-                          {e.rawText}
-                        </Typography>
-                      ) : null}
-                    </Td>
-                    <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
-                      <Typography>{e.reason ?? '-'}</Typography>
-                    </Td>
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <Pagination.Root pageCount={events.data.pagination.pageCount} total={events.data.pagination.total} defaultPageSize={pageSize}>
-              <Pagination.PageSize options={['20', '50', '100']} />
-              <Pagination.Links />
-            </Pagination.Root>
-          </Flex>
-        )}
+        <ListTable
+          list={events}
+          columns={columns}
+          rowKey={(e) => e.documentId}
+          empty={provider || channel || outcome ? t('unmatched.empty.filtered') : t('unmatched.empty')}
+          pageSize={pageSize}
+        />
       </Layouts.Content>
     </Page.Main>
   );

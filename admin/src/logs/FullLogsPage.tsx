@@ -1,12 +1,12 @@
 import * as React from 'react';
 import { Box, Flex, LinkButton, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
 import { Pencil } from '@strapi/icons';
-import { BackButton, Layouts, Page, Pagination, useFetchClient, useNotification } from '@strapi/strapi/admin';
+import { BackButton, Layouts, Page, Pagination, useNotification } from '@strapi/strapi/admin';
 import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom';
 import { CONTACT_UID } from '../pluginId';
 import { useCan } from '../permissions';
 import { ReactivateDialog, type ReactivateTarget } from '../suppressions/ReactivateDialog';
-import { apiPath, errorMessage, query, useApi, type AddressSummary, type ContactDeliverability, type DeliveryLog, type Paged, type ContactSummary } from '../utils/api';
+import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs, type ContactLogsParams, type ContactParams } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -41,7 +41,7 @@ export function FullLogsPage(): JSX.Element {
   const can = useCan();
   const { documentId = '' } = useParams<{ documentId: string }>();
   const [params, setParams] = useSearchParams();
-  const { post } = useFetchClient();
+  const retryNow = useRetry();
   const { toggleNotification } = useNotification();
   const type = params.get('type') ?? CONTACT_UID;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
@@ -49,10 +49,10 @@ export function FullLogsPage(): JSX.Element {
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(50, Math.max(1, Number(params.get('pageSize')) || 10));
 
-  const logs = useApi<Paged<DeliveryLog> & { contact: ContactSummary }>(
-    `/contacts/${encodeURIComponent(documentId)}/logs${query({ type, channel, status, page, pageSize })}`,
+  const logs = useApi<ContactLogs>(
+    `/contacts/${encodeURIComponent(documentId)}/logs${query<ContactLogsParams>({ type, channel, status, page, pageSize })}`,
   );
-  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query({ type })}`);
+  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query<ContactParams>({ type })}`);
   const [reactivating, setReactivating] = React.useState<ReactivateTarget | null>(null);
   const [retrying, setRetrying] = React.useState<string | null>(null);
 
@@ -65,13 +65,12 @@ export function FullLogsPage(): JSX.Element {
     setParams(next);
   };
 
-  async function retry(log: DeliveryLog): Promise<void> {
+  async function retry(log: LogView): Promise<void> {
     setRetrying(log.documentId);
     try {
-      await post(apiPath(`/logs/${encodeURIComponent(log.documentId)}/retry`), {});
+      // The retry invalidates the cache: this page's lists, the side panel and the badges refetch.
+      await retryNow(log.documentId);
       toggleNotification({ type: 'success', message: t('fullLogs.retry.done') });
-      logs.refetch();
-      summary.refetch();
     } catch (error) {
       toggleNotification({ type: 'danger', message: errorMessage(error) ?? t('fullLogs.retry.failed') });
     } finally {
@@ -177,14 +176,7 @@ export function FullLogsPage(): JSX.Element {
           ) : null}
         </Flex>
       </Layouts.Content>
-      <ReactivateDialog
-        target={reactivating}
-        onClose={() => setReactivating(null)}
-        onDone={() => {
-          summary.refetch();
-          logs.refetch();
-        }}
-      />
+      <ReactivateDialog target={reactivating} onClose={() => setReactivating(null)} />
     </Page.Main>
   );
 }

@@ -6,7 +6,7 @@ import { Link as RouterLink } from 'react-router-dom';
 import { AddressStatusBadge } from '../badges/AddressStatusBadge';
 import { useIsTrackedModel } from '../badges/useTrackedModel';
 import { useCan } from '../permissions';
-import { query, useApi, type ContactDeliverability } from '../utils/api';
+import { query, useApi, type ContactDeliverability, type ContactParams } from '../utils/api';
 import { ErrorState, LoadingState } from '../utils/States';
 import { addressStateKey, channelKey, CHANNELS } from '../utils/status';
 import { useT } from '../utils/translations';
@@ -17,7 +17,7 @@ import { MessageStatusBadge } from './MessageStatusBadge';
 export function DeliverabilitySummary({ model, documentId }: { model: string; documentId: string }): JSX.Element {
   const t = useT();
   const { formatDate } = useIntl();
-  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query({ type: model })}`);
+  const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query<ContactParams>({ type: model })}`);
   if (summary.error) return <ErrorState error={summary.error} onRetry={summary.refetch} />;
   if (!summary.data) return <LoadingState />;
   const { addresses, lastMessages, counts } = summary.data;

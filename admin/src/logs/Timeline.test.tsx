@@ -1,10 +1,10 @@
 import { fireEvent, screen, within } from '@testing-library/react';
 import { renderInAdmin } from '../test-utils/render';
-import type { DeliveryEvent, DeliveryLog } from '../utils/api';
+import type { AuditView, EventView, LogView } from '../utils/api';
 import { MESSAGE_STATUSES, MESSAGE_STATUS_COLOURS } from '../utils/status';
 import { historyOf, Timeline } from './Timeline';
 
-function event(overrides: Partial<DeliveryEvent>): DeliveryEvent {
+function event(overrides: Partial<EventView>): EventView {
   return {
     documentId: `ev-${Math.random().toString(36).slice(2)}`,
     kind: 'delivered',
@@ -21,20 +21,28 @@ function event(overrides: Partial<DeliveryEvent>): DeliveryEvent {
     rawText: null,
     severity: null,
     reason: null,
+    reasonData: null,
     ...overrides,
   };
 }
 
-function log(overrides: Partial<DeliveryLog>): DeliveryLog {
+function audit(overrides: Partial<AuditView> & { documentId: string }): AuditView {
+  return { action: 'retry-message', channel: null, address: null, logDocumentId: null, actorId: null, actorName: null, reason: null, before: null, after: null, createdAt: null, ...overrides };
+}
+
+function log(overrides: Partial<LogView>): LogView {
   return {
     documentId: `log-${Math.random().toString(36).slice(2)}`,
     channel: 'email',
     address: 'amira.haddad@bounce.test',
+    contactType: null,
+    contactDocumentId: null,
     source: 'touchpoint',
     sourceName: 'Welcome to your course',
     subject: 'Welcome to your course',
     status: 'delivered',
     statusReason: null,
+    statusReasonData: null,
     attempts: 1,
     firstAttemptAt: '2026-11-20T09:59:00.000Z',
     nextAttemptAt: null,
@@ -75,7 +83,7 @@ const bounced = log({
       reason: 'Hard bounce: the address is marked failed and will not be used again.',
     }),
   ],
-  audit: [{ documentId: 'au-1', action: 'retry-message', actorName: 'Jo Editor', reason: 'Retried by hand from deferred.', createdAt: '2026-11-21T08:10:00.000Z' }],
+  audit: [audit({ documentId: 'au-1', action: 'retry-message', actorName: 'Jo Editor', reason: 'Retried by hand from deferred.', createdAt: '2026-11-21T08:10:00.000Z' })],
 });
 const sms = log({ documentId: 'log-sms', channel: 'sms', address: '+447700900101', source: 'grab', sourceName: 'Open day reminder', subject: null, status: 'deferred', retryable: true, createdAt: '2026-11-20T12:00:00.000Z' });
 const delivered = log({ documentId: 'log-delivered', createdAt: '2026-11-19T12:00:00.000Z', source: 'api', sourceName: null, subject: 'Fees reminder' });
@@ -149,7 +157,7 @@ describe('historyOf', () => {
     const same = '2026-11-21T08:00:00.000Z';
     const entry = log({
       events: [event({ documentId: 'b', occurredAt: same }), event({ documentId: 'a', occurredAt: same }), event({ documentId: 'c', occurredAt: '2026-11-21T07:00:00.000Z' })],
-      audit: [{ documentId: 'x', action: 'retry-message', actorName: 'Jo', reason: null, createdAt: '2026-11-21T07:30:00.000Z' }],
+      audit: [audit({ documentId: 'x', action: 'retry-message', actorName: 'Jo', reason: null, createdAt: '2026-11-21T07:30:00.000Z' })],
     });
     expect(historyOf(entry).map((r) => (r.type === 'event' ? r.event.documentId : r.entry.documentId))).toEqual(['c', 'x', 'b', 'a']);
   });

@@ -1,17 +1,18 @@
 import { Accordion, Badge, Box, Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
 import { ArrowClockwise } from '@strapi/icons';
 import { useIntl } from 'react-intl';
-import type { AuditEntry, DeliveryEvent, DeliveryLog } from '../utils/api';
+import type { AuditView, EventView, LogView } from '../utils/api';
 import { channelKey, sourceKey } from '../utils/status';
+import { useReasonText } from '../utils/reasons';
 import { useT, type Translate } from '../utils/translations';
 import { eventKindKey, eventOutcomeKey } from './eventLabels';
 import { MessageStatusBadge } from './MessageStatusBadge';
 
 export interface TimelineProps {
-  logs: DeliveryLog[];
+  logs: LogView[];
   /** The user may retry messages (RBAC); retryable messages then get a "Retry now" button. */
   canRetry: boolean;
-  onRetry?: (log: DeliveryLog) => void;
+  onRetry?: (log: LogView) => void;
   /** The message being retried right now. */
   retrying?: string | null;
   /** A message to show opened. */
@@ -29,7 +30,7 @@ function useDates(): { short: DateFormatter; precise: DateFormatter } {
 }
 
 /** One line about a message: when, how, to where, from what, how many attempts. */
-function describe(log: DeliveryLog, t: Translate, short: DateFormatter): string {
+function describe(log: LogView, t: Translate, short: DateFormatter): string {
   const parts = [
     short(log.createdAt),
     t(log.channel === 'email' ? 'timeline.to.email' : 'timeline.to.sms', { address: log.address }),
@@ -40,7 +41,7 @@ function describe(log: DeliveryLog, t: Translate, short: DateFormatter): string 
 }
 
 /** What an editor recognises a message by: its subject, else the touchpoint or grab that sent it. */
-function titleOf(log: DeliveryLog, t: Translate): string {
+function titleOf(log: LogView, t: Translate): string {
   return log.subject ?? log.sourceName ?? t(log.channel === 'email' ? 'timeline.untitled.email' : 'timeline.untitled.sms');
 }
 
@@ -57,10 +58,10 @@ function Detail({ label, children }: { label: string; children: React.ReactNode 
   );
 }
 
-type HistoryRow = { type: 'event'; at: string | null; event: DeliveryEvent } | { type: 'audit'; at: string | null; entry: AuditEntry };
+type HistoryRow = { type: 'event'; at: string | null; event: EventView } | { type: 'audit'; at: string | null; entry: AuditView };
 
 /** Provider events and manual actions in the order they happened. */
-export function historyOf(log: DeliveryLog): HistoryRow[] {
+export function historyOf(log: LogView): HistoryRow[] {
   const rows: HistoryRow[] = [
     ...log.events.map((event) => ({ type: 'event' as const, at: event.occurredAt, event })),
     ...log.audit.map((entry) => ({ type: 'audit' as const, at: entry.createdAt, entry })),
@@ -73,9 +74,11 @@ export function historyOf(log: DeliveryLog): HistoryRow[] {
 }
 
 /** Everything about one message: its details, then every attempt and provider event with the raw code and the plugin's reason. */
-export function MessageHistory({ log }: { log: DeliveryLog }): JSX.Element {
+export function MessageHistory({ log }: { log: LogView }): JSX.Element {
   const t = useT();
   const { short, precise } = useDates();
+  const reasonText = useReasonText();
+  const statusReason = reasonText(log.statusReasonData, log.statusReason);
   const history = historyOf(log);
   return (
     <Flex direction="column" alignItems="stretch" gap={4} padding={4}>
@@ -90,10 +93,10 @@ export function MessageHistory({ log }: { log: DeliveryLog }): JSX.Element {
         {log.nextAttemptAt ? <Detail label={t('timeline.detail.nextAttempt')}>{short(log.nextAttemptAt)}</Detail> : null}
         {log.lastError ? <Detail label={t('timeline.detail.lastError')}>{log.lastError}</Detail> : null}
       </Grid.Root>
-      {log.statusReason ? (
+      {statusReason ? (
         <Box background="neutral100" padding={3} hasRadius>
           <Typography variant="omega" textColor="neutral800">
-            <Typography fontWeight="bold">{t('timeline.why')}</Typography> {log.statusReason}
+            <Typography fontWeight="bold">{t('timeline.why')}</Typography> {statusReason}
           </Typography>
         </Box>
       ) : null}
@@ -159,7 +162,7 @@ export function MessageHistory({ log }: { log: DeliveryLog }): JSX.Element {
                     <Badge size="S">{t(eventOutcomeKey(row.event.outcome))}</Badge>
                   </Td>
                   <Td style={{ whiteSpace: 'normal', minWidth: '20rem' }}>
-                    <Typography textColor="neutral800">{row.event.reason ?? '-'}</Typography>
+                    <Typography textColor="neutral800">{reasonText(row.event.reasonData, row.event.reason) ?? '-'}</Typography>
                   </Td>
                 </Tr>
               ) : (

@@ -3,7 +3,6 @@ import type { TranslationKey } from '../utils/translations';
 /** What each stored event kind and outcome is called. Unknown ones (a newer server) fall back to a generic name. */
 const KIND_KEYS: Record<string, TranslationKey> = {
   send_attempt: 'event.kind.send_attempt',
-  retries_exhausted: 'event.kind.retries_exhausted',
   accepted: 'event.kind.accepted',
   delivered: 'event.kind.delivered',
   delivery_delayed: 'event.kind.delivery_delayed',

@@ -2,7 +2,7 @@ import { Box, Flex, Grid, SingleSelect, SingleSelectOption, Table, Tbody, Td, Te
 import { Layouts, Page } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { useSearchParams } from 'react-router-dom';
-import { query, useApi, type Report, type ReportTotals } from '../utils/api';
+import { query, useApi, type Report, type ReportParams, type ReportTotals } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
@@ -36,7 +36,7 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
  * across the period (today's offset is wrong for half the year). A browser that cannot name its
  * zone sends today's offset, as before.
  */
-export function readerZone(): { tz: string } | { tzOffset: number } {
+export function readerZone(): Pick<ReportParams, 'tz' | 'tzOffset'> {
   const tz = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return tz ? { tz } : { tzOffset: -new Date().getTimezoneOffset() };
 }
@@ -79,7 +79,7 @@ export function ReportsPage(): JSX.Element {
       ? { from: params.get('from') ?? fallback.from, to: params.get('to') ?? fallback.to }
       : presetRange(PRESETS[preset as keyof typeof PRESETS] ?? 30);
   const valid = DAY.test(range.from) && DAY.test(range.to) && range.from <= range.to;
-  const report = useApi<Report>(valid ? `/reports${query({ from: range.from, to: range.to, channel, ...readerZone() })}` : null);
+  const report = useApi<Report>(valid ? `/reports${query<ReportParams>({ from: range.from, to: range.to, channel, ...readerZone() })}` : null);
 
   const update = (changes: Record<string, string | null>): void => {
     const next = new URLSearchParams(params);

@@ -1,8 +1,8 @@
 import * as React from 'react';
 import { Button, Dialog, Field, Flex, Textarea, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
-import { useFetchClient, useNotification } from '@strapi/strapi/admin';
-import { apiPath, errorMessage } from '../utils/api';
+import { useNotification } from '@strapi/strapi/admin';
+import { errorMessage, useReactivate } from '../utils/api';
 import { addressStateKey, type AddressState, type Channel } from '../utils/status';
 import { useT } from '../utils/translations';
 
@@ -16,8 +16,6 @@ export interface ReactivateTarget {
 export interface ReactivateDialogProps {
   target: ReactivateTarget | null;
   onClose: () => void;
-  /** Called after the server reactivated the address. */
-  onDone: () => void;
 }
 
 const MAX_REASON = 1000;
@@ -25,11 +23,12 @@ const MAX_REASON = 1000;
 /**
  * Reactivating says what it means before it happens: the plugin will send to this address again,
  * and if it is still bad, the provider will bounce it again and the site's sender reputation
- * pays. The reason is required, and kept in the audit trail with the editor's name.
+ * pays. The reason is required, and kept in the audit trail with the editor's name. Done, it
+ * invalidates the admin's cache, so every badge, panel and list showing the address refreshes.
  */
-export function ReactivateDialog({ target, onClose, onDone }: ReactivateDialogProps): JSX.Element {
+export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JSX.Element {
   const t = useT();
-  const { post } = useFetchClient();
+  const reactivate = useReactivate();
   const { toggleNotification } = useNotification();
   const [reason, setReason] = React.useState('');
   const [touched, setTouched] = React.useState(false);
@@ -52,9 +51,8 @@ export function ReactivateDialog({ target, onClose, onDone }: ReactivateDialogPr
     setSubmitting(true);
     setServerError(null);
     try {
-      await post(apiPath('/addresses/reactivate'), { channel: target.channel, address: target.address, reason: reason.trim() });
+      await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
       toggleNotification({ type: 'success', message: t('reactivate.done', { address: target.address }) });
-      onDone();
       onClose();
     } catch (error) {
       setServerError(errorMessage(error) ?? t('reactivate.failed'));

@@ -1,14 +1,14 @@
 import * as React from 'react';
-import { Box, Button, Flex, Link, Searchbar, SingleSelect, SingleSelectOption, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { Layouts, Page, Pagination } from '@strapi/strapi/admin';
+import { Box, Button, Flex, Link, Searchbar, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
+import { Layouts, Page } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
 import { Link as RouterLink, useSearchParams } from 'react-router-dom';
 import { AddressStatusBadge } from '../badges/AddressStatusBadge';
 import { fullLogsPath } from '../logs/FullLogsAction';
 import { MessageStatusBadge } from '../logs/MessageStatusBadge';
 import { useCan } from '../permissions';
-import { query, useApi, type Paged, type Suppression } from '../utils/api';
-import { EmptyState, ErrorState, LoadingState } from '../utils/States';
+import { query, useApi, type SuppressionList, type SuppressionParams, type SuppressionView } from '../utils/api';
+import { ListTable, type ListColumn } from '../utils/ListTable';
 import { ADDRESS_STATES, CHANNELS, addressStateKey, channelKey, sourceKey, type AddressState, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
 import { ReactivateDialog, type ReactivateTarget } from './ReactivateDialog';
@@ -30,7 +30,7 @@ export function SuppressionsPage(): JSX.Element {
   const state = (LISTED as readonly string[]).includes(params.get('state') ?? '') ? (params.get('state') as AddressState) : null;
   const page = Math.max(1, Number(params.get('page')) || 1);
   const pageSize = Math.min(100, Math.max(1, Number(params.get('pageSize')) || 20));
-  const list = useApi<Paged<Suppression> & { counts: Record<AddressState, number> }>(`/suppressions${query({ q, channel, state, page, pageSize })}`);
+  const list = useApi<SuppressionList>(`/suppressions${query<SuppressionParams>({ q, channel, state, page, pageSize })}`);
   const [search, setSearch] = React.useState(q);
   const [target, setTarget] = React.useState<ReactivateTarget | null>(null);
 
@@ -46,9 +46,95 @@ export function SuppressionsPage(): JSX.Element {
     setParams(next);
   };
 
-  const results = list.data?.results ?? [];
   const filtered = Boolean(q || channel || state);
   const date = (value: string | null): string => (value ? formatDate(value, { dateStyle: 'medium', timeStyle: 'short' }) : '-');
+  const columns: ListColumn<SuppressionView>[] = [
+    {
+      header: 'suppressions.col.address',
+      cell: (row) => (
+        <Flex direction="column" alignItems="flex-start">
+          <Typography fontWeight="semiBold" textColor="neutral800">
+            {row.address}
+          </Typography>
+          <Typography variant="pi" textColor="neutral600">
+            {t(channelKey(row.channel))}
+          </Typography>
+        </Flex>
+      ),
+    },
+    {
+      header: 'suppressions.col.state',
+      cell: (row) => (
+        <Flex direction="column" alignItems="flex-start" gap={1}>
+          <AddressStatusBadge channel={row.channel} state={row.state} reason={row.reason} since={row.since} />
+          <Typography variant="pi" textColor="neutral600">
+            {t('suppressions.since', { date: date(row.since) })}
+          </Typography>
+        </Flex>
+      ),
+    },
+    {
+      header: 'suppressions.col.reason',
+      prose: '16rem',
+      cell: (row) => (
+        <>
+          <Typography textColor="neutral800">{row.reason ?? '-'}</Typography>
+          {row.reactivatedAt ? (
+            <Typography variant="pi" textColor="neutral600" tag="div">
+              {t('suppressions.previouslyReactivated', { name: row.reactivatedBy ?? '-', date: date(row.reactivatedAt) })}
+            </Typography>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      header: 'suppressions.col.code',
+      cell: (row) => (
+        <>
+          <Typography textColor="neutral800">{row.providerCode ?? '-'}</Typography>
+          {row.provider ? (
+            <Typography variant="pi" textColor="neutral600" tag="div">
+              {row.provider}
+            </Typography>
+          ) : null}
+        </>
+      ),
+    },
+    {
+      header: 'suppressions.col.message',
+      prose: '14rem',
+      cell: (row) =>
+        row.message ? (
+          <Flex direction="column" alignItems="flex-start" gap={1}>
+            <Flex gap={2} wrap="wrap">
+              <MessageStatusBadge status={row.message.status as MessageStatus} />
+              <Typography variant="pi" textColor="neutral700">
+                {row.message.sourceName ? `${t(sourceKey(row.message.source))}: ${row.message.sourceName}` : t(sourceKey(row.message.source))}
+              </Typography>
+            </Flex>
+            {row.message.contact ? (
+              <Link tag={RouterLink} to={fullLogsPath(row.message.contact.type, row.message.contact.documentId)}>
+                {t('suppressions.studentLogs', { name: row.message.contact.displayName })}
+              </Link>
+            ) : null}
+          </Flex>
+        ) : (
+          <Typography variant="pi" textColor="neutral600">
+            {t('suppressions.noMessage')}
+          </Typography>
+        ),
+    },
+  ];
+  if (can.reactivate) {
+    columns.push({
+      header: 'suppressions.col.actions',
+      cell: (row) => (
+        <Button size="S" variant="secondary" onClick={() => setTarget({ channel: row.channel, address: row.address, state: row.state, reason: row.reason })}>
+          {t('addresses.reactivate')}
+        </Button>
+      ),
+    });
+  }
 
   return (
     <Page.Main>
@@ -105,116 +191,16 @@ export function SuppressionsPage(): JSX.Element {
         }
       />
       <Layouts.Content>
-        {list.error && !list.data ? (
-          <ErrorState error={list.error} onRetry={list.refetch} />
-        ) : !list.data ? (
-          <LoadingState />
-        ) : results.length === 0 ? (
-          <EmptyState content={filtered ? t('suppressions.empty.filtered') : t('suppressions.empty')} />
-        ) : (
-          <Flex direction="column" alignItems="stretch" gap={4} aria-busy={list.isLoading}>
-            <Table colCount={can.reactivate ? 6 : 5} rowCount={results.length + 1}>
-              <Thead>
-                <Tr>
-                  <Th>
-                    <Typography variant="sigma">{t('suppressions.col.address')}</Typography>
-                  </Th>
-                  <Th>
-                    <Typography variant="sigma">{t('suppressions.col.state')}</Typography>
-                  </Th>
-                  <Th>
-                    <Typography variant="sigma">{t('suppressions.col.reason')}</Typography>
-                  </Th>
-                  <Th>
-                    <Typography variant="sigma">{t('suppressions.col.code')}</Typography>
-                  </Th>
-                  <Th>
-                    <Typography variant="sigma">{t('suppressions.col.message')}</Typography>
-                  </Th>
-                  {can.reactivate ? (
-                    <Th>
-                      <Typography variant="sigma">{t('suppressions.col.actions')}</Typography>
-                    </Th>
-                  ) : null}
-                </Tr>
-              </Thead>
-              <Tbody>
-                {results.map((row) => (
-                  <Tr key={row.documentId} data-suppression={row.address}>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start">
-                        <Typography fontWeight="semiBold" textColor="neutral800">
-                          {row.address}
-                        </Typography>
-                        <Typography variant="pi" textColor="neutral600">
-                          {t(channelKey(row.channel))}
-                        </Typography>
-                      </Flex>
-                    </Td>
-                    <Td>
-                      <Flex direction="column" alignItems="flex-start" gap={1}>
-                        <AddressStatusBadge channel={row.channel} state={row.state} reason={row.reason} since={row.since} />
-                        <Typography variant="pi" textColor="neutral600">
-                          {t('suppressions.since', { date: date(row.since) })}
-                        </Typography>
-                      </Flex>
-                    </Td>
-                    <Td style={{ whiteSpace: 'normal', minWidth: '16rem' }}>
-                      <Typography textColor="neutral800">{row.reason ?? '-'}</Typography>
-                      {row.reactivatedAt ? (
-                        <Typography variant="pi" textColor="neutral600" tag="div">
-                          {t('suppressions.previouslyReactivated', { name: row.reactivatedBy ?? '-', date: date(row.reactivatedAt) })}
-                        </Typography>
-                      ) : null}
-                    </Td>
-                    <Td>
-                      <Typography textColor="neutral800">{row.providerCode ?? '-'}</Typography>
-                      {row.provider ? (
-                        <Typography variant="pi" textColor="neutral600" tag="div">
-                          {row.provider}
-                        </Typography>
-                      ) : null}
-                    </Td>
-                    <Td style={{ whiteSpace: 'normal', minWidth: '14rem' }}>
-                      {row.message ? (
-                        <Flex direction="column" alignItems="flex-start" gap={1}>
-                          <Flex gap={2} wrap="wrap">
-                            <MessageStatusBadge status={row.message.status as MessageStatus} />
-                            <Typography variant="pi" textColor="neutral700">
-                              {row.message.sourceName ? `${t(sourceKey(row.message.source))}: ${row.message.sourceName}` : t(sourceKey(row.message.source))}
-                            </Typography>
-                          </Flex>
-                          {row.message.contact ? (
-                            <Link tag={RouterLink} to={fullLogsPath(row.message.contact.type, row.message.contact.documentId)}>
-                              {t('suppressions.studentLogs', { name: row.message.contact.displayName })}
-                            </Link>
-                          ) : null}
-                        </Flex>
-                      ) : (
-                        <Typography variant="pi" textColor="neutral600">
-                          {t('suppressions.noMessage')}
-                        </Typography>
-                      )}
-                    </Td>
-                    {can.reactivate ? (
-                      <Td>
-                        <Button size="S" variant="secondary" onClick={() => setTarget({ channel: row.channel, address: row.address, state: row.state, reason: row.reason })}>
-                          {t('addresses.reactivate')}
-                        </Button>
-                      </Td>
-                    ) : null}
-                  </Tr>
-                ))}
-              </Tbody>
-            </Table>
-            <Pagination.Root pageCount={list.data.pagination.pageCount} total={list.data.pagination.total} defaultPageSize={pageSize}>
-              <Pagination.PageSize options={['20', '50', '100']} />
-              <Pagination.Links />
-            </Pagination.Root>
-          </Flex>
-        )}
+        <ListTable
+          list={list}
+          columns={columns}
+          rowKey={(row) => row.documentId}
+          rowProps={(row) => ({ 'data-suppression': row.address })}
+          empty={filtered ? t('suppressions.empty.filtered') : t('suppressions.empty')}
+          pageSize={pageSize}
+        />
       </Layouts.Content>
-      <ReactivateDialog target={target} onClose={() => setTarget(null)} onDone={list.refetch} />
+      <ReactivateDialog target={target} onClose={() => setTarget(null)} />
     </Page.Main>
   );
 }

@@ -1,184 +1,22 @@
 import * as React from 'react';
-import { isFetchError, useFetchClient } from '@strapi/strapi/admin';
+import { adminApi, isFetchError } from '@strapi/strapi/admin';
 import { PLUGIN_ID } from '../pluginId';
-import type { AddressState, Channel, MessageStatus } from './status';
 
 /**
- * The admin API's answers, as the server's admin controllers shape them (server/src/services).
- * Dates are ISO strings.
+ * The admin API's requests and answers are the server's own types (server/src/contract.ts): a
+ * field renamed on one side fails the type check on the other.
  */
-
-export interface Pagination {
-  page: number;
-  pageSize: number;
-  pageCount: number;
-  total: number;
-}
-
-export interface Paged<T> {
-  results: T[];
-  pagination: Pagination;
-}
-
-export interface DeliveryEvent {
-  documentId: string;
-  kind: string;
-  outcome: string;
-  channel: string;
-  address: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  attempt: number | null;
-  occurredAt: string | null;
-  receivedAt: string | null;
-  rawType: string | null;
-  rawCode: string | null;
-  rawText: string | null;
-  severity: string | null;
-  reason: string | null;
-}
-
-export interface AuditEntry {
-  documentId: string;
-  action: string;
-  actorName: string | null;
-  reason: string | null;
-  createdAt: string | null;
-}
-
-export interface DeliveryLog {
-  documentId: string;
-  channel: Channel;
-  address: string;
-  source: string;
-  sourceName: string | null;
-  subject: string | null;
-  status: MessageStatus;
-  statusReason: string | null;
-  attempts: number;
-  firstAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  lastEventAt: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  lastError: string | null;
-  createdAt: string | null;
-  addressState: AddressState;
-  retryable: boolean;
-  events: DeliveryEvent[];
-  audit: AuditEntry[];
-}
-
-export interface ContactSummary {
-  type: string;
-  documentId: string;
-  displayName: string;
-  externalId: string | null;
-  email: string | null;
-  mobile: string | null;
-}
-
-export interface AddressSummary {
-  channel: Channel;
-  address: string | null;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  provider: string | null;
-  since: string | null;
-  softBounceCount: number;
-  reactivatedAt: string | null;
-  reactivatedBy: string | null;
-  reactivationReason: string | null;
-}
-
-export interface ContactDeliverability {
-  contact: ContactSummary;
-  addresses: AddressSummary[];
-  lastMessages: DeliveryLog[];
-  counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
-}
-
-export interface AddressStatus {
-  channel: Channel;
-  address: string;
-  normalized: string | null;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  since: string | null;
-}
-
-export type StatusCounts = Record<MessageStatus, number>;
-
-export interface ReportTotals extends StatusCounts {
-  total: number;
-  attempted: number;
-  bounceRate: number | null;
-  failureRate: number | null;
-  deliveryRate: number | null;
-  complaintRate: number | null;
-  dropRate: number | null;
-}
-
-export interface Report {
-  from: string;
-  to: string;
-  /** The zone the days are in: an IANA name, `UTC`, or a fixed offset such as `+01:00`. */
-  timeZone: string;
-  tzOffsetMinutes: number;
-  channel: Channel | null;
-  days: { day: string; channels: Record<Channel, StatusCounts> }[];
-  totals: ReportTotals;
-  byChannel: Record<Channel, ReportTotals>;
-}
-
-export interface Suppression {
-  documentId: string;
-  channel: Channel;
-  address: string;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  provider: string | null;
-  since: string | null;
-  softBounceCount: number;
-  reactivatedAt: string | null;
-  reactivatedBy: string | null;
-  message: {
-    documentId: string;
-    source: string;
-    sourceName: string | null;
-    status: string;
-    createdAt: string | null;
-    contact: { type: string; documentId: string; displayName: string } | null;
-  } | null;
-}
-
-export interface ProviderHealth {
-  name: string;
-  channel: Channel;
-  configured: boolean;
-  acceptsUnsigned: boolean;
-  secretVariable: string;
-  webhookUrl: string;
-  lastEventAt: string | null;
-  refused: { count: number; lastAt: string | null; lastStatus: number | null };
-}
-
-export interface ProvidersReport {
-  publicUrlConfigured: boolean;
-  baseUrl: string;
-  refusalsSince: string | null;
-  sending: { email: string | null; sms: string | null };
-  providers: ProviderHealth[];
-}
+export type * from '../../../server/src/contract';
+import type { AddressLookupRequest, AddressStatus, Answer, LogView, ReactivateRequest } from '../../../server/src/contract';
 
 /** The admin API's base path. */
 export const apiPath = (path: string): string => `/${PLUGIN_ID}${path}`;
 
-/** A query string from the values that are set. */
-export function query(params: Record<string, string | number | null | undefined>): string {
+/**
+ * A query string from the values that are set. `P` is the contract's type for the request's
+ * parameters (`query<SuppressionParams>(…)`), so a parameter the server does not read fails here.
+ */
+export function query<P extends object>(params: { [K in keyof P]?: P[K] | null }): string {
   const search = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) if (value !== null && value !== undefined && value !== '') search.set(key, String(value));
   const text = search.toString();
@@ -188,8 +26,44 @@ export function query(params: Record<string, string | number | null | undefined>
 /** The server's own words for a failed request, when it sent some. */
 export function errorMessage(error: unknown): string | null {
   if (isFetchError(error)) return error.response?.data?.error?.message ?? error.message ?? null;
-  return error instanceof Error ? error.message : null;
+  if (error instanceof Error) return error.message;
+  // RTK Query's errors are the server's `error` object: { status, name, message, details }.
+  const message = (error as { message?: unknown } | null | undefined)?.message;
+  return typeof message === 'string' && message !== '' ? message : null;
 }
+
+/**
+ * The plugin's endpoints on Strapi's own data layer (RTK Query on `adminApi`, as the Content
+ * Manager's are), so every view shares one cache. Every read provides the `Deliverability` tag and
+ * every change (a reactivation, a retry) invalidates it: the badges, the side panel, Full Logs and
+ * the lists all refresh. A reactivation also invalidates the Content Manager's documents, whose
+ * status mirror fields it changed. Endpoint names are global to the admin, hence the prefix.
+ */
+const TAG = 'Deliverability';
+const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Document'] }).injectEndpoints({
+  endpoints: (builder) => ({
+    deliverabilityGet: builder.query<unknown, string>({
+      query: (path) => ({ url: apiPath(path), method: 'GET' }),
+      transformResponse: (response: Answer<unknown>) => response.data,
+      providesTags: [TAG],
+    }),
+    deliverabilityLookup: builder.query<AddressStatus[], AddressLookupRequest>({
+      query: (body) => ({ url: apiPath('/addresses/lookup'), method: 'POST', data: body }),
+      transformResponse: (response: Answer<AddressStatus[]>) => response.data,
+      providesTags: [TAG],
+    }),
+    deliverabilityReactivate: builder.mutation<unknown, ReactivateRequest>({
+      query: (body) => ({ url: apiPath('/addresses/reactivate'), method: 'POST', data: body }),
+      invalidatesTags: [TAG, 'Document'],
+    }),
+    deliverabilityRetry: builder.mutation<LogView, string>({
+      query: (documentId) => ({ url: apiPath(`/logs/${encodeURIComponent(documentId)}/retry`), method: 'POST', data: {} }),
+      transformResponse: (response: Answer<LogView>) => response.data,
+      invalidatesTags: [TAG],
+    }),
+  }),
+  overrideExisting: false,
+});
 
 export interface ApiState<T> {
   data: T | undefined;
@@ -199,34 +73,36 @@ export interface ApiState<T> {
 }
 
 /**
- * GETs an admin-API path and keeps its answer. A new path (a filter or page change) replaces an
- * answer still in flight, so a slow old page can never overwrite a newer one. `null` skips.
+ * GETs an admin-API path and keeps its answer, from the shared cache. A new path (a filter or
+ * page change) is a new cache entry, so a slow old page never overwrites a newer one. `null` skips.
+ * `T` is what the path answers (the contract's type for it).
  */
 export function useApi<T>(path: string | null): ApiState<T> {
-  const { get } = useFetchClient();
-  const [state, setState] = React.useState<{ data: T | undefined; error: unknown; isLoading: boolean }>({
-    data: undefined,
-    error: undefined,
-    isLoading: path !== null,
-  });
-  const [version, setVersion] = React.useState(0);
+  const result = deliverabilityApi.useDeliverabilityGetQuery(path ?? '', { skip: path === null });
+  const { refetch } = result;
+  return {
+    data: result.data as T | undefined,
+    error: result.error,
+    isLoading: result.isLoading || result.isFetching,
+    refetch: React.useCallback(() => void refetch(), [refetch]),
+  };
+}
 
-  React.useEffect(() => {
-    if (path === null) return undefined;
-    let current = true;
-    setState((previous) => ({ ...previous, isLoading: true, error: undefined }));
-    get<{ data: T }>(apiPath(path))
-      .then((response) => {
-        if (current) setState({ data: response.data.data, error: undefined, isLoading: false });
-      })
-      .catch((error: unknown) => {
-        if (current) setState((previous) => ({ data: previous.data, error, isLoading: false }));
-      });
-    return () => {
-      current = false;
-    };
-  }, [get, path, version]);
+/** The state of many addresses in one request (the list view's badges). Identical lists share one request. */
+export function useAddressStatuses(body: AddressLookupRequest, enabled: boolean): AddressStatus[] | undefined {
+  const result = deliverabilityApi.useDeliverabilityLookupQuery(body, { skip: !enabled || body.addresses.length === 0 });
+  // A failed look-up (no permission, say) shows no badges rather than an error in every cell.
+  return result.isError ? [] : result.data;
+}
 
-  const refetch = React.useCallback(() => setVersion((v) => v + 1), []);
-  return { ...state, refetch };
+/** Reactivates an address; resolves when done, throws the server's error otherwise. */
+export function useReactivate(): (body: ReactivateRequest) => Promise<void> {
+  const [reactivate] = deliverabilityApi.useDeliverabilityReactivateMutation();
+  return React.useCallback(async (body) => void (await reactivate(body).unwrap()), [reactivate]);
+}
+
+/** Sends a deferred or failed message again now; resolves with the message as it is after. */
+export function useRetry(): (documentId: string) => Promise<LogView> {
+  const [retry] = deliverabilityApi.useDeliverabilityRetryMutation();
+  return React.useCallback((documentId) => retry(documentId).unwrap(), [retry]);
 }

@@ -1,12 +1,10 @@
 import { ADDRESS_STATES, MESSAGE_STATUSES, SUPPRESSED_STATES, type AddressState, type MessageStatus } from '../../../server/src/core/statuses';
+import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../../../server/src/core/events';
 import type { TranslationKey } from './translations';
 
-/** The statuses come from the server's one definition, so the admin cannot drift from it. */
-export { ADDRESS_STATES, MESSAGE_STATUSES };
-export type { AddressState, MessageStatus };
-
-export const CHANNELS = ['email', 'sms'] as const;
-export type Channel = (typeof CHANNELS)[number];
+/** The statuses and channels come from the server's one definition, so the admin cannot drift from it. */
+export { ADDRESS_STATES, CHANNELS, MESSAGE_STATUSES, UNMATCHED_OUTCOMES };
+export type { AddressState, Channel, MessageStatus };
 
 export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
 

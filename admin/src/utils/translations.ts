@@ -1,11 +1,12 @@
 import { useIntl, type MessageDescriptor } from 'react-intl';
 import en from '../translations/en.json';
+import fr from '../translations/fr.json';
 import { PLUGIN_ID } from '../pluginId';
 
 /**
- * Every string the plugin shows lives in translations/en.json. Keys are typed from that file, so
- * a string missing from it fails the type check instead of showing a raw id to an editor; the
- * English text doubles as the default message.
+ * Every string the plugin shows lives in translations/en.json (and its French twin, fr.json). Keys
+ * are typed from en.json, so a string missing from it fails the type check instead of showing a raw
+ * id to an editor; the English text doubles as the default message.
  */
 export type TranslationKey = keyof typeof en;
 export type TranslationValues = Record<string, string | number>;
@@ -30,5 +31,17 @@ export function prefixTranslations(data: Record<string, string>): Record<string,
   return Object.fromEntries(Object.entries(data).map(([key, value]) => [`${PLUGIN_ID}.${key}`, value]));
 }
 
-/** English text of a key, for the few places that run outside React (the list filters). */
-export const english = (key: TranslationKey): string => en[key];
+/** The translation files bundled for `localized`; registerTrads loads the same files for react-intl. */
+const FILES: Record<string, Partial<Record<TranslationKey, string>>> = { en, fr };
+
+/** Where the admin keeps the editor's language (Strapi's own key). */
+const LANGUAGE_KEY = 'strapi-admin-language';
+
+/**
+ * A key's text in the admin's current language, for the few places that run outside React and
+ * its intl context (the list filters' options, which the Content Manager shows as given).
+ */
+export function localized(key: TranslationKey): string {
+  const locale = typeof localStorage === 'undefined' ? null : localStorage.getItem(LANGUAGE_KEY);
+  return (locale && FILES[locale]?.[key]) || en[key];
+}

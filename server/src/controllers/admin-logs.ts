@@ -1,35 +1,18 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
-import { CHANNELS, type Channel } from '../core/events';
+import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { MESSAGE_STATUSES } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
-import { PLUGIN_ID } from '../utils/uids';
-import type { ContactRef } from '../services/contacts';
-import { isChannel, MAX_LOOKUP, UNMATCHED_OUTCOMES } from '../services/logs';
-import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
-
-/** What the admin's "retry now" needs from the send service, which another module owns. */
-interface RetryCapable {
-  retryNow(logDocumentId: string, actor: { id: string; name: string }): Promise<{ documentId?: string; id?: string; status: string }>;
-}
-
-/** The send service's `retryNow`, or null on a build without it. */
-export function retryService(strapi: Core.Strapi): RetryCapable | null {
-  let service: unknown;
-  try {
-    service = strapi.plugin(PLUGIN_ID).service('messages');
-  } catch {
-    return null;
-  }
-  return service && typeof (service as Partial<RetryCapable>).retryNow === 'function' ? (service as RetryCapable) : null;
-}
+import type { ContactLogsParams, ContactParams, ContactRef, UnmatchedParams } from '../contract';
+import { isChannel, MAX_LOOKUP } from '../services/logs';
+import { answer, currentActor, oneOf, pageParams, param, queryString } from './admin-params';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The contact a request is about: `:documentId`, and `?type=` for a site's own contact type. */
   function contactRef(ctx: Context): ContactRef {
     const contacts = getService(strapi, 'contacts');
-    const type = queryString(ctx, 'type') ?? contacts.defaultType();
+    const type = queryString(ctx, param<ContactParams>('type')) ?? contacts.defaultType();
     if (!contacts.source(type)) throw new AdminApiError(400, `"${type}" is not a contact type the plugin tracks.`);
     return { type, documentId: String(ctx.params.documentId) };
   }
@@ -40,8 +23,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await answer(ctx, async () => {
         const ref = contactRef(ctx);
         return getService(strapi, 'logs').forContact(ref, {
-          channel: oneOf(ctx, 'channel', CHANNELS),
-          status: oneOf(ctx, 'status', MESSAGE_STATUSES),
+          channel: oneOf(ctx, param<ContactLogsParams>('channel'), CHANNELS),
+          status: oneOf(ctx, param<ContactLogsParams>('status'), MESSAGE_STATUSES),
           ...pageParams(ctx, { pageSize: 10, maxPageSize: 50 }),
         });
       });
@@ -77,9 +60,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async unmatched(ctx: Context) {
       await answer(ctx, async () =>
         getService(strapi, 'logs').unmatched({
-          provider: queryString(ctx, 'provider'),
-          channel: oneOf(ctx, 'channel', CHANNELS),
-          outcome: oneOf(ctx, 'outcome', UNMATCHED_OUTCOMES),
+          provider: queryString(ctx, param<UnmatchedParams>('provider')),
+          channel: oneOf(ctx, param<UnmatchedParams>('channel'), CHANNELS),
+          outcome: oneOf(ctx, param<UnmatchedParams>('outcome'), UNMATCHED_OUTCOMES),
           ...pageParams(ctx, { pageSize: 20 }),
         }),
       );
@@ -89,11 +72,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async retry(ctx: Context) {
       await answer(ctx, async () => {
         const actor = currentActor(ctx);
-        const messages = retryService(strapi);
-        if (!messages) throw new AdminApiError(501, 'Retrying is not available: this build has no send service.');
         const documentId = String(ctx.params.documentId);
         // The send service checks the status, claims the message and writes the audit entry itself.
-        await messages.retryNow(documentId, actor);
+        await getService(strapi, 'messages').retryNow(documentId, actor);
         return getService(strapi, 'logs').get(documentId);
       });
     },

@@ -4,6 +4,9 @@ import { actorOf, type Actor } from '../services/audit';
 
 /** Query-string parsing shared by the admin controllers: strict, so a typo answers 400 instead of being ignored. */
 
+/** A parameter's name, checked against the contract's type for the request (`param<ReportParams>('tz')`). */
+export const param = <P extends object>(name: keyof P & string): string => name;
+
 export function queryString(ctx: Context, name: string): string | undefined {
   const value: unknown = ctx.query[name];
   const last: unknown = Array.isArray(value) ? value[value.length - 1] : value;

@@ -5,7 +5,8 @@ import { localDay } from '../core/time-zones';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
 import { addDays, isCalendarDay, zoneOf } from '../services/reports';
-import { answer, oneOf, queryString } from './admin-params';
+import type { ReportParams } from '../contract';
+import { answer, oneOf, param, queryString } from './admin-params';
 
 /** Largest UTC offset anywhere (Kiribati is +14 h, Baker Island −12 h). */
 const MAX_OFFSET_MINUTES = 14 * 60;
@@ -18,18 +19,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
    */
   async report(ctx: Context) {
     await answer(ctx, async () => {
-      const timeZone = queryString(ctx, 'tz');
-      const rawOffset = queryString(ctx, 'tzOffset');
+      const timeZone = queryString(ctx, param<ReportParams>('tz'));
+      const rawOffset = queryString(ctx, param<ReportParams>('tzOffset'));
       const tzOffsetMinutes = rawOffset === undefined ? 0 : Number(rawOffset);
       if (!Number.isInteger(tzOffsetMinutes) || Math.abs(tzOffsetMinutes) > MAX_OFFSET_MINUTES) {
         throw new AdminApiError(400, 'tzOffset must be whole minutes between -840 and 840.');
       }
       const { zone } = zoneOf({ timeZone, tzOffsetMinutes });
-      const to = queryString(ctx, 'to') ?? localDay(zone, Date.now());
+      const to = queryString(ctx, param<ReportParams>('to')) ?? localDay(zone, Date.now());
       // Checked before any date arithmetic: `to=x` made addDays throw a RangeError (500).
       if (!isCalendarDay(to)) throw new AdminApiError(400, 'to must be a date (YYYY-MM-DD).');
-      const from = queryString(ctx, 'from') ?? addDays(to, -29);
-      return getService(strapi, 'reports').report({ from, to, timeZone, tzOffsetMinutes, channel: oneOf(ctx, 'channel', CHANNELS) ?? null });
+      const from = queryString(ctx, param<ReportParams>('from')) ?? addDays(to, -29);
+      return getService(strapi, 'reports').report({ from, to, timeZone, tzOffsetMinutes, channel: oneOf(ctx, param<ReportParams>('channel'), CHANNELS) ?? null });
     });
   },
 });

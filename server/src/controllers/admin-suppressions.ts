@@ -3,16 +3,17 @@ import type { Context } from 'koa';
 import { CHANNELS } from '../core/events';
 import { ADDRESS_STATES } from '../core/statuses';
 import { getService } from '../utils/plugin';
-import { answer, currentActor, oneOf, pageParams, queryString } from './admin-params';
+import type { SuppressionParams } from '../contract';
+import { answer, currentActor, oneOf, pageParams, param, queryString } from './admin-params';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** GET /suppressions?q&channel&state&page&pageSize */
   async list(ctx: Context) {
     await answer(ctx, async () =>
       getService(strapi, 'suppressions').list({
-        q: queryString(ctx, 'q'),
-        channel: oneOf(ctx, 'channel', CHANNELS),
-        state: oneOf(ctx, 'state', ADDRESS_STATES),
+        q: queryString(ctx, param<SuppressionParams>('q')),
+        channel: oneOf(ctx, param<SuppressionParams>('channel'), CHANNELS),
+        state: oneOf(ctx, param<SuppressionParams>('state'), ADDRESS_STATES),
         ...pageParams(ctx, { pageSize: 20 }),
       }),
     );

@@ -41,9 +41,3 @@ export function normalizeAddress(channel: Channel, input: string, phoneOptions?:
   return channel === 'email' ? normalizeEmail(input) : normalizePhone(input, phoneOptions);
 }
 
-/** Tells which channel a bare address belongs to. */
-export function channelOfAddress(input: string): Channel | null {
-  if (normalizeEmail(input)) return 'email';
-  if (normalizePhone(input)) return 'sms';
-  return null;
-}

@@ -21,16 +21,3 @@ export function nextAttemptAt(
   const windowEnd = firstAttemptAt + policy.windowHours * HOUR;
   return at <= windowEnd ? at : null;
 }
-
-/** The whole schedule from a first attempt, assuming every attempt fails at once. For docs and the admin. */
-export function retrySchedule(policy: RetryPolicy, firstAttemptAt: number): number[] {
-  const times: number[] = [];
-  let failedAt = firstAttemptAt;
-  for (let attempt = 1; attempt < 10_000; attempt++) {
-    const next = nextAttemptAt(policy, attempt, firstAttemptAt, failedAt);
-    if (next === null) break;
-    times.push(next);
-    failedAt = next;
-  }
-  return times;
-}

@@ -1,6 +1,7 @@
 /**
  * The decision rules: one event × the current state of its message and address → the effects,
- * each with the reason an editor reads in Full Logs. Pure: no Strapi, no clock, no I/O.
+ * each with the reason an editor reads in Full Logs (as codes, core/reasons.ts, and their English
+ * text). Pure: no Strapi, no clock, no I/O.
  *
  * Order-independence comes from three choices:
  * - a message status only moves up the rank order of `statuses.ts`;
@@ -11,8 +12,8 @@
 import { nextAttemptAt } from './backoff';
 import type { NormalizedEvent } from './events';
 import type { DecisionPolicy } from './policy';
+import { englishPhrase, englishReason, reasonPart, type ReasonPart } from './reasons';
 import {
-  ADDRESS_STATE_LABELS,
   type AddressState,
   type MessageStatus,
   addressRank,
@@ -82,13 +83,15 @@ export interface MessageEffect {
   nextAttemptAt: number | null;
   lastError: string | null;
   reason: string;
+  reasonData: ReasonPart[];
 }
 
 export interface AddressEffect {
   next: AddressLedgerState;
   /** True when `state` itself changed (the contact mirror follows). */
   stateChanged: boolean;
-  reason: string;
+  /** What the change means, for the decision's explanation. */
+  notes: ReasonPart[];
 }
 
 export interface ContactMirrorEffect {
@@ -102,6 +105,8 @@ export interface Decision {
   outcome: 'applied' | 'no_change';
   /** Why, in one or two sentences, for the event row in Full Logs. */
   reason: string;
+  /** The same, as codes. */
+  reasonData: ReasonPart[];
   message: MessageEffect | null;
   address: AddressEffect | null;
   contact: ContactMirrorEffect | null;
@@ -116,53 +121,23 @@ export interface DecisionInput {
   now: number;
 }
 
-const PROVIDER_LABELS: Record<NormalizedEvent['provider'], string> = {
-  sendgrid: 'SendGrid',
-  mailgun: 'Mailgun',
-  postmark: 'Postmark',
-  ses: 'Amazon SES',
-  twilio: 'Twilio',
-  vonage: 'Vonage',
-  sandbox: 'the sandbox',
-  smtp: 'the SMTP server',
-};
-
 function detail(event: NormalizedEvent): string {
   const parts = [event.rawCode, event.rawText].filter((part): part is string => Boolean(part && part.trim()));
   return parts.length > 0 ? parts.join(' ') : event.rawType;
 }
 
-/** Ends a phrase with a full stop, unless the provider's own text already ended it. */
-function asSentence(text: string): string {
-  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
-}
-
-function describeEvent(event: NormalizedEvent): string {
-  const via = PROVIDER_LABELS[event.provider];
-  const what = detail(event);
+/** What the provider reported, as the first sentence of a decision. */
+export function describeEvent(event: NormalizedEvent): ReasonPart {
+  const params = { provider: event.provider, detail: detail(event) };
   switch (event.kind) {
-    case 'accepted':
-      return `${via} accepted the message`;
-    case 'delivered':
-      return `${via} reports the message delivered`;
-    case 'delivery_delayed':
-      return `${via} is still retrying the message itself (${what})`;
     case 'soft_bounce':
-      return event.channel === 'sms' ? `Temporary SMS failure from ${via}: ${what}` : `Soft bounce from ${via}: ${what}`;
     case 'hard_bounce':
-      return event.channel === 'sms' ? `Permanent SMS error from ${via}: ${what}` : `Hard bounce from ${via}: ${what}`;
-    case 'dropped':
-      return `${via} dropped the message without sending it (${what})`;
-    case 'complaint':
-      return `Spam complaint reported by ${via}`;
-    case 'unsubscribe':
-      return `Unsubscribe reported by ${via}`;
-    case 'opt_out':
-      return `The recipient opted out of SMS (${what})`;
     case 'failed':
-      return `${via} failed the message for a reason that is not the ${event.channel === 'sms' ? 'number' : 'address'}'s fault: ${what}`;
+      return reasonPart(`event.${event.kind}.${event.channel}`, params);
     case 'ignored':
-      return `${via} event "${event.rawType}" has no effect on delivery`;
+      return reasonPart('event.ignored', { provider: event.provider, rawType: event.rawType });
+    default:
+      return reasonPart(`event.${event.kind}`, params);
   }
 }
 
@@ -226,29 +201,32 @@ interface MessageOutcome {
   exhausted: boolean;
   /** A soft bounce that counts against the address (not a stale or repeated one). */
   countsAsSoftBounce: boolean;
-  note: string | null;
+  note: ReasonPart | null;
+}
+
+function messageEffect(status: MessageStatus, nextAttemptAt: number | null, lastError: string | null, reason: ReasonPart): MessageEffect {
+  return { status, nextAttemptAt, lastError, reason: englishReason([reason]), reasonData: [reason] };
 }
 
 function decideMessage(input: DecisionInput): MessageOutcome {
   const { event, message, policy, now } = input;
-  const none = (note: string | null): MessageOutcome => ({ effect: null, exhausted: false, countsAsSoftBounce: false, note });
+  const none = (note: ReasonPart | null): MessageOutcome => ({ effect: null, exhausted: false, countsAsSoftBounce: false, note });
   if (!message) return { ...none(null), countsAsSoftBounce: event.kind === 'soft_bounce' };
 
   const claimed = claimedStatus(event);
   const staleAttempt = event.attempt !== null && event.attempt < message.attempts;
   // Any report about the current attempt shows that the provider has it: no re-send is owed.
   if (isUnconfirmed(message) && !staleAttempt && (event.kind === 'accepted' || event.kind === 'delivery_delayed')) {
-    const reason = 'The provider confirmed it has the message; it will not be sent again.';
-    return { ...none(null), effect: { status: 'sent', nextAttemptAt: null, lastError: message.lastError, reason } };
+    return { ...none(null), effect: messageEffect('sent', null, message.lastError, reasonPart('message.confirmed')) };
   }
-  if (event.kind === 'delivery_delayed') return none('Not re-sent: the provider still holds the message.');
+  if (event.kind === 'delivery_delayed') return none(reasonPart('message.stillHeld'));
   if (claimed === null) return none(null);
 
   if (event.kind === 'soft_bounce') {
-    if (staleAttempt) return none(`It concerns attempt ${event.attempt}; attempt ${message.attempts} is already under way.`);
-    if (message.status === 'deferred') return none('A re-send is already scheduled.');
+    if (staleAttempt) return none(reasonPart('message.staleAttempt', { attempt: event.attempt ?? 0, current: message.attempts }));
+    if (message.status === 'deferred') return none(reasonPart('message.alreadyScheduled'));
     if (messageRank(message.status) > messageRank('deferred')) {
-      return none(`The message is already ${message.status}; a soft bounce does not undo that.`);
+      return none(reasonPart('message.softBounceAfterFinal', { status: message.status }));
     }
     const firstAttemptAt = message.firstAttemptAt ?? event.occurredAt;
     const failedAttempts = Math.max(1, message.attempts);
@@ -256,19 +234,19 @@ function decideMessage(input: DecisionInput): MessageOutcome {
     if (retryAt === null) {
       const lastError = `Retries exhausted after ${failedAttempts} attempt${failedAttempts === 1 ? '' : 's'} over ${policy.retry.windowHours} h: ${detail(event)}`;
       return {
-        effect: { status: 'failed', nextAttemptAt: null, lastError, reason: 'Failed: retries exhausted.' },
+        effect: messageEffect('failed', null, lastError, reasonPart('message.exhausted')),
         exhausted: true,
         countsAsSoftBounce: true,
         note: null,
       };
     }
     return {
-      effect: {
-        status: 'deferred',
-        nextAttemptAt: retryAt,
-        lastError: detail(event),
-        reason: `Deferred: attempt ${failedAttempts + 1} scheduled for ${new Date(retryAt).toISOString()}.`,
-      },
+      effect: messageEffect(
+        'deferred',
+        retryAt,
+        detail(event),
+        reasonPart('message.deferred', { attempt: failedAttempts + 1, at: new Date(retryAt).toISOString() }),
+      ),
       exhausted: false,
       countsAsSoftBounce: true,
       note: null,
@@ -276,15 +254,11 @@ function decideMessage(input: DecisionInput): MessageOutcome {
   }
 
   if (messageRank(claimed) <= messageRank(message.status)) {
-    return none(
-      claimed === message.status
-        ? null
-        : `The message is already ${message.status}; a later-arriving "${claimed}" does not move it back.`,
-    );
+    return none(claimed === message.status ? null : reasonPart('message.noMoveBack', { status: message.status, claimed }));
   }
   const lastError = claimed === 'delivered' || claimed === 'sent' ? message.lastError : detail(event);
   return {
-    effect: { status: claimed, nextAttemptAt: isFinalMessageStatus(claimed) ? null : message.nextAttemptAt, lastError, reason: `Message ${claimed}.` },
+    effect: messageEffect(claimed, isFinalMessageStatus(claimed) ? null : message.nextAttemptAt, lastError, reasonPart('message.status', { status: claimed })),
     exhausted: false,
     countsAsSoftBounce: false,
     note: null,
@@ -297,9 +271,9 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
   if (current.reactivatedAt !== null && event.occurredAt < current.reactivatedAt) return null;
 
   const next: AddressLedgerState = { ...current };
-  const reasons: string[] = [];
-  /** `reason` is kept on the ledger; `note` (default: the reason) goes into the decision's explanation. */
-  const suppress = (state: AddressState, reason: string, note: string = reason): void => {
+  const notes: ReasonPart[] = [];
+  /** `reason` is kept on the ledger, in English; `note` (default: the reason) goes into the decision's explanation. */
+  const suppress = (state: AddressState, reason: ReasonPart, note: ReasonPart = reason): void => {
     const wins =
       addressRank(state) > addressRank(next.state) ||
       (state === next.state &&
@@ -307,11 +281,11 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
         (event.occurredAt < next.stateEventAt || (event.occurredAt === next.stateEventAt && event.eventKey < (next.stateEventKey ?? ''))));
     if (!wins) return;
     next.state = state;
-    next.reason = reason;
+    next.reason = englishReason([reason]);
     next.providerCode = event.rawCode;
     next.stateEventAt = event.occurredAt;
     next.stateEventKey = event.eventKey;
-    reasons.push(note);
+    notes.push(note);
   };
 
   if (event.kind === 'delivered') {
@@ -326,7 +300,7 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
         next.providerCode = null;
         next.stateEventAt = event.occurredAt;
         next.stateEventKey = event.eventKey;
-        reasons.push('Delivered: the soft-bounce streak is cleared.');
+        notes.push(reasonPart('address.streakCleared'));
       }
     }
   }
@@ -338,47 +312,36 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
       next.softBounceCount = current.softBounceCount + 1;
       if (next.state === 'active') {
         next.state = 'soft_bouncing';
-        next.reason = describeEvent(event);
+        next.reason = englishPhrase(describeEvent(event));
         next.providerCode = event.rawCode;
         next.stateEventAt = event.occurredAt;
         next.stateEventKey = event.eventKey;
-        reasons.push('The address is soft-bouncing.');
+        notes.push(reasonPart('address.softBouncing'));
       }
       if (policy.escalation.mode === 'score') {
         const quiet = current.lastSoftBounceAt !== null && event.occurredAt - current.lastSoftBounceAt > policy.escalation.resetAfterDays * DAY;
         next.bounceScore = (quiet ? 0 : current.bounceScore) + policy.escalation.softBounce;
         if (next.bounceScore >= policy.escalation.threshold) {
-          suppress(
-            'failed',
-            `Failed after repeated soft bounces: bounce score ${next.bounceScore} reached the threshold of ${policy.escalation.threshold}.`,
-          );
+          suppress('failed', reasonPart('address.scoreReached', { score: next.bounceScore, threshold: policy.escalation.threshold }));
         }
       }
     }
     if (messageOutcome.exhausted) {
       next.exhaustedStreak = current.exhaustedStreak + 1;
       if (policy.escalation.mode === 'streak' && next.exhaustedStreak >= policy.escalation.exhaustedMessages) {
-        suppress(
-          'failed',
-          `Failed after ${next.exhaustedStreak} messages in a row ran out of retries with no delivery (last: ${detail(event)}).`,
-        );
+        suppress('failed', reasonPart('address.streakReached', { count: next.exhaustedStreak, detail: detail(event) }));
       }
     }
   }
 
   const claimed = claimedAddressState(event);
   if (claimed !== null) {
-    const label = ADDRESS_STATE_LABELS[claimed].toLowerCase();
-    suppress(
-      claimed,
-      asSentence(describeEvent(event)),
-      `The ${event.channel === 'sms' ? 'number' : 'address'} is marked ${label} and will not be used again.`,
-    );
+    suppress(claimed, describeEvent(event), reasonPart(`address.marked.${event.channel}`, { state: claimed }));
   }
 
   const changed = (Object.keys(next) as (keyof AddressLedgerState)[]).some((key) => next[key] !== current[key]);
   if (!changed) return null;
-  return { next, stateChanged: next.state !== current.state, reason: reasons.join(' ') };
+  return { next, stateChanged: next.state !== current.state, notes };
 }
 
 export function decide(input: DecisionInput): Decision {
@@ -387,18 +350,19 @@ export function decide(input: DecisionInput): Decision {
   const contact: ContactMirrorEffect | null =
     address && address.stateChanged ? { status: address.next.state, reason: address.next.reason, at: input.now } : null;
 
-  const sentences = [asSentence(describeEvent(input.event))];
-  if (messageOutcome.effect) sentences.push(messageOutcome.effect.reason);
-  if (messageOutcome.note) sentences.push(messageOutcome.note);
-  if (address?.stateChanged && address.reason) sentences.push(address.reason);
-  if (!input.message && input.event.kind !== 'ignored') sentences.push('No message of ours matches this event.');
+  const parts = [describeEvent(input.event)];
+  if (messageOutcome.effect) parts.push(...messageOutcome.effect.reasonData);
+  if (messageOutcome.note) parts.push(messageOutcome.note);
+  if (address?.stateChanged) parts.push(...address.notes);
+  if (!input.message && input.event.kind !== 'ignored') parts.push(reasonPart('decision.noMessage'));
   if (input.address?.reactivatedAt != null && input.event.occurredAt < input.address.reactivatedAt) {
-    sentences.push('It happened before the address was reactivated, so it does not suppress it again.');
+    parts.push(reasonPart('decision.beforeReactivation'));
   }
   const appliedSomething = messageOutcome.effect !== null || (address !== null && address.stateChanged);
   return {
     outcome: appliedSomething ? 'applied' : 'no_change',
-    reason: sentences.filter((s) => s.trim().length > 0).join(' '),
+    reason: englishReason(parts),
+    reasonData: parts,
     message: messageOutcome.effect,
     address,
     contact,

@@ -42,6 +42,10 @@ export const EVENT_KINDS = [
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 
+/** Stored events that matched no message, and batch items that could not be read: the unmatched-events page. */
+export const UNMATCHED_OUTCOMES = ['unmatched', 'unreadable'] as const;
+export type UnmatchedOutcome = (typeof UNMATCHED_OUTCOMES)[number];
+
 /** Why a provider dropped a message, where it says; decides what happens to the address. */
 export const DROP_REASONS = ['bounced', 'invalid', 'complained', 'unsubscribed', 'other'] as const;
 export type DropReason = (typeof DROP_REASONS)[number];

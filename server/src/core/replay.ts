@@ -10,7 +10,8 @@ export interface ReplayState {
 /**
  * Folds one message's events through `decide`, dropping repeats of an event key as the intake
  * does with its unique index. The intake runs the same fold across a batch with the database as
- * its state; this pure form is what the property tests and the admin's "what if" use.
+ * its state; this pure form is what the property tests use to check that order and repeats do
+ * not change the outcome (the admin does not use it).
  */
 export function replay(
   events: readonly NormalizedEvent[],

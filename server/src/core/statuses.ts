@@ -40,11 +40,6 @@ export function messageRank(status: MessageStatus): number {
   return MESSAGE_RANK[status];
 }
 
-/** The status that wins when two are claimed for one message. Commutative, associative, idempotent. */
-export function strongerMessageStatus(a: MessageStatus, b: MessageStatus): MessageStatus {
-  return MESSAGE_RANK[b] > MESSAGE_RANK[a] ? b : a;
-}
-
 /** Final statuses: nothing will be sent again for this message. */
 export function isFinalMessageStatus(status: MessageStatus): boolean {
   return status !== 'queued' && status !== 'sent' && status !== 'deferred';
@@ -74,23 +69,7 @@ export function addressRank(state: AddressState): number {
   return ADDRESS_RANK[state];
 }
 
-/** Which of two suppression reasons an address keeps. Same properties as `strongerMessageStatus`. */
-export function strongerAddressState(a: AddressState, b: AddressState): AddressState {
-  return ADDRESS_RANK[b] > ADDRESS_RANK[a] ? b : a;
-}
-
-/** How editors and reports name each status. One table, used by the server and the admin. */
-export const MESSAGE_STATUS_LABELS: Record<MessageStatus, string> = {
-  queued: 'Queued',
-  sent: 'Sent',
-  deferred: 'Deferred',
-  delivered: 'Delivered',
-  dropped: 'Dropped',
-  failed: 'Failed',
-  bounced: 'Bounced',
-  complained: 'Complained',
-};
-
+/** The English names of the address states, in the server's texts (reasons, errors); the admin has its own translations. */
 export const ADDRESS_STATE_LABELS: Record<AddressState, string> = {
   active: 'Active',
   soft_bouncing: 'Soft-bouncing',

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Channel } from '../core/events';
 import { table, type Row, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import type { AuditView } from '../contract';
 
 /**
  * The audit trail: one append-only row per manual action (a reactivation, a retry), with who did
@@ -28,20 +29,6 @@ export interface AuditInput {
   after?: unknown;
   /** Epoch milliseconds; defaults to now. */
   at?: number;
-}
-
-export interface AuditView {
-  documentId: string;
-  action: string;
-  channel: string | null;
-  address: string | null;
-  logDocumentId: string | null;
-  actorId: string | null;
-  actorName: string | null;
-  reason: string | null;
-  before: unknown;
-  after: unknown;
-  createdAt: string | null;
 }
 
 export function auditView(row: Row): AuditView {
@@ -94,16 +81,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       },
     });
     return auditView(row);
-  },
-
-  /** Entries about one address, newest first. */
-  async forAddress(channel: Channel, address: string, limit = 20): Promise<AuditView[]> {
-    const rows = await table(strapi, UID.audit).findMany({
-      where: { channel, address },
-      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-      limit,
-    });
-    return rows.map(auditView);
   },
 
   /** Entries about these messages, oldest first (they are shown inside each message's history). */

@@ -4,6 +4,10 @@ import type { Channel } from '../core/events';
 import type { AddressState } from '../core/statuses';
 import type { ContactSourceConfig } from '../config/types';
 import { getService, table, type Row } from '../utils/plugin';
+import type { ContactRef, ContactSummary } from '../contract';
+
+// Intake and the contact index name contacts by this module's types.
+export type { ContactRef, ContactSummary };
 
 /**
  * The contact-source module: the only place that knows which content types hold contacts and
@@ -20,18 +24,6 @@ export interface ContactSource {
   };
   /** Mirror fields per channel, where the type has them. */
   mirror: Partial<Record<Channel, { status: string; reason: string; at: string }>>;
-}
-
-export interface ContactRef {
-  type: string;
-  documentId: string;
-}
-
-export interface ContactSummary extends ContactRef {
-  displayName: string;
-  externalId: string | null;
-  email: string | null;
-  mobile: string | null;
 }
 
 export interface MirrorUpdate {

@@ -7,6 +7,7 @@ import type { NormalizedEvent } from '../core/events';
 import { isSuppressed, messageRank, type MessageStatus } from '../core/statuses';
 import type { EventOutcome } from '../content-types/delivery-event/schema';
 import type { DecisionPolicy } from '../core/policy';
+import { eventReason, reasonPart, type ReasonPart } from '../core/reasons';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
@@ -89,6 +90,7 @@ interface LogRecord {
   state: MessageState;
   changed: boolean;
   reason: string | null;
+  reasonData: ReasonPart[] | null;
   lastEventAt: number | null;
 }
 
@@ -247,18 +249,18 @@ export function decideBatch(input: {
     const address = matcher.addressOf(event);
     const entry = address ? entries.get(ledgerKey(event.channel, address)) : undefined;
     let outcome: EventOutcome;
-    let reason: string;
+    let reason: ReasonPart[];
     if (event.kind === 'ignored') {
       outcome = 'ignored';
-      reason = `"${event.rawType}" has no effect on delivery; kept for the record.`;
+      reason = [reasonPart('intake.ignored', { rawType: event.rawType })];
       result.ignored += 1;
     } else if (!entry && !log) {
       outcome = 'unmatched';
-      reason = 'The event names no address the plugin can read, and matches no message.';
+      reason = [reasonPart('intake.noAddress')];
       result.unmatched += 1;
     } else {
       const decision = decide({ event, message: log?.state ?? null, address: entry?.state ?? null, policy, now });
-      reason = decision.reason;
+      reason = decision.reasonData;
       if (log && decision.message) {
         log.state = {
           ...log.state,
@@ -268,6 +270,7 @@ export function decideBatch(input: {
         };
         log.changed = true;
         log.reason = decision.message.reason;
+        log.reasonData = decision.message.reasonData;
       }
       if (log) log.lastEventAt = Math.max(log.lastEventAt ?? 0, event.occurredAt);
       if (entry && decision.address) {
@@ -312,7 +315,7 @@ export function decideBatch(input: {
       rawCode: event.rawCode?.slice(0, 255) ?? null,
       rawText: event.rawText,
       severity: event.severity,
-      reason,
+      ...eventReason(reason),
       createdAt: new Date(now),
       updatedAt: new Date(now),
     });
@@ -351,6 +354,7 @@ function logUpdatesOf(logs: Map<string, LogRecord>, now: number): RowUpdate[] {
         nextAttemptAt: toDate(log.state.nextAttemptAt),
         lastError: log.state.lastError,
         statusReason: log.reason,
+        statusReasonData: log.reasonData,
       });
       // A final status releases any claim the retrier had.
       if (messageRank(log.state.status) > messageRank('deferred')) {
@@ -412,7 +416,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const logs = new Map<string, LogRecord>();
     const ids = [...matcher.rows.values()].map((row) => row.id);
     for (const row of await findInChunks(strapi, UID.log, 'id', ids, LOG_FIELDS)) {
-      logs.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, lastEventAt: null });
+      logs.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, reasonData: null, lastEventAt: null });
     }
     return { logs, entries: await ledger().loadMany(pairs) };
   }

@@ -1,13 +1,27 @@
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
-import { CHANNELS, type Channel } from '../core/events';
+import { isReasonData, type ReasonPart } from '../core/reasons';
+import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { AuditView } from './audit';
-import type { ContactRef, ContactSummary } from './contacts';
+import type {
+  AddressStatus,
+  AddressSummary,
+  AuditView,
+  ContactDeliverability,
+  ContactLogs,
+  ContactRef,
+  ContactSummary,
+  EventView,
+  LedgerStateView,
+  LogFilters,
+  LogView,
+  Page,
+  UnmatchedQuery,
+} from '../contract';
 
 /**
  * Full Logs: one student's messages on both channels, newest first, each with every attempt and
@@ -15,104 +29,22 @@ import type { ContactRef, ContactSummary } from './contacts';
  * address statuses the list view needs; and the events that matched no message.
  */
 
-export interface EventView {
-  documentId: string;
-  kind: string;
-  outcome: string;
-  channel: string;
-  address: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  attempt: number | null;
-  occurredAt: string | null;
-  receivedAt: string | null;
-  rawType: string | null;
-  rawCode: string | null;
-  rawText: string | null;
-  severity: string | null;
-  reason: string | null;
-}
-
-export interface LogView {
-  documentId: string;
-  channel: Channel;
-  address: string;
-  contactType: string | null;
-  contactDocumentId: string | null;
-  source: string;
-  sourceName: string | null;
-  /** The email subject, where the message has one: what an editor recognises a message by. */
-  subject: string | null;
-  status: MessageStatus;
-  statusReason: string | null;
-  attempts: number;
-  firstAttemptAt: string | null;
-  nextAttemptAt: string | null;
-  lastEventAt: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  lastError: string | null;
-  createdAt: string | null;
-  /** The address's state now, which may differ from when the message was sent. */
-  addressState: AddressState;
-  /** Deferred or failed, to an address that is not suppressed: an editor may retry it now. */
-  retryable: boolean;
-  events: EventView[];
-  audit: AuditView[];
-}
-
-export interface Page<T> {
-  results: T[];
-  pagination: { page: number; pageSize: number; pageCount: number; total: number };
-}
-
-export interface LogFilters {
-  channel?: Channel;
-  status?: MessageStatus;
-  page: number;
-  pageSize: number;
-}
-
-export interface AddressSummary {
-  channel: Channel;
-  address: string | null;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  provider: string | null;
-  since: string | null;
-  softBounceCount: number;
-  reactivatedAt: string | null;
-  reactivatedBy: string | null;
-  reactivationReason: string | null;
-}
-
-export interface ContactDeliverability {
-  contact: ContactSummary;
-  addresses: AddressSummary[];
-  lastMessages: LogView[];
-  /** Messages to this contact, by channel and status. */
-  counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
-}
-
-export interface AddressStatus {
-  channel: Channel;
-  /** As asked, so the caller can match its own rows. */
-  address: string;
-  normalized: string | null;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  since: string | null;
-}
-
 export const RETRYABLE_STATUSES: readonly MessageStatus[] = ['deferred', 'failed'];
 
-/** What the unmatched-events page lists: events that matched no message, and batch items that could not be read. */
-export const UNMATCHED_OUTCOMES = ['unmatched', 'unreadable'] as const;
-export type UnmatchedOutcome = (typeof UNMATCHED_OUTCOMES)[number];
-
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
+
+/** A JSON column comes back parsed, or (on some drivers) as its text. */
+function reasonDataOf(value: unknown): ReasonPart[] | null {
+  let parsed = value;
+  if (typeof value === 'string') {
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      return null;
+    }
+  }
+  return isReasonData(parsed) ? parsed : null;
+}
 
 export function eventView(row: Row): EventView {
   return {
@@ -131,6 +63,7 @@ export function eventView(row: Row): EventView {
     rawText: text(row.rawText),
     severity: text(row.severity),
     reason: text(row.reason),
+    reasonData: reasonDataOf(row.reasonData),
   };
 }
 
@@ -152,6 +85,7 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
     subject: subjectOf(row.content),
     status,
     statusReason: text(row.statusReason),
+    statusReasonData: reasonDataOf(row.statusReasonData),
     attempts: Number(row.attempts ?? 0),
     firstAttemptAt: toIso(row.firstAttemptAt),
     nextAttemptAt: toIso(row.nextAttemptAt),
@@ -167,10 +101,10 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
   };
 }
 
-export function addressSummary(channel: Channel, address: string | null, row: Row | null): AddressSummary {
+/** A ledger row (or none: a clean address) as the admin shows it. */
+export function ledgerStateView(channel: Channel, row: Row | null): LedgerStateView {
   return {
     channel,
-    address,
     state: (row?.state as AddressState | undefined) ?? 'active',
     reason: text(row?.reason),
     providerCode: text(row?.providerCode),
@@ -179,8 +113,11 @@ export function addressSummary(channel: Channel, address: string | null, row: Ro
     softBounceCount: Number(row?.softBounceCount ?? 0),
     reactivatedAt: toIso(row?.reactivatedAt),
     reactivatedBy: text(row?.reactivatedBy),
-    reactivationReason: text(row?.reactivationReason),
   };
+}
+
+export function addressSummary(channel: Channel, address: string | null, row: Row | null): AddressSummary {
+  return { ...ledgerStateView(channel, row), address, reactivationReason: text(row?.reactivationReason) };
 }
 
 export function isChannel(value: unknown): value is Channel {
@@ -248,7 +185,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   return {
     /** A contact's messages, newest first, a page at a time, with their full history. */
-    async forContact(ref: ContactRef, filters: LogFilters): Promise<Page<LogView> & { contact: ContactSummary }> {
+    async forContact(ref: ContactRef, filters: LogFilters): Promise<ContactLogs> {
       const contact = await resolveContact(ref);
       const where: Record<string, unknown> = { contactType: contact.type, contactDocumentId: contact.documentId };
       if (filters.channel) where.channel = filters.channel;
@@ -343,15 +280,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
     },
 
-    /** Provider events that matched no message, newest first: mail from another system, or a message deleted since. */
-    /** Events that matched no message, and the items of a batch that could not be read at all. */
-    async unmatched(filters: {
-      provider?: string;
-      channel?: Channel;
-      outcome?: UnmatchedOutcome;
-      page: number;
-      pageSize: number;
-    }): Promise<Page<EventView>> {
+    /** Events that matched no message (mail from another system, or a message deleted since) and the items of a batch that could not be read at all, newest first. */
+    async unmatched(filters: UnmatchedQuery): Promise<Page<EventView>> {
       const where: Record<string, unknown> = { outcome: filters.outcome ?? { $in: [...UNMATCHED_OUTCOMES] } };
       if (filters.provider) where.provider = filters.provider;
       if (filters.channel) where.channel = filters.channel;

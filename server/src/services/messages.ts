@@ -4,11 +4,13 @@ import { normalizeAddress } from '../core/addresses';
 import type { NormalizedEvent } from '../core/events';
 import { MessageInputError, validateMessageInput, type MessageContent, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
+import { eventReason, reasonPart, statusReason } from '../core/reasons';
 import type { UnconfirmedHandOff } from '../core/send-failure';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
 import { messageFailed } from './outbound-events';
 import { UID } from '../utils/uids';
+import type { MessageView } from '../contract';
 
 /**
  * Sending: the outbox (a DeliveryLog written first, as `queued`), the suppression check, the
@@ -19,24 +21,6 @@ import { UID } from '../utils/uids';
  * and the message still being due, so a claim that another process took over, or a message that
  * a provider's report finished meanwhile, is never sent again or moved back to `queued`.
  */
-
-export interface MessageView {
-  id: string;
-  status: MessageStatus;
-  channel: string;
-  address: string;
-  contact: { type: string; documentId: string } | null;
-  source: string;
-  sourceName: string | null;
-  attempts: number;
-  nextAttemptAt: string | null;
-  provider: string | null;
-  providerMessageId: string | null;
-  lastError: string | null;
-  reason: string | null;
-  idempotencyKey: string | null;
-  createdAt: string | null;
-}
 
 /** A send request that cannot be carried out as asked: answered 400 (or 404/409), naming the field. */
 export class SendRefusedError extends Error {
@@ -162,13 +146,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Promise<string | null> {
     const channel = row.channel as 'email' | 'sms';
     const now = Date.now();
-    const reason = `Not sent: the ${channel === 'sms' ? 'number' : 'address'} is ${ADDRESS_STATE_LABELS[state].toLowerCase()}${ledgerReason ? ` (${ledgerReason})` : ''}.`;
+    const why = [
+      ledgerReason ? reasonPart(`send.droppedBecause.${channel}`, { state, detail: ledgerReason }) : reasonPart(`send.dropped.${channel}`, { state }),
+    ];
+    const { reason } = eventReason(why);
     return strapi.db.transaction(async () => {
       const { count } = await logs().updateMany({
         where: { id: row.id, leaseOwner, ...STILL_DUE },
         data: {
           status: 'dropped',
-          statusReason: reason,
+          ...statusReason(why),
           nextAttemptAt: null,
           leaseOwner: null,
           leaseExpiresAt: null,
@@ -190,7 +177,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           rawType: 'suppressed',
           rawCode: state,
           rawText: ledgerReason,
-          reason,
+          ...eventReason(why),
         },
       });
       return reason;
@@ -227,7 +214,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           attempt,
           occurredAt: new Date(now),
           rawType: 'send',
-          reason: `Attempt ${attempt} handed to ${transport.provider}.`,
+          ...eventReason([reasonPart('send.handedOff', { attempt, transport: transport.provider })]),
         },
       });
       return attempt;
@@ -265,7 +252,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       // Only a message still in flight becomes "sent": a fast provider's report may already have said more.
       await logs().updateMany({
         where: { id: row.id, status: 'queued' },
-        data: { status: 'sent', statusReason: `Attempt ${attempt} handed to ${outcome.provider}.` },
+        data: { status: 'sent', ...statusReason([reasonPart('send.handedOff', { attempt, transport: outcome.provider })]) },
       });
       await logs().updateMany({ where: { id: row.id, leaseOwner }, data: { leaseOwner: null, leaseExpiresAt: null } });
       // Later reports may quote this attempt's provider id rather than ours.
@@ -293,18 +280,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const waitUntil = now + config().sending.unconfirmedWaitMinutes * 60_000;
     const windowEnd = (toMs(row.firstAttemptAt) ?? now) + retry.windowHours * 3_600_000;
     const nextAttemptAt = waitUntil <= windowEnd ? new Date(waitUntil) : null;
-    const reason = nextAttemptAt
-      ? `Attempt ${attempt} handed to ${provider}, unconfirmed: ${unconfirmed.text}. Waiting until ${nextAttemptAt.toISOString()} for ${provider}'s report before sending again.`
-      : `Attempt ${attempt} handed to ${provider}, unconfirmed: ${unconfirmed.text}. Not sent again: the retry window has run out.`;
+    const params = { attempt, transport: provider, detail: unconfirmed.text };
+    const why = [
+      nextAttemptAt
+        ? reasonPart('send.unconfirmedWaiting', { ...params, at: nextAttemptAt.toISOString() })
+        : reasonPart('send.unconfirmedGivenUp', params),
+    ];
     await strapi.db.transaction(async () => {
       await logs().updateMany({
         where: { id: row.id, status: 'queued' },
-        data: { status: 'sent', nextAttemptAt, statusReason: reason, lastError: unconfirmed.text, updatedAt: new Date(now) },
+        data: { status: 'sent', nextAttemptAt, ...statusReason(why), lastError: unconfirmed.text, updatedAt: new Date(now) },
       });
       await logs().updateMany({ where: { id: row.id, leaseOwner }, data: { leaseOwner: null, leaseExpiresAt: null } });
       await table(strapi, UID.event).updateMany({
         where: { eventKey: `attempt:${row.documentId}:${attempt}` },
-        data: { rawCode: unconfirmed.code, rawText: unconfirmed.text.slice(0, 10_000), reason },
+        data: { rawCode: unconfirmed.code, rawText: unconfirmed.text.slice(0, 10_000), ...eventReason(why) },
       });
     });
   }

@@ -1,47 +1,16 @@
 import type { Core } from '@strapi/strapi';
-import type { Channel } from '../core/events';
 import { webhookProviders } from '../providers';
 import { WEBHOOK_PROVIDER_NAMES, type WebhookProviderName } from '../providers/types';
 import { getService, table, toMs } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import { webhookPath } from '../utils/webhook-path';
+import type { ProvidersReport, RefusalCount } from '../contract';
 
 /**
  * The providers view: for each webhook provider, whether this site can accept its reports, what
  * is missing, when its last event arrived, how many of its requests were refused, and the exact
  * URL to paste into its console. Never returns a secret, only whether one is set.
  */
-
-export interface RefusalCount {
-  count: number;
-  lastAt: string | null;
-  lastStatus: number | null;
-}
-
-export interface ProviderHealth {
-  name: WebhookProviderName;
-  channel: Channel;
-  /** Its secret (or, for SES, its topic allow-list) is set: signed reports are accepted. */
-  configured: boolean;
-  /** `allowUnsigned`: reports are accepted without checking who sent them (testing only). */
-  acceptsUnsigned: boolean;
-  /** The environment variable(s) that hold its secret, for the "how to fix" hint. */
-  secretVariable: string;
-  webhookUrl: string;
-  /** When the plugin stored its last event (arrival time), whatever the event was. */
-  lastEventAt: string | null;
-  refused: RefusalCount;
-}
-
-export interface ProvidersReport {
-  /** Whether `publicUrl` is set; without it the URLs below are a guess from the server's own address. */
-  publicUrlConfigured: boolean;
-  baseUrl: string;
-  /** Refusals are counted since this moment (the first one recorded, or null for none yet). */
-  refusalsSince: string | null;
-  sending: { email: string | null; sms: string | null };
-  providers: ProviderHealth[];
-}
 
 const STORE_KEY = 'webhook-refusals';
 

@@ -5,68 +5,19 @@ import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
 import { builder, columnsOf, knexOf, periodIndexSql, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
+import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from '../contract';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the logs table (its `created_at, channel, status` index covers it). Days are
- * the reader's calendar days in their time zone, daylight-saving changes included: each day's first
- * instant is computed in JavaScript and the query only compares instants (see `periodIndexSql`).
+ * One grouped query on the logs table (its `created_at, channel, status` index covers it), whose
+ * cost follows the number of messages in the period: a site sending millions a month would need a
+ * daily roll-up (README, "What limits remain"). Days are the reader's calendar days in their time
+ * zone, daylight-saving changes included: each day's first instant is computed in JavaScript and
+ * the query only compares instants (see `periodIndexSql`).
  *
  * A message is counted once, on the day it was created, under its current status: a message
  * that bounced after two soft bounces counts as one bounced message, not three attempts.
  */
-
-export type StatusCounts = Record<MessageStatus, number>;
-
-export interface Totals extends StatusCounts {
-  /** Every message created in the period. */
-  total: number;
-  /** Handed to a provider at least once: everything except queued and dropped. */
-  attempted: number;
-}
-
-export interface Rates {
-  /** bounced ÷ attempted */
-  bounceRate: number | null;
-  /** failed ÷ attempted (SMS failures, retries exhausted) */
-  failureRate: number | null;
-  /** (delivered + complained) ÷ attempted: a complaint proves the message arrived. */
-  deliveryRate: number | null;
-  /** complained ÷ attempted */
-  complaintRate: number | null;
-  /** dropped ÷ total: sends refused because the address is suppressed */
-  dropRate: number | null;
-}
-
-export interface ReportDay {
-  day: string;
-  channels: Record<Channel, StatusCounts>;
-}
-
-export interface Report {
-  from: string;
-  to: string;
-  /** The zone the days are in: an IANA name (`Europe/London`), `UTC`, or a fixed offset such as `+01:00`. */
-  timeZone: string;
-  /** The zone's offset at the start of the period (kept for readers of the old answer). */
-  tzOffsetMinutes: number;
-  channel: Channel | null;
-  days: ReportDay[];
-  totals: Totals & Rates;
-  byChannel: Record<Channel, Totals & Rates>;
-}
-
-export interface ReportQuery {
-  /** First day shown, YYYY-MM-DD, in the reader's calendar. */
-  from: string;
-  /** Last day shown, inclusive. */
-  to: string;
-  /** The reader's IANA time zone (`Europe/London`): days follow its daylight-saving changes. */
-  timeZone?: string;
-  /** A fixed offset instead (minutes to add to UTC), for callers that send one. Ignored when `timeZone` is given. */
-  tzOffsetMinutes?: number;
-  channel?: Channel | null;
-}
 
 export const MAX_REPORT_DAYS = 366;
 
@@ -98,7 +49,7 @@ function ratio(part: number, whole: number): number | null {
   return whole > 0 ? part / whole : null;
 }
 
-export function totalsOf(counts: StatusCounts): Totals & Rates {
+export function totalsOf(counts: StatusCounts): ReportTotals {
   const total = MESSAGE_STATUSES.reduce((sum, s) => sum + counts[s], 0);
   const attempted = total - counts.queued - counts.dropped;
   return {

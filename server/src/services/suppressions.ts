@@ -4,7 +4,8 @@ import { ADDRESS_STATES, type AddressState } from '../core/statuses';
 import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { Page } from './logs';
+import type { SuppressionList, SuppressionQuery } from '../contract';
+import { ledgerStateView } from './logs';
 
 /**
  * The suppression list: ledger rows that are not simply active (suppressed, or soft-bouncing on
@@ -12,45 +13,13 @@ import type { Page } from './logs';
  * (and student) that caused it.
  */
 
-export interface SuppressionView {
-  documentId: string;
-  channel: Channel;
-  address: string;
-  state: AddressState;
-  reason: string | null;
-  providerCode: string | null;
-  provider: string | null;
-  since: string | null;
-  softBounceCount: number;
-  reactivatedAt: string | null;
-  reactivatedBy: string | null;
-  /** The message whose event decided the state, where there was one. */
-  message: {
-    documentId: string;
-    source: string;
-    sourceName: string | null;
-    status: string;
-    createdAt: string | null;
-    contact: { type: string; documentId: string; displayName: string } | null;
-  } | null;
-}
-
-export interface SuppressionQuery {
-  /** Part of an address, any case. */
-  q?: string;
-  channel?: Channel;
-  state?: AddressState;
-  page: number;
-  pageSize: number;
-}
-
 /** States the list shows when none is chosen: everything but plain active. */
 export const LISTED_STATES: readonly AddressState[] = ADDRESS_STATES.filter((s) => s !== 'active');
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
-  async list(query: SuppressionQuery): Promise<Page<SuppressionView> & { counts: Record<AddressState, number> }> {
+  async list(query: SuppressionQuery): Promise<SuppressionList> {
     const where: Record<string, unknown> = { state: query.state ? query.state : { $in: [...LISTED_STATES] } };
     if (query.channel) where.channel = query.channel;
     // Addresses are stored normalized (lower-case emails, E.164 numbers): a case-insensitive "contains" finds them.
@@ -85,17 +54,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         const log = logsById.get(entry.stateLogDocumentId as string);
         const contactKey = log ? `${String(log.contactType)}:${String(log.contactDocumentId)}` : null;
         return {
+          ...ledgerStateView(entry.channel as Channel, entry),
           documentId: entry.documentId,
-          channel: entry.channel as Channel,
           address: String(entry.address),
-          state: entry.state as AddressState,
-          reason: text(entry.reason),
-          providerCode: text(entry.providerCode),
-          provider: text(entry.provider),
-          since: toIso(entry.stateChangedAt),
-          softBounceCount: Number(entry.softBounceCount ?? 0),
-          reactivatedAt: toIso(entry.reactivatedAt),
-          reactivatedBy: text(entry.reactivatedBy),
           message: log
             ? {
                 documentId: log.documentId,

@@ -5,6 +5,7 @@ import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '..
 import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
 import { getService, table } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { eventReason, reasonPart } from '../core/reasons';
 import { ReplayError, type IntakeResult } from './intake';
 
 /** A webhook's answer: the status code and a JSON body that says what happened, never a secret. */
@@ -184,7 +185,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         occurredAt: at,
         rawType: `unreadable ${item.position}`.slice(0, 255),
         rawText: item.raw,
-        reason: `Could not be read: ${item.reason}. Kept for diagnosis; the rest of the request was stored.`,
+        ...eventReason([reasonPart('intake.unreadable', { detail: item.reason })]),
         createdAt: at,
         updatedAt: at,
       }));

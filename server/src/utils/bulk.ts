@@ -8,7 +8,7 @@ const UPDATE_CHUNK = 100;
 
 export interface RowUpdate {
   id: number;
-  /** Attribute name → new value (Dates and nulls as the Query Engine takes them). */
+  /** Attribute name → new value (Dates, nulls and JSON values as the Query Engine takes them). */
   data: Record<string, unknown>;
 }
 
@@ -23,7 +23,10 @@ const sameValue = (a: unknown, b: unknown): boolean =>
  * untyped parameters; SQLite and MySQL take the same statement. Joins the transaction `trx`.
  */
 export async function updateRows(strapi: Core.Strapi, trx: Knex.Transaction, uid: string, updates: RowUpdate[]): Promise<void> {
-  const meta = strapi.db.metadata.get(uid) as unknown as { tableName: string; attributes: Record<string, { columnName?: string }> };
+  const meta = strapi.db.metadata.get(uid) as unknown as { tableName: string; attributes: Record<string, { columnName?: string; type?: string }> };
+  // Raw knex does not encode a JSON attribute as the Query Engine does (SQLite cannot bind an object).
+  const encode = (attribute: string, value: unknown): unknown =>
+    meta.attributes[attribute]?.type === 'json' && value !== null ? JSON.stringify(value) : value;
   const column = (attribute: string): string => {
     const name = meta.attributes[attribute]?.columnName;
     if (!name) throw new Error(`${uid} has no column for "${attribute}"`);
@@ -42,7 +45,7 @@ export async function updateRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
       const chunk = group.slice(i, i + UPDATE_CHUNK);
       const set: Record<string, unknown> = {};
       for (const attribute of Object.keys(chunk[0].data)) {
-        const values = chunk.map((u) => u.data[attribute] ?? null);
+        const values = chunk.map((u) => encode(attribute, u.data[attribute] ?? null));
         set[column(attribute)] = values.every((v) => sameValue(v, values[0]))
           ? values[0]
           : knex.raw(`CASE ?? ${chunk.map(() => 'WHEN ? THEN ?').join(' ')} ELSE ?? END`, [

@@ -23,7 +23,7 @@ export default {
     // The provider's event id, or a key derived from stable fields: a replayed event finds its key taken.
     eventKey: { type: 'string', required: true, unique: true, maxLength: 255 },
     logDocumentId: { type: 'string', maxLength: 255 },
-    kind: { type: 'enumeration', enum: [...EVENT_KINDS, 'send_attempt', 'retries_exhausted'], required: true },
+    kind: { type: 'enumeration', enum: [...EVENT_KINDS, 'send_attempt'], required: true },
     outcome: { type: 'enumeration', enum: [...EVENT_OUTCOMES], required: true },
     channel: { type: 'enumeration', enum: [...CHANNELS], required: true },
     address: { type: 'string', maxLength: 320 },
@@ -37,6 +37,8 @@ export default {
     severity: { type: 'string', maxLength: 32 },
     // Why the plugin did what it did, in words an editor understands.
     reason: { type: 'text' },
+    // The same reason as codes and parameters (core/reasons.ts), for the admin to show in the reader's language.
+    reasonData: { type: 'json' },
   },
   indexes: [
     // Every webhook batch looks its events up by key (replays), and every send stamps its attempt by

@@ -31,6 +31,8 @@ export default {
     sourceName: { type: 'string', maxLength: 255 },
     status: { type: 'enumeration', enum: [...MESSAGE_STATUSES], default: 'queued', required: true },
     statusReason: { type: 'text' },
+    // `statusReason` as codes and parameters (core/reasons.ts).
+    statusReasonData: { type: 'json' },
     attempts: { type: 'integer', default: 0, required: true },
     firstAttemptAt: { type: 'datetime' },
     nextAttemptAt: { type: 'datetime' },

@@ -1,0 +1,376 @@
+/**
+ * The plugin's API contract: the requests and answers of the admin API (`/deliverability/…`) and
+ * the content API (`/api/deliverability/…`). The server's services return these types and the
+ * admin panel reads them, so a renamed or retyped field fails the type check on both sides.
+ *
+ * Types only: the admin bundle imports this file, so it must not import anything that runs (or
+ * anything of Strapi's server). Dates are ISO strings.
+ */
+
+import type { Channel, UnmatchedOutcome } from './core/events';
+import type { ReasonPart } from './core/reasons';
+import type { AddressState, MessageStatus } from './core/statuses';
+
+export type { Channel, AddressState, MessageStatus, ReasonPart, UnmatchedOutcome };
+export type { MessageInput, MessageContent } from './core/message-input';
+
+// ---------------------------------------------------------------------------------------------
+// Shared shapes
+
+export interface Pagination {
+  page: number;
+  pageSize: number;
+  pageCount: number;
+  total: number;
+}
+
+export interface Page<T> {
+  results: T[];
+  pagination: Pagination;
+}
+
+/** Every admin-API answer is wrapped in `data`. */
+export interface Answer<T> {
+  data: T;
+}
+
+export interface ContactRef {
+  type: string;
+  documentId: string;
+}
+
+export interface ContactSummary extends ContactRef {
+  displayName: string;
+  externalId: string | null;
+  email: string | null;
+  mobile: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The query strings of the admin API's GETs, by parameter name: what the admin sends (`query<P>()`)
+// and what the controllers read (`param<P>()`), so a renamed parameter fails on both sides.
+
+/** GET /contacts/:documentId/summary */
+export interface ContactParams {
+  /** A site's own contact type (its UID); the plugin's contact when absent. */
+  type?: string;
+}
+
+/** GET /contacts/:documentId/logs */
+export interface ContactLogsParams extends ContactParams {
+  channel?: Channel;
+  status?: MessageStatus;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /events/unmatched */
+export interface UnmatchedParams {
+  provider?: string;
+  channel?: Channel;
+  outcome?: UnmatchedOutcome;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /suppressions */
+export interface SuppressionParams {
+  q?: string;
+  channel?: Channel;
+  state?: AddressState;
+  page?: number;
+  pageSize?: number;
+}
+
+/** GET /reports */
+export interface ReportParams {
+  from?: string;
+  to?: string;
+  channel?: Channel;
+  /** The reader's IANA time zone. */
+  tz?: string;
+  /** A fixed offset in minutes, when the reader's browser names no zone. */
+  tzOffset?: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Full Logs, the side panel, the badges and unmatched events (server/src/services/logs.ts)
+
+export interface EventView {
+  documentId: string;
+  kind: string;
+  outcome: string;
+  channel: string;
+  address: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  attempt: number | null;
+  occurredAt: string | null;
+  receivedAt: string | null;
+  rawType: string | null;
+  rawCode: string | null;
+  rawText: string | null;
+  severity: string | null;
+  /** The plugin's reason in English, as stored: for logs and API readers. */
+  reason: string | null;
+  /** The same reason as codes and parameters, for the admin to show in the reader's language. Null on rows stored before codes existed. */
+  reasonData: ReasonPart[] | null;
+}
+
+export interface AuditView {
+  documentId: string;
+  action: string;
+  channel: string | null;
+  address: string | null;
+  logDocumentId: string | null;
+  actorId: string | null;
+  actorName: string | null;
+  reason: string | null;
+  before: unknown;
+  after: unknown;
+  createdAt: string | null;
+}
+
+export interface LogView {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  contactType: string | null;
+  contactDocumentId: string | null;
+  source: string;
+  sourceName: string | null;
+  /** The email subject, where the message has one: what an editor recognises a message by. */
+  subject: string | null;
+  status: MessageStatus;
+  statusReason: string | null;
+  /** `statusReason` as codes and parameters (see `EventView.reasonData`). */
+  statusReasonData: ReasonPart[] | null;
+  attempts: number;
+  firstAttemptAt: string | null;
+  nextAttemptAt: string | null;
+  lastEventAt: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  createdAt: string | null;
+  /** The address's state now, which may differ from when the message was sent. */
+  addressState: AddressState;
+  /** Deferred or failed, to an address that is not suppressed: an editor may retry it now. */
+  retryable: boolean;
+  events: EventView[];
+  audit: AuditView[];
+}
+
+/** GET /contacts/:documentId/logs */
+export interface LogFilters {
+  channel?: Channel;
+  status?: MessageStatus;
+  page: number;
+  pageSize: number;
+}
+
+export type ContactLogs = Page<LogView> & { contact: ContactSummary };
+
+/** An address's ledger entry as the admin shows it (the side panel's cards, the suppression list). */
+export interface LedgerStateView {
+  channel: Channel;
+  state: AddressState;
+  reason: string | null;
+  providerCode: string | null;
+  provider: string | null;
+  since: string | null;
+  softBounceCount: number;
+  reactivatedAt: string | null;
+  reactivatedBy: string | null;
+}
+
+export interface AddressSummary extends LedgerStateView {
+  address: string | null;
+  reactivationReason: string | null;
+}
+
+/** GET /contacts/:documentId/summary: the side panel. */
+export interface ContactDeliverability {
+  contact: ContactSummary;
+  addresses: AddressSummary[];
+  lastMessages: LogView[];
+  /** Messages to this contact, by channel and status. */
+  counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
+}
+
+/** POST /addresses/lookup */
+export interface AddressLookupRequest {
+  addresses: { channel: Channel; address: string }[];
+}
+
+export interface AddressStatus {
+  channel: Channel;
+  /** As asked, so the caller can match its own rows. */
+  address: string;
+  normalized: string | null;
+  state: AddressState;
+  reason: string | null;
+  providerCode: string | null;
+  since: string | null;
+}
+
+/** GET /events/unmatched */
+export interface UnmatchedQuery {
+  provider?: string;
+  channel?: Channel;
+  outcome?: UnmatchedOutcome;
+  page: number;
+  pageSize: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The suppression list and reactivation (server/src/services/suppressions.ts, reactivation.ts)
+
+export interface SuppressionView extends LedgerStateView {
+  documentId: string;
+  address: string;
+  /** The message whose event decided the state, where there was one. */
+  message: {
+    documentId: string;
+    source: string;
+    sourceName: string | null;
+    status: string;
+    createdAt: string | null;
+    contact: { type: string; documentId: string; displayName: string } | null;
+  } | null;
+}
+
+/** GET /suppressions */
+export interface SuppressionQuery {
+  /** Part of an address, any case. */
+  q?: string;
+  channel?: Channel;
+  state?: AddressState;
+  page: number;
+  pageSize: number;
+}
+
+export type SuppressionList = Page<SuppressionView> & { counts: Record<AddressState, number> };
+
+/** POST /addresses/reactivate */
+export interface ReactivateRequest {
+  channel: Channel;
+  address: string;
+  reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reports (server/src/services/reports.ts)
+
+export type StatusCounts = Record<MessageStatus, number>;
+
+export interface Totals extends StatusCounts {
+  /** Every message created in the period. */
+  total: number;
+  /** Handed to a provider at least once: everything except queued and dropped. */
+  attempted: number;
+}
+
+export interface Rates {
+  /** bounced ÷ attempted */
+  bounceRate: number | null;
+  /** failed ÷ attempted (SMS failures, retries exhausted) */
+  failureRate: number | null;
+  /** (delivered + complained) ÷ attempted: a complaint proves the message arrived. */
+  deliveryRate: number | null;
+  /** complained ÷ attempted */
+  complaintRate: number | null;
+  /** dropped ÷ total: sends refused because the address is suppressed */
+  dropRate: number | null;
+}
+
+export type ReportTotals = Totals & Rates;
+
+export interface ReportDay {
+  day: string;
+  channels: Record<Channel, StatusCounts>;
+}
+
+/** GET /reports */
+export interface ReportQuery {
+  /** First day shown, YYYY-MM-DD, in the reader's calendar. */
+  from: string;
+  /** Last day shown, inclusive. */
+  to: string;
+  /** The reader's IANA time zone (`Europe/London`): days follow its daylight-saving changes. */
+  timeZone?: string;
+  /** A fixed offset instead (minutes to add to UTC), for callers that send one. Ignored when `timeZone` is given. */
+  tzOffsetMinutes?: number;
+  channel?: Channel | null;
+}
+
+export interface Report {
+  from: string;
+  to: string;
+  /** The zone the days are in: an IANA name (`Europe/London`), `UTC`, or a fixed offset such as `+01:00`. */
+  timeZone: string;
+  /** The zone's offset at the start of the period (kept for readers of the old answer). */
+  tzOffsetMinutes: number;
+  channel: Channel | null;
+  days: ReportDay[];
+  totals: ReportTotals;
+  byChannel: Record<Channel, ReportTotals>;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Providers (server/src/services/provider-health.ts)
+
+export interface RefusalCount {
+  count: number;
+  lastAt: string | null;
+  lastStatus: number | null;
+}
+
+export interface ProviderHealth {
+  /** A webhook provider's name (`WEBHOOK_PROVIDER_NAMES`). */
+  name: string;
+  channel: Channel;
+  /** Its secret (or, for SES, its topic allow-list) is set: signed reports are accepted. */
+  configured: boolean;
+  /** `allowUnsigned`: reports are accepted without checking who sent them (testing only). */
+  acceptsUnsigned: boolean;
+  /** The environment variable(s) that hold its secret, for the "how to fix" hint. */
+  secretVariable: string;
+  webhookUrl: string;
+  /** When the plugin stored its last event (arrival time), whatever the event was. */
+  lastEventAt: string | null;
+  refused: RefusalCount;
+}
+
+/** GET /providers */
+export interface ProvidersReport {
+  /** Whether `publicUrl` is set; without it the URLs below are a guess from the server's own address. */
+  publicUrlConfigured: boolean;
+  baseUrl: string;
+  /** Refusals are counted since this moment (the first one recorded, or null for none yet). */
+  refusalsSince: string | null;
+  sending: { email: string | null; sms: string | null };
+  providers: ProviderHealth[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The content API's messages (server/src/services/messages.ts)
+
+/** POST /api/deliverability/messages answers with this; GET /api/deliverability/messages/:id too. */
+export interface MessageView {
+  id: string;
+  status: MessageStatus;
+  channel: string;
+  address: string;
+  contact: { type: string; documentId: string } | null;
+  source: string;
+  sourceName: string | null;
+  attempts: number;
+  nextAttemptAt: string | null;
+  provider: string | null;
+  providerMessageId: string | null;
+  lastError: string | null;
+  reason: string | null;
+  idempotencyKey: string | null;
+  createdAt: string | null;
+}
