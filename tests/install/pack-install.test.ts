@@ -17,7 +17,7 @@ import { createPrivateKey, generateKeyPairSync, sign } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SMTPServer } from 'smtp-server';
+import { capturingSmtp, header, type CapturingSmtp } from '../helpers/smtp';
 import { ROOT, freePort } from '../helpers/app';
 
 const skip = process.env.DELIVERABILITY_SKIP_INSTALL_TEST === '1';
@@ -75,33 +75,11 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
   let token = '';
   const base = () => `http://127.0.0.1:${port}`;
   // The relay: keeps each message as received, by recipient.
-  const relayed = new Map<string, string>();
-  const smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        for (const r of session.envelope.rcptTo) relayed.set(r.address, raw);
-        callback();
-      });
-    },
-  });
-  /** A header of a raw message, unfolded. */
-  const header = (raw: string, name: string): string | undefined =>
-    raw
-      .slice(0, raw.indexOf('\r\n\r\n'))
-      .replace(/\r\n(?=[ \t])/g, '')
-      .split('\r\n')
-      .find((line) => line.toLowerCase().startsWith(`${name.toLowerCase()}:`))
-      ?.slice(name.length + 1)
-      .trim();
+  let smtp: CapturingSmtp;
 
   beforeAll(async () => {
     const smtpPort = await freePort();
-    await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+    smtp = await capturingSmtp(smtpPort);
     // 1. Pack the plugin as npm would publish it.
     const tarball = run('npm', ['pack', '--silent', '--pack-destination', work], ROOT).trim().split('\n').pop()!;
     port = await freePort();
@@ -213,7 +191,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
 
   afterAll(async () => {
     await stop(strapi);
-    await new Promise<void>((resolve) => smtp.close(() => resolve()));
+    await smtp?.close();
     fs.rmSync(work, { recursive: true, force: true });
   });
 
@@ -260,7 +238,7 @@ describeInstall('installing the packed plugin into a new Strapi app', () => {
     expect(message.status).toBe('sent');
 
     // What the relay received: SendGrid echoes X-SMTPAPI's unique_args, and the Message-ID as smtp-id.
-    const raw = relayed.get('amira.haddad@college.example')!;
+    const raw = smtp.relayed.get('amira.haddad@college.example')!;
     expect(raw).toBeDefined();
     const uniqueArgs = (JSON.parse(header(raw, 'X-SMTPAPI')!) as { unique_args: Record<string, string> }).unique_args;
     expect(uniqueArgs).toEqual({ deliverability_id: message.id, deliverability_attempt: '1' });

@@ -14,8 +14,8 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
-import { SMTPServer } from 'smtp-server';
 import { adminToken, freePort, startApp, type TestApp } from '../helpers/app';
+import { capturingSmtp, header, headersStartingWith, type CapturingSmtp } from '../helpers/smtp';
 import {
   basicAuth,
   eventRows,
@@ -47,12 +47,12 @@ const studentSchema = {
 };
 
 let app: TestApp;
-let smtp: SMTPServer;
+let smtp: CapturingSmtp;
 let smtpPort: number;
 let api: http.Server;
 let apiUrl: string;
 /** Raw messages the SMTP server received, by recipient. */
-const relayed = new Map<string, string>();
+const relayed = (): Map<string, string> => smtp.relayed;
 /** Requests the fake provider APIs received. */
 const apiRequests: { url: string; headers: http.IncomingHttpHeaders; body: string }[] = [];
 
@@ -69,24 +69,6 @@ function useNodemailer(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const nodemailer = require('@strapi/provider-email-nodemailer') as ProviderModule;
   useEmailProvider('nodemailer', nodemailer.init({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true }, EMAIL_SETTINGS));
-}
-
-/** A header of a raw message, unfolded (RFC 5322 folding only inserts CRLF before whitespace). */
-function header(raw: string, name: string): string | undefined {
-  const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n(?=[ \t])/g, '');
-  const line = head.split('\r\n').find((l) => l.toLowerCase().startsWith(`${name.toLowerCase()}:`));
-  return line?.slice(name.length + 1).trim();
-}
-
-/** All headers of a raw message whose name starts with `prefix`, as name → value. */
-function headersStartingWith(raw: string, prefix: string): Record<string, string> {
-  const head = raw.slice(0, raw.indexOf('\r\n\r\n')).replace(/\r\n(?=[ \t])/g, '');
-  const found: Record<string, string> = {};
-  for (const line of head.split('\r\n')) {
-    const colon = line.indexOf(':');
-    if (line.toLowerCase().startsWith(prefix.toLowerCase())) found[line.slice(0, colon)] = line.slice(colon + 1).trim();
-  }
-  return found;
 }
 
 const messages = () =>
@@ -173,20 +155,7 @@ function postSes(address: string, mail: JsonObject) {
 
 beforeAll(async () => {
   smtpPort = await freePort();
-  smtp = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS'],
-    logger: false,
-    onData(stream, session, callback) {
-      let raw = '';
-      stream.on('data', (chunk: Buffer) => (raw += chunk.toString()));
-      stream.on('end', () => {
-        for (const r of session.envelope.rcptTo) relayed.set(r.address, raw);
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => smtp.listen(smtpPort, '127.0.0.1', resolve));
+  smtp = await capturingSmtp(smtpPort);
 
   // One fake endpoint for the API providers, told apart by path.
   api = http.createServer((req, res) => {
@@ -232,7 +201,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.stop();
-  await new Promise<void>((resolve) => smtp?.close(() => resolve()));
+  await smtp?.close();
   await new Promise<void>((resolve) => api?.close(() => resolve()));
 });
 
@@ -243,7 +212,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
     const address = 'relay.sendgrid@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'sendgrid' } }, () => email(address));
     expect(sent.status).toBe('sent');
-    const raw = relayed.get(address)!;
+    const raw = relayed().get(address)!;
     const smtpapi = JSON.parse(header(raw, 'X-SMTPAPI')!) as { unique_args: JsonObject };
     expect(smtpapi.unique_args).toEqual({ deliverability_id: sent.id, deliverability_attempt: '1' });
     const response = await postSendgrid([sendgridBounce(address, { ...smtpapi.unique_args, 'smtp-id': header(raw, 'Message-ID')!, sg_message_id: 'RelayMsg01.filter0001.1.0' })]);
@@ -254,7 +223,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
   it('SendGrid: without the unique_args, the smtp-id (our Message-ID) still finds the message', async () => {
     const address = 'relay.sendgrid.lost@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'sendgrid' } }, () => email(address));
-    const raw = relayed.get(address)!;
+    const raw = relayed().get(address)!;
     expect(header(raw, 'Message-ID')).toBe(`<dlv.${sent.id}.1@college.example>`);
     await postSendgrid([sendgridBounce(address, { 'smtp-id': header(raw, 'Message-ID')!, sg_message_id: 'RelayMsg02.filter0001.1.0' })]);
     await expectMessageBounced(sent.id, address);
@@ -263,7 +232,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
   it('Mailgun: X-Mailgun-Variables come back as user-variables', async () => {
     const address = 'relay.mailgun@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'mailgun' } }, () => email(address));
-    const raw = relayed.get(address)!;
+    const raw = relayed().get(address)!;
     const variables = JSON.parse(header(raw, 'X-Mailgun-Variables')!) as JsonObject;
     expect(variables).toEqual({ deliverability_id: sent.id, deliverability_attempt: '1' });
     await postMailgun(address, { 'user-variables': variables, message: { headers: { 'message-id': 'relay-renamed@mg.college.example' } } });
@@ -273,7 +242,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
   it('Mailgun: without the variables, the message-id (ours, brackets dropped) still finds the message', async () => {
     const address = 'relay.mailgun.lost@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'mailgun' } }, () => email(address));
-    const messageId = header(relayed.get(address)!, 'Message-ID')!.replace(/^<|>$/g, '');
+    const messageId = header(relayed().get(address)!, 'Message-ID')!.replace(/^<|>$/g, '');
     await postMailgun(address, { 'user-variables': {}, message: { headers: { 'message-id': messageId } } });
     await expectMessageBounced(sent.id, address);
   });
@@ -282,7 +251,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
     const address = 'relay.postmark@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'postmark' } }, () => email(address));
     const metadata = Object.fromEntries(
-      Object.entries(headersStartingWith(relayed.get(address)!, 'X-PM-Metadata-')).map(([name, value]) => [name.slice('X-PM-Metadata-'.length), value]),
+      Object.entries(headersStartingWith(relayed().get(address)!, 'X-PM-Metadata-')).map(([name, value]) => [name.slice('X-PM-Metadata-'.length), value]),
     );
     // nodemailer capitalises header names, so Postmark records the keys as `Deliverability_id`: posted as written.
     expect(Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key.toLowerCase(), value]))).toEqual({ deliverability_id: sent.id, deliverability_attempt: '1' });
@@ -293,7 +262,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
   it('Amazon SES: X-SES-MESSAGE-TAGS come back as mail.tags, through the configuration set', async () => {
     const address = 'relay.ses@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'ses' } }, () => email(address));
-    const raw = relayed.get(address)!;
+    const raw = relayed().get(address)!;
     expect(header(raw, 'X-SES-CONFIGURATION-SET')).toBe('dlv-events');
     const tags = Object.fromEntries(
       header(raw, 'X-SES-MESSAGE-TAGS')!
@@ -309,7 +278,7 @@ describe('over the SMTP relay (Strapi nodemailer provider)', () => {
   it('Amazon SES: without tags (no configuration set), commonHeaders.messageId still finds the message', async () => {
     const address = 'relay.ses.untagged@college.example';
     const sent = await withPluginConfig(app, { sending: { emailProvider: 'ses' } }, () => email(address));
-    await postSes(address, { messageId: '0100018c-relay-0002', commonHeaders: { messageId: header(relayed.get(address)!, 'Message-ID')! } });
+    await postSes(address, { messageId: '0100018c-relay-0002', commonHeaders: { messageId: header(relayed().get(address)!, 'Message-ID')! } });
     await expectMessageBounced(sent.id, address);
   });
 });
