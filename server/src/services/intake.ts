@@ -369,15 +369,18 @@ function logUpdatesOf(logs: Map<string, LogRecord>, now: number): RowUpdate[] {
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const ledger = () => getService(strapi, 'ledger');
 
-  /** Stage 3: locks the messages (by id), then the addresses' ledger rows (by channel and address). */
-  async function lockTargets(trx: Knex.Transaction, matcher: MessageMatcher, pairs: Pair[]): Promise<void> {
+  /**
+   * Stage 3: locks the messages (by id), then the addresses' ledger rows (by channel and address).
+   * Returns the ids of the ledger rows locked (`null` on SQLite, which needs none).
+   */
+  async function lockTargets(trx: Knex.Transaction, matcher: MessageMatcher, pairs: Pair[]): Promise<Set<number> | null> {
     await lockRowsById(
       strapi,
       trx,
       UID.log,
       [...matcher.rows.values()].map((row) => row.id),
     );
-    await ledger().lockMany(trx, pairs);
+    return ledger().lockMany(trx, pairs);
   }
 
   /** A Mailgun-style signed token: `true` when this exact request was seen before; a reuse with another body is a replay. */
@@ -408,17 +411,31 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return events.filter((event) => !stored.has(event.eventKey));
   }
 
-  /** Stage 5: the messages and ledger entries as they stand now that they are locked. */
+  /**
+   * Stage 5: the messages and ledger entries as they stand now that they are locked. A ledger row
+   * that another request created after this one's locks (PostgreSQL takes no lock on a key that
+   * does not exist yet) is locked now and read again, so that no decision rests on an unlocked row.
+   */
   async function loadState(
+    trx: Knex.Transaction,
     matcher: MessageMatcher,
     pairs: Pair[],
+    lockedAddresses: Set<number> | null,
   ): Promise<{ logs: Map<string, LogRecord>; entries: Map<string, LedgerEntry> }> {
     const logs = new Map<string, LogRecord>();
     const ids = [...matcher.rows.values()].map((row) => row.id);
     for (const row of await findInChunks(strapi, UID.log, 'id', ids, LOG_FIELDS)) {
       logs.set(row.documentId, { row, state: messageStateOf(row), changed: false, reason: null, reasonData: null, lastEventAt: null });
     }
-    return { logs, entries: await ledger().loadMany(pairs) };
+    const entries = await ledger().loadMany(pairs);
+    if (lockedAddresses) {
+      const late = [...entries.values()].filter((e) => e.id !== null && !lockedAddresses.has(e.id));
+      if (late.length > 0) {
+        await lockRowsById(strapi, trx, UID.address, late.map((e) => e.id!));
+        for (const [key, entry] of await ledger().loadMany(late)) entries.set(key, entry);
+      }
+    }
+    return { logs, entries };
   }
 
   /**
@@ -452,7 +469,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       .filter((p): p is Pair => p.address !== null);
 
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-      await lockTargets(trx, matcher, pairs);
+      const lockedAddresses = await lockTargets(trx, matcher, pairs);
       if (options.receipt && (await seenReceipt(options.receipt, events.length))) {
         return { result: { ...result, duplicates: events.length }, announcements: [] };
       }
@@ -460,7 +477,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       result.duplicates = events.length - fresh.length;
       let announcements: Announcement[] = [];
       if (fresh.length > 0) {
-        const { logs, entries } = await loadState(matcher, pairs);
+        const { logs, entries } = await loadState(trx, matcher, pairs, lockedAddresses);
         const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
         announcements = announcementsOf(effects, await persist(trx, effects, now));
       }

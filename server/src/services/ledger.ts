@@ -92,19 +92,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
    * written. Addresses without a row are not locked: creating one collides on the unique index
    * with any other writer creating it, and the intake runs again. No-op on SQLite (one writer).
    */
-  async lockMany(trx: Knex.Transaction, pairs: { channel: Channel; address: string }[]): Promise<void> {
-    if (!takesRowLocks(strapi)) return;
+  async lockMany(trx: Knex.Transaction, pairs: { channel: Channel; address: string }[]): Promise<Set<number> | null> {
+    if (!takesRowLocks(strapi)) return null;
+    const locked = new Set<number>();
     for (const [channel, addresses] of byChannel(pairs)) {
       for (let i = 0; i < addresses.length; i += CHUNK) {
-        await builder(strapi, UID.address)
+        const rows: { id: number }[] = await builder(strapi, UID.address)
           .transacting(trx)
           .select('id')
           .where('channel', channel)
           .whereIn('address', addresses.slice(i, i + CHUNK))
           .orderBy('address')
           .forUpdate();
+        rows.forEach((row) => locked.add(Number(row.id)));
       }
     }
+    return locked;
   },
 
   /** Ledger entries for many addresses at once (one query per channel and chunk); unknown ones start active. */
