@@ -10,6 +10,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import knexFactory, { type Knex } from 'knex';
+import { databaseFromUrl } from './app';
 
 export type ServerKind = 'postgres' | 'mysql';
 
@@ -24,14 +25,11 @@ export interface ServerDatabase {
 
 const ENV: Record<ServerKind, string> = { postgres: 'DELIVERABILITY_TEST_PG', mysql: 'DELIVERABILITY_TEST_MYSQL' };
 
-function connectionOf(url: URL, database: string) {
-  return {
-    host: url.hostname,
-    port: Number(url.port || (url.protocol.startsWith('postgres') ? 5432 : 3306)),
-    user: decodeURIComponent(url.username),
-    password: decodeURIComponent(url.password),
-    database,
-  };
+/** The connection settings of the server's URL, on another database of the same server. */
+function connectionOf(url: URL, database: string): Record<string, unknown> {
+  const other = new URL(url.href);
+  other.pathname = `/${database}`;
+  return databaseFromUrl(other.href).connection as Record<string, unknown>;
 }
 
 /** The server kinds to run a suite on; throws in CI when one is not configured. */
