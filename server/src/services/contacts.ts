@@ -176,53 +176,43 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     }
   },
 
-  /** Sets the status mirror of every contact that uses this address. Joins the caller's transaction. */
     /**
-     * Many addresses' mirrors at once (a webhook batch): one index query for all the addresses, then
-     * one UPDATE per contact type and distinct value rather than one per address. Returns the
-     * contacts found, by `channel:address`, for the caller's announcements.
+     * Many addresses' mirrors at once (a webhook batch): one index query for all the (normalized)
+     * addresses, then one UPDATE per contact type and distinct value rather than one per address.
+     * Returns the contacts found, by `channel:address` (for the caller's announcements), and how
+     * many rows were updated. Joins the caller's transaction.
      */
-    async applyMirrors(updates: (MirrorUpdate & { channel: Channel; address: string })[]): Promise<Map<string, ContactRef[]>> {
-      const refsByAddress = await getService(strapi, 'contact-index').contactsUsingMany(updates);
+    async applyMirrors(
+      updates: (MirrorUpdate & { channel: Channel; address: string })[],
+    ): Promise<{ contacts: Map<string, ContactRef[]>; updated: number }> {
+      const contacts = await getService(strapi, 'contact-index').contactsUsingMany(updates);
       const groups = new Map<string, { type: string; channel: Channel; update: MirrorUpdate; ids: string[] }>();
       for (const update of updates) {
-        for (const ref of refsByAddress.get(`${update.channel}:${update.address}`) ?? []) {
+        for (const ref of contacts.get(`${update.channel}:${update.address}`) ?? []) {
           const key = JSON.stringify([ref.type, update.channel, update.status, update.reason, update.at]);
           const group = groups.get(key) ?? { type: ref.type, channel: update.channel, update, ids: [] };
           group.ids.push(ref.documentId);
           groups.set(key, group);
         }
       }
+      let updated = 0;
       for (const { type, channel, update, ids } of groups.values()) {
         const mirror = this.source(type)?.mirror[channel];
         if (!mirror) continue;
         for (let i = 0; i < ids.length; i += 500) {
-          await table(strapi, type).updateMany({
+          const result = await table(strapi, type).updateMany({
             where: { documentId: { $in: ids.slice(i, i + 500) } },
             data: { [mirror.status]: update.status, [mirror.reason]: update.reason, [mirror.at]: new Date(update.at) },
           });
+          updated += result.count;
         }
       }
-      return refsByAddress;
+      return { contacts, updated };
     },
 
+    /** Sets the status mirror of every contact that uses this (normalized) address; returns the rows updated. */
     async applyMirror(channel: Channel, address: string, update: MirrorUpdate): Promise<number> {
-      const refs = await getService(strapi, 'contact-index').contactsUsing(channel, address);
-      let count = 0;
-      for (const [type, ids] of groupByType(refs)) {
-        const mirror = this.source(type)?.mirror[channel];
-        if (!mirror) continue;
-        const result = await table(strapi, type).updateMany({
-          where: { documentId: { $in: ids } },
-          data: {
-            [mirror.status]: update.status,
-            [mirror.reason]: update.reason,
-            [mirror.at]: new Date(update.at),
-          },
-        });
-        count += result.count;
-      }
-      return count;
+      return (await this.applyMirrors([{ channel, address, ...update }])).updated;
     },
   };
 };

@@ -451,7 +451,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
     await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
     await ledger().writeMany(effects.ledgerWrites);
-    return getService(strapi, 'contacts').applyMirrors(effects.mirrors);
+    return (await getService(strapi, 'contacts').applyMirrors(effects.mirrors)).contacts;
   }
 
   async function applyOnce(
