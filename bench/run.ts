@@ -325,13 +325,15 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     const logsLarge = await fullLogs('large', FULL_LOGS_VARIANTS);
     log(`${db}: Full Logs among ${counts.logs} logs: p95 ${logsLarge.service.p95} ms (query ${logsLarge.query.p95}, raw ${logsLarge.raw.p95}, documents ${logsLarge.documents.p95}; heavy ${logsLarge.heavy.p95})`);
     const reportsLarge = await reports('large');
+    // A year (the seeded history): how the query's cost follows the messages in the period, for reading it at larger sizes.
+    const reportsYear = await step('reports.year.large', () => child.call<{ samples: number[]; total: number }>('reports', { repeats: 5, now, days: 365 }));
     log(`${db}: reports p95 ${round(percentile(reportsLarge.result.samples, 95))} ms over ${reportsLarge.result.total} messages (${round(percentile(reportsSmall.result.samples, 95))} ms among ${sizes.smallLogs} logs)`);
 
     const intakeLarge = await intake('large', sizes.intakeBatchesLarge, intakeFirst);
     log(`${db}: intake among ${counts.events} events: ${describeIntake(intakeLarge.result)}`);
 
     rows.push(
-      ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, memory: details }),
+      ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, reportsYear, memory: details }),
     );
     const runPeak = tracker.runPeakMb();
     rows.push({ db, scenario: 'Memory: the whole run', metric: 'peak RSS of the Strapi process', value: `${runPeak} MB`, baseline: `after boot ${bootRss} MB`, ratio: null, target: db === 'sqlite' ? '< 500 MB' : 'report', met: db === 'sqlite' ? runPeak < 500 : null });

@@ -336,14 +336,15 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return { samples, rows };
   },
 
-  async reports({ repeats, now }: { repeats: number; now: number }) {
+  /** The report for the `days` days up to `now` (30 unless told), `repeats` times. */
+  async reports({ repeats, now, days = 30 }: { repeats: number; now: number; days?: number }) {
     const reports = service<Reports>('reports');
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const samples: number[] = [];
     let total = 0;
     for (let i = 0; i < repeats; i += 1) {
       const started = process.hrtime.bigint();
-      const report = await reports.report({ from: day(now - 29 * 86_400_000), to: day(now), tzOffsetMinutes: 0 });
+      const report = await reports.report({ from: day(now - (days - 1) * 86_400_000), to: day(now), tzOffsetMinutes: 0 });
       samples.push(since(started));
       total = report.totals.total;
     }
