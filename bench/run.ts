@@ -1,17 +1,19 @@
 /**
  * `npm run bench`: intake, sending, the retrier, Full Logs and reports, on SQLite and (when
  * DELIVERABILITY_TEST_PG is set) PostgreSQL, each against baselines measured in the same run on
- * the same database. Prints a table and writes bench/results/<time>.json, compared with the
- * previous results file when there is one.
+ * the same database. Prints a table and writes bench/results/<db>-<scale>.json, compared first
+ * with the file it replaces; `npm run bench:table` writes the README's table from those files.
  *
  * Environment:
  *   BENCH_DB=sqlite|postgres|both   (default both; PostgreSQL only with DELIVERABILITY_TEST_PG)
- *   BENCH_SCALE=0.1                 shrinks every size (default 1: 1,000,000 logs, 100,000 students)
+ *   BENCH_SCALE=0.1                 shrinks every size (default 1: 1,000,000 logs, 100,000 students;
+ *                                   10: 10,000,000 logs, the work measured staying that of 1)
  *   BENCH_PROFILE=intake,sending    CPU profiles of those steps into .tmp/bench-profiles/
  *                                   (summarize one: node -r ./bench/register.js bench/profile-summary.ts <file>)
  *   BENCH_SQL=intake,retrier        time spent per SQL statement in those steps, printed and kept in the JSON
+ *   BENCH_INTAKE_ARMS=plugin        only those intake arms (plugin, ideal, floor, naive): to profile one alone
  *   BENCH_TRANSPORT_MS=0            a fixed latency added to every transport hand-off
- *   BENCH_COMPARE=path.json         the results to compare with (default: the newest in bench/results)
+ *   BENCH_COMPARE=path.json         the results to compare with (default: the file this run replaces)
  *   BENCH_KEEP=1                    keep the benchmark apps and their SQLite files under .tmp/bench
  *   BENCH_PG_URL=postgres://…       the database to use (default: DELIVERABILITY_TEST_PG's server,
  *                                   database "<name>_bench", created when missing; it is wiped)
@@ -38,6 +40,8 @@ const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 /** CPU profiles are large and per machine: kept out of the repository, under .tmp. */
 const PROFILES_DIR = path.join(ROOT, '.tmp', 'bench-profiles');
 const WEBHOOK = '/api/deliverability/webhooks/sendgrid';
+/** BENCH_INTAKE_ARMS=plugin: only those intake arms run (to profile one alone; the others' rows are then empty). */
+const intakeArms = new Set((process.env.BENCH_INTAKE_ARMS ?? 'plugin,ideal,floor,naive').split(',').map((arm) => arm.trim()));
 /** Students read once by every Full Logs arm before the clock starts (not the measured ones). */
 const FULL_LOGS_WARM_UP = 20;
 
@@ -168,8 +172,9 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       log(`${db}: time by SQL statement in ${name}:\n${stats.map((s) => `  ${String(s.ms).padStart(7)} ms ${String(s.n).padStart(7)}× ${String(s.each).padStart(7)} ms  ${s.sql}`).join('\n')}`);
     }
     const queries = await child.call<number>('queryCount');
+    const heap = await child.call<{ heapTotalMb: number; outsideHeapMb: number }>('heap');
     const heapAfter = await child.call<number>('gc');
-    const out = { result, memory: { startMb: memory.startMb, peakMb: memory.peakMb, growthMb: memory.growthMb, retainedMb: heapAfter - heapBefore }, queries, ms: round(ms) };
+    const out = { result, memory: { startMb: memory.startMb, peakMb: memory.peakMb, growthMb: memory.growthMb, retainedMb: heapAfter - heapBefore, ...heap }, queries, ms: round(ms) };
     details[name] = out;
     return out;
   }
@@ -261,7 +266,7 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
         };
         for (let batch = 0; batch < batches; batch += 1) {
           const naiveNow = batch % naiveEvery === 0 && batch / naiveEvery < naiveBatches;
-          const order: IntakeArm[] = naiveNow ? ['plugin', 'ideal', 'floor', 'naive'] : ['plugin', 'ideal', 'floor'];
+          const order = (['plugin', 'ideal', 'floor', 'naive'] as IntakeArm[]).filter((arm) => intakeArms.has(arm) && (arm !== 'naive' || naiveNow));
           for (let k = 0; k < order.length; k += 1) await run[order[(batch + k) % order.length]](batch);
         }
         return arms;

@@ -161,6 +161,13 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
   },
 
+  /** Where the RSS is, before any collection (MB): the JS heap V8 holds (garbage included) and memory outside it. */
+  async heap() {
+    const usage = process.memoryUsage();
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return { heapTotalMb: mb(usage.heapTotal), outsideHeapMb: mb(usage.rss - usage.heapTotal) };
+  },
+
   async queryStatsStart() {
     queryStats = new Map();
     return null;

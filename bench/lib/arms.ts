@@ -8,6 +8,12 @@ export interface StepMemory {
   growthMb: number;
   /** JS heap still in use after a full collection, after the step minus before it: what the step kept. */
   retainedMb: number;
+  /**
+   * At the step's end, before any collection: the JS heap V8 holds (garbage included), and the
+   * RSS outside it (native: database drivers' statements and buffers). Tells which one a peak was.
+   */
+  heapTotalMb: number;
+  outsideHeapMb: number;
 }
 
 export interface Step<T> {

@@ -81,7 +81,7 @@ function memoryRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[] 
     pair('Memory: retrier tick', 'retrier.few.small', 'retrier.few.large'),
     pair('Memory: Full Logs', 'fulllogs.small', 'fulllogs.large'),
     pair('Memory: reports', 'reports.small', 'reports.large'),
-    { db, scenario: `Memory: re-send, ${n(sizes.retrierDue)} due`, metric: 'peak RSS (+growth; heap kept)', value: mem(m.resend.tick), baseline: `sending: ${mem(m.send)}`, ratio: null, target: 'report', met: null },
+    { db, scenario: `Memory: re-send, ${n(sizes.retrierDue)} due`, metric: 'peak RSS (+growth; heap kept); at the end: JS heap, outside it', value: `${mem(m.resend.tick)}; ${m.resend.tick.memory.heapTotalMb} MB, ${m.resend.tick.memory.outsideHeapMb} MB`, baseline: `sending: ${mem(m.send)}`, ratio: null, target: 'report', met: null },
   ];
 }
 
