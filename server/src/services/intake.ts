@@ -1,4 +1,3 @@
-import { randomBytes } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
@@ -9,8 +8,7 @@ import type { EventOutcome } from '../content-types/delivery-event/schema';
 import type { DecisionPolicy } from '../core/policy';
 import { eventReason, reasonPart, type ReasonPart } from '../core/reasons';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
-import { updateRows, type RowUpdate } from '../utils/bulk';
-import { columnsOf } from '../utils/sql';
+import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
 import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
 import { UID } from '../utils/uids';
 import type { ContactRef } from './contacts';
@@ -67,24 +65,6 @@ export class ReplayError extends Error {
 }
 
 const CHUNK = 500;
-
-const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
-
-/**
- * Document ids for a batch's event rows, in the shape Strapi's own have (24 characters of a-z0-9,
- * starting with a letter). Strapi derives each of its ids from a SHA-3 hash, which took about
- * 5% of a 1,000-event batch's time; event rows are never looked up by document id.
- */
-function documentIds(count: number): string[] {
-  const bytes = randomBytes(count * 24);
-  const ids: string[] = [];
-  for (let i = 0; i < count; i += 1) {
-    let id = ID_ALPHABET[bytes[i * 24] % 26];
-    for (let j = 1; j < 24; j += 1) id += ID_ALPHABET[bytes[i * 24 + j] % 36];
-    ids.push(id);
-  }
-  return ids;
-}
 
 interface LogRecord {
   row: Row;
@@ -440,40 +420,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * The event rows as multi-row `INSERT … VALUES` statements. The Query Engine's createMany goes
-   * through knex, which on SQLite writes a multi-row insert as a compound `SELECT ? AS c … UNION ALL
-   * SELECT …` of up to 500 arms; preparing and running those took about three times a VALUES
-   * insert of the same rows (the benchmark's BENCH_SQL=intake). Columns come from Strapi's metadata
-   * and JSON attributes are encoded as the Query Engine encodes them; event rows have no defaults.
-   */
-  async function insertEventRows(trx: Knex.Transaction, rows: Record<string, unknown>[]): Promise<void> {
-    if (rows.length === 0) return;
-    const meta = strapi.db.metadata.get(UID.event) as unknown as { tableName: string; attributes: Record<string, { columnName?: string; type?: string }> };
-    const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
-    const attributes = Object.keys(rows[0]);
-    const columns = Object.values(columnsOf(strapi, UID.event, attributes));
-    const encode = (attribute: string, value: unknown): unknown =>
-      meta.attributes[attribute]?.type === 'json' && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null);
-    const tuple = `(${columns.map(() => '?').join(', ')})`;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      const chunk = rows.slice(i, i + CHUNK);
-      const values = chunk.flatMap((row) => attributes.map((attribute) => encode(attribute, row[attribute])));
-      await trx.raw(`insert into ?? (${columns.map(() => '??').join(', ')}) values ${chunk.map(() => tuple).join(', ')}`, [
-        schema ? `${schema}.${meta.tableName}` : meta.tableName,
-        ...columns,
-        ...values,
-      ]);
-    }
-  }
-
-  /**
    * Stage 7: every effect; the caller's transaction commits all of it or nothing. Returns the
    * contacts of the addresses whose state changed (for the announcements).
    */
   async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<Map<string, ContactRef[]>> {
-    const { eventRows } = effects;
-    documentIds(eventRows.length).forEach((documentId, i) => (eventRows[i].documentId = documentId));
-    await insertEventRows(trx, eventRows);
+    await insertRows(strapi, trx, UID.event, effects.eventRows);
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
     await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
     await ledger().writeMany(effects.ledgerWrites);
