@@ -374,3 +374,28 @@ export interface MessageView {
   idempotencyKey: string | null;
   createdAt: string | null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Provider suppression lists (GET /suppression-sync, POST /suppression-sync/:provider)
+
+/** One provider's pull of its suppression lists, for the Providers page. */
+export interface SyncStateView {
+  provider: 'sendgrid' | 'mailgun' | 'postmark' | 'ses';
+  /** Its API credentials are set, so its lists can be read. */
+  configured: boolean;
+  /** The lists a pull reads, in order. */
+  lists: string[];
+  status: 'idle' | 'running' | 'done' | 'failed';
+  /** An instance holds the pull right now. */
+  running: boolean;
+  /** The list a running or interrupted pull is on. */
+  currentList: string | null;
+  pagesRead: number;
+  entriesRead: number;
+  /** Entries seen for the first time in this run (the rest were pulled before). */
+  entriesNew: number;
+  runStartedAt: string | null;
+  runFinishedAt: string | null;
+  /** Why the last run stopped; it resumes from where it stopped at the next run. */
+  lastError: string | null;
+}

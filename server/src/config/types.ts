@@ -1,6 +1,7 @@
 import type { CountryCode } from '../core/phone';
 import type { DecisionPolicy } from '../core/policy';
 import type { EmailPath, ProviderSettings } from '../providers/types';
+import type { SyncConfig } from './sync';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -63,6 +64,8 @@ export interface PluginConfig extends DecisionPolicy {
   providers: ProviderSettings;
   sending: SendingConfig;
   contacts: ContactSourceConfig[];
+  /** Provider suppression lists: credentials and the pull's schedule (config/sync.ts). */
+  sync: SyncConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

@@ -4,6 +4,7 @@ import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
+import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 
 export default {
@@ -14,4 +15,5 @@ export default {
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
+  'suppression-sync': suppressionSync,
 };

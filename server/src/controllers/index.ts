@@ -2,6 +2,7 @@ import adminLogs from './admin-logs';
 import adminProviders from './admin-providers';
 import adminReports from './admin-reports';
 import adminSuppressions from './admin-suppressions';
+import adminSync from './admin-sync';
 import addresses from './addresses';
 import messages from './messages';
 import webhooks from './webhooks';
@@ -12,6 +13,7 @@ export default {
   'admin-providers': adminProviders,
   'admin-reports': adminReports,
   'admin-suppressions': adminSuppressions,
+  'admin-sync': adminSync,
   messages,
   webhooks,
 };

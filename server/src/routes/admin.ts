@@ -17,5 +17,7 @@ export default {
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/providers', handler: 'admin-providers.list', config: { policies: requires('settingsRead') } },
+    { method: 'GET', path: '/suppression-sync', handler: 'admin-sync.states', config: { policies: requires('settingsRead') } },
+    { method: 'POST', path: '/suppression-sync/:provider', handler: 'admin-sync.start', config: { policies: requires('suppressionsSync') } },
   ],
 };

@@ -13,6 +13,7 @@ import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
 import suppressions from './suppressions';
+import suppressionSync from './suppression-sync';
 import transports from './transports';
 import webhooks from './webhooks';
 
@@ -32,6 +33,7 @@ export default {
   reports,
   retrier,
   suppressions,
+  'suppression-sync': suppressionSync,
   transports,
   webhooks,
 };

@@ -2,6 +2,7 @@ import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
 import { isReasonData, type ReasonPart } from '../core/reasons';
 import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
+import { LISTED_RAW_TYPE_PREFIX } from '../core/listed';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService, table, type Row, toIso } from '../utils/plugin';
@@ -283,6 +284,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Events that matched no message (mail from another system, or a message deleted since) and the items of a batch that could not be read at all, newest first. */
     async unmatched(filters: UnmatchedQuery): Promise<Page<EventView>> {
       const where: Record<string, unknown> = { outcome: filters.outcome ?? { $in: [...UNMATCHED_OUTCOMES] } };
+      // Entries pulled from a provider's suppression list concern an address, never a message.
+      where.$not = { rawType: { $startsWith: LISTED_RAW_TYPE_PREFIX } };
       if (filters.provider) where.provider = filters.provider;
       if (filters.channel) where.channel = filters.channel;
       const [rows, total] = await Promise.all([

@@ -9,4 +9,5 @@ export const UID = {
   receipt: 'plugin::deliverability.webhook-receipt',
   audit: 'plugin::deliverability.audit-entry',
   contactAddress: 'plugin::deliverability.contact-address',
+  suppressionSync: 'plugin::deliverability.suppression-sync',
 } as const;
