@@ -187,6 +187,8 @@ export interface LedgerStateView {
 export interface AddressSummary extends LedgerStateView {
   address: string | null;
   reactivationReason: string | null;
+  /** What the last reactivation's push did at each provider (absent: none recorded). */
+  providerLifts?: ProviderLift[] | null;
 }
 
 /** GET /contacts/:documentId/summary: the side panel. */
@@ -251,6 +253,17 @@ export interface SuppressionQuery {
 }
 
 export type SuppressionList = Page<SuppressionView> & { counts: Record<AddressState, number> };
+
+/** What lifting a reactivated address did at one provider (the push; server/src/services/suppression-push.ts). */
+export interface ProviderLift {
+  /** `sms`: an SMS opt-out, which no API can lift. */
+  provider: 'sendgrid' | 'mailgun' | 'postmark' | 'ses' | 'sms';
+  /** `not_possible`: only the student can lift it (texting START). */
+  result: 'lifted' | 'not_listed' | 'failed' | 'not_possible';
+  /** Each list of the provider, and what happened there. */
+  lists: { list: string; result: 'lifted' | 'not_listed' | 'failed'; detail?: string }[];
+  detail: string | null;
+}
 
 /** POST /addresses/reactivate */
 export interface ReactivateRequest {

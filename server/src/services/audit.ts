@@ -10,7 +10,7 @@ import type { AuditView } from '../contract';
  */
 
 /** Named like the send service's own entries (`retry-message`, written by `messages.retryNow`). */
-export type AuditAction = 'reactivate-address' | 'retry-message';
+export type AuditAction = 'reactivate-address' | 'retry-message' | 'lift-provider-suppressions';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {
@@ -81,6 +81,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       },
     });
     return auditView(row);
+  },
+
+  /** The newest entry of `action` about an address, or null. */
+  async latestFor(action: AuditAction, channel: Channel, address: string): Promise<AuditView | null> {
+    const row = await table(strapi, UID.audit).findOne({ where: { action, channel, address }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    return row ? auditView(row) : null;
   },
 
   /** Entries about these messages, oldest first (they are shown inside each message's history). */

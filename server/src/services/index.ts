@@ -13,6 +13,7 @@ import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
 import suppressions from './suppressions';
+import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
 import webhooks from './webhooks';
@@ -33,6 +34,7 @@ export default {
   reports,
   retrier,
   suppressions,
+  'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
   webhooks,
