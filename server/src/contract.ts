@@ -412,3 +412,36 @@ export interface SyncStateView {
   /** Why the last run stopped; it resumes from where it stopped at the next run. */
   lastError: string | null;
 }
+
+/** One provider listing of an address the plugin treats as usable: the provider would drop what the plugin sends. */
+export interface DriftAddressView {
+  provider: string;
+  list: string;
+  address: string;
+  /** What the listing means: hard_bounce, complaint, unsubscribe. */
+  kind: string;
+  listedAt: string | null;
+  /** The address's state here (active or soft-bouncing). */
+  state: AddressState;
+}
+
+/** GET /suppression-sync/drift?provider&page&pageSize */
+export type DriftReport = Page<DriftAddressView> & {
+  /** Per provider, how many addresses differ (providers with none are absent). */
+  counts: Record<string, number>;
+};
+
+export interface DriftParams {
+  provider?: string;
+  page?: string;
+  pageSize?: string;
+}
+
+/** POST /suppression-sync/drift/:provider/lift: the provider's drifted addresses lifted there (a batch at a time). */
+export interface ReconcileResult {
+  provider: string;
+  lifted: number;
+  failed: { address: string; detail: string | null }[];
+  /** Drifted addresses left at this provider after this batch. */
+  remaining: number;
+}

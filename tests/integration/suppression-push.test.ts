@@ -125,3 +125,52 @@ describe('an SMS opt-out', () => {
     ]);
   });
 });
+
+describe('the drift report', () => {
+  const drift = (query = '') =>
+    request(app.server).get(`/deliverability/suppression-sync/drift${query}`).set('Authorization', `Bearer ${token}`);
+  const lift = (provider: string) =>
+    request(app.server).post(`/deliverability/suppression-sync/drift/${provider}/lift`).set('Authorization', `Bearer ${token}`);
+
+  it('counts, per provider, the addresses it suppresses that are usable here, and lists them', async () => {
+    const response = await drift();
+    expect(response.status).toBe(200);
+    // Léa was reactivated here, but Postmark refused to lift her complaint and Mailgun was down.
+    expect(response.body.data.counts).toEqual({ mailgun: 1, postmark: 1 });
+    expect(
+      response.body.data.results.map((r: { provider: string; list: string; address: string; state: string }) => [
+        r.provider,
+        r.list,
+        r.address,
+        r.state,
+      ]),
+    ).toEqual([
+      ['mailgun', 'complaints', 'lea@example.ac.uk', 'active'],
+      ['postmark', 'outbound', 'lea@example.ac.uk', 'active'],
+    ]);
+    expect((await drift('?provider=postmark')).body.data.pagination.total).toBe(1);
+    expect((await drift('?provider=twilio')).status).toBe(400);
+  });
+
+  it('reconciles a provider by lifting its drifted addresses there, and says what it could not lift', async () => {
+    const mailgun = await lift('mailgun');
+    expect(mailgun.status).toBe(200);
+    expect(mailgun.body.data).toEqual({ provider: 'mailgun', lifted: 1, failed: [], remaining: 0 });
+    expect(listed('mailgun:complaints', 'lea@example.ac.uk')).toBe(false);
+    const postmark = await lift('postmark');
+    expect(postmark.body.data).toMatchObject({ provider: 'postmark', lifted: 0, remaining: 1 });
+    expect(postmark.body.data.failed[0].detail).toMatch(/required authority/);
+    expect((await drift()).body.data.counts).toEqual({ postmark: 1 });
+    const audit = await table(app.strapi, UID.audit).findMany({
+      where: { address: 'lea@example.ac.uk', action: 'lift-provider-suppressions' },
+    });
+    expect(audit).toHaveLength(3);
+  });
+
+  it('forgets a listing the provider no longer holds at the next complete pull', async () => {
+    // Lifted by hand in Postmark's console.
+    fake.lists.set('postmark:outbound', []);
+    await pullAll();
+    expect((await drift()).body.data.counts).toEqual({});
+  });
+});

@@ -4,6 +4,7 @@ import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
+import providerListing from './provider-listing';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 
@@ -16,4 +17,5 @@ export default {
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
   'suppression-sync': suppressionSync,
+  'provider-listing': providerListing,
 };

@@ -1,7 +1,9 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { getService } from '../utils/plugin';
-import { answer } from './admin-params';
+import { SYNC_PROVIDER_NAMES } from '../config/sync';
+import type { DriftParams } from '../contract';
+import { answer, currentActor, oneOf, pageParams, param } from './admin-params';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** GET /suppression-sync: each provider's pull and its progress. */
@@ -16,5 +18,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       ctx.status = 202;
       return state;
     });
+  },
+
+  /** GET /suppression-sync/drift?provider&page&pageSize: addresses a provider suppresses that are usable here. */
+  async drift(ctx: Context) {
+    await answer(ctx, async () =>
+      getService(strapi, 'provider-listings').drift({
+        provider: oneOf(ctx, param<DriftParams>('provider'), SYNC_PROVIDER_NAMES) ?? null,
+        ...pageParams(ctx, { pageSize: 20 }),
+      }),
+    );
+  },
+
+  /** POST /suppression-sync/drift/:provider/lift: lifts a batch of them at the provider. */
+  async reconcile(ctx: Context) {
+    await answer(ctx, async () => getService(strapi, 'suppression-push').reconcile(String(ctx.params.provider), currentActor(ctx)));
   },
 });

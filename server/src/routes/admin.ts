@@ -19,5 +19,7 @@ export default {
     { method: 'GET', path: '/providers', handler: 'admin-providers.list', config: { policies: requires('settingsRead') } },
     { method: 'GET', path: '/suppression-sync', handler: 'admin-sync.states', config: { policies: requires('settingsRead') } },
     { method: 'POST', path: '/suppression-sync/:provider', handler: 'admin-sync.start', config: { policies: requires('suppressionsSync') } },
+    { method: 'GET', path: '/suppression-sync/drift', handler: 'admin-sync.drift', config: { policies: requires('logsRead') } },
+    { method: 'POST', path: '/suppression-sync/drift/:provider/lift', handler: 'admin-sync.reconcile', config: { policies: requires('addressesReactivate') } },
   ],
 };

@@ -85,7 +85,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   /** The newest entry of `action` about an address, or null. */
   async latestFor(action: AuditAction, channel: Channel, address: string): Promise<AuditView | null> {
-    const row = await table(strapi, UID.audit).findOne({ where: { action, channel, address }, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+    const row = await table(strapi, UID.audit).findOne({
+      where: { action, channel, address },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
     return row ? auditView(row) : null;
   },
 

@@ -9,6 +9,7 @@ import logs from './logs';
 import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
+import providerListings from './provider-listings';
 import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
@@ -30,6 +31,7 @@ export default {
   messages,
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
+  'provider-listings': providerListings,
   reactivation,
   reports,
   retrier,

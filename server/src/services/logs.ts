@@ -229,8 +229,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const found = address ? await ledger.find(channel, address) : null;
         const summary = addressSummary(channel, found?.address ?? address, found?.row ?? null);
         // What the last reactivation's push did at the providers (services/suppression-push.ts).
-        const lifted = found?.row ? await getService(strapi, 'audit').latestFor('lift-provider-suppressions', channel, found.address) : null;
-        addresses.push(lifted ? { ...summary, providerLifts: (lifted.after as { lifts?: ProviderLift[] } | null)?.lifts ?? null } : summary);
+        const lifted = found?.row
+          ? await getService(strapi, 'audit').latestFor('lift-provider-suppressions', channel, found.address)
+          : null;
+        addresses.push(
+          lifted ? { ...summary, providerLifts: (lifted.after as { lifts?: ProviderLift[] } | null)?.lifts ?? null } : summary,
+        );
       }
       const recent = await table(strapi, UID.log).findMany({
         where: { contactType: contact.type, contactDocumentId: contact.documentId },

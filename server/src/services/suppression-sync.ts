@@ -102,9 +102,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return count === 1;
   }
 
-  /** Stage 3: a page through the intake; returns how many of its entries were new. */
-  async function applyPage(client: SuppressionListClient, page: ListPage): Promise<number> {
+  /** Stage 3: a page through the intake, and into the listings the drift report reads; returns how many of its entries were new. */
+  async function applyPage(client: SuppressionListClient, page: ListPage, runStartedAt: Date): Promise<number> {
     if (page.records.length === 0) return 0;
+    await getService(strapi, 'provider-listings').record(client.provider, page.records, runStartedAt);
     const now = Date.now();
     const result = await getService(strapi, 'intake').apply(page.records.map((entry) => listedEvent(client.provider, entry, now)));
     return result.received - result.duplicates;
@@ -115,6 +116,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const provider = client.provider;
     const row = await stateRow(provider);
     let cursor = cursorOf(row);
+    let runStartedAt = cursor && row.runStartedAt ? new Date(row.runStartedAt as string) : new Date();
     const totals = cursor
       ? { pagesRead: Number(row.pagesRead ?? 0), entriesRead: Number(row.entriesRead ?? 0), entriesNew: Number(row.entriesNew ?? 0) }
       : { pagesRead: 0, entriesRead: 0, entriesNew: 0 };
@@ -134,7 +136,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     try {
       while (cursor.list < client.lists.length) {
         const page = await client.fetchPage(client.lists[cursor.list], cursor.page);
-        totals.entriesNew += await applyPage(client, page);
+        totals.entriesNew += await applyPage(client, page, runStartedAt);
         totals.pagesRead += 1;
         totals.entriesRead += page.records.length;
         cursor = page.next === null ? { list: cursor.list + 1, page: null } : { list: cursor.list, page: page.next };
@@ -143,6 +145,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           return { provider, ran: true, status: 'running', ...totals, error: 'lease lost' };
         }
       }
+      // A complete pull saw every listing: the ones it did not see were lifted at the provider.
+      await getService(strapi, 'provider-listings').prune(provider, runStartedAt);
       await record(provider, owner, { status: 'done', cursor: null, runFinishedAt: new Date(), ...totals }, false);
       return { provider, ran: true, status: 'done', ...totals, error: null };
     } catch (error) {

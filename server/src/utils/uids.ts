@@ -10,4 +10,5 @@ export const UID = {
   audit: 'plugin::deliverability.audit-entry',
   contactAddress: 'plugin::deliverability.contact-address',
   suppressionSync: 'plugin::deliverability.suppression-sync',
+  providerListing: 'plugin::deliverability.provider-listing',
 } as const;
