@@ -155,6 +155,8 @@ describe('a provider failing mid-pull', () => {
     expect(await ledger('sg-late1@example.ac.uk')).toMatchObject({ state: 'failed' });
     const events = await table(app.strapi, UID.event).findMany({ where: { address: 'sg-late0@example.ac.uk' } });
     expect(events).toHaveLength(1);
+    // The listings the resumed pull read before it failed are kept: it saw them in this run.
+    expect(await table(app.strapi, UID.providerListing).count({ where: { provider: 'sendgrid', list: 'bounces' } })).toBe(9);
   });
 });
 

@@ -116,7 +116,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const provider = client.provider;
     const row = await stateRow(provider);
     let cursor = cursorOf(row);
-    let runStartedAt = cursor && row.runStartedAt ? new Date(row.runStartedAt as string) : new Date();
+    const runStartedAt = cursor && row.runStartedAt ? new Date(row.runStartedAt as string) : new Date();
     const totals = cursor
       ? { pagesRead: Number(row.pagesRead ?? 0), entriesRead: Number(row.entriesRead ?? 0), entriesNew: Number(row.entriesNew ?? 0) }
       : { pagesRead: 0, entriesRead: 0, entriesNew: 0 };
@@ -125,7 +125,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await record(provider, owner, {
         status: 'running',
         cursor,
-        runStartedAt: new Date(),
+        // The same instant the page listings are stamped with, so that a resumed pull prunes only what it did not see.
+        runStartedAt,
         runFinishedAt: null,
         lastError: null,
         ...totals,
