@@ -39,7 +39,7 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'messagesRetry', displayName: 'Retry a deferred or failed message now', subCategory: 'Messages' },
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
-  { key: 'suppressionsSync', displayName: "Pull the providers' suppression lists now", subCategory: 'Addresses' },
+  { key: 'suppressionsSync', displayName: "Pull the providers' suppression lists now, and import lists from other systems", subCategory: 'Addresses' },
 ].map(({ key, displayName, subCategory }) => ({
   section: 'plugins',
   displayName,

@@ -2,6 +2,7 @@ import adminLogs from './admin-logs';
 import adminProviders from './admin-providers';
 import adminReports from './admin-reports';
 import adminSuppressions from './admin-suppressions';
+import adminSuppressionCsv from './admin-suppression-csv';
 import adminSync from './admin-sync';
 import addresses from './addresses';
 import messages from './messages';
@@ -13,6 +14,7 @@ export default {
   'admin-providers': adminProviders,
   'admin-reports': adminReports,
   'admin-suppressions': adminSuppressions,
+  'admin-suppression-csv': adminSuppressionCsv,
   'admin-sync': adminSync,
   messages,
   webhooks,

@@ -14,6 +14,8 @@ export default {
     { method: 'POST', path: '/addresses/lookup', handler: 'admin-logs.addressStatuses', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/addresses/reactivate', handler: 'admin-suppressions.reactivate', config: { policies: requires('addressesReactivate') } },
     { method: 'GET', path: '/suppressions', handler: 'admin-suppressions.list', config: { policies: requires('logsRead') } },
+    { method: 'GET', path: '/suppressions/export', handler: 'admin-suppression-csv.exportCsv', config: { policies: requires('logsRead') } },
+    { method: 'POST', path: '/suppressions/import', handler: 'admin-suppression-csv.importCsv', config: { policies: requires('suppressionsSync') } },
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/providers', handler: 'admin-providers.list', config: { policies: requires('settingsRead') } },

@@ -14,6 +14,7 @@ import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
 import suppressions from './suppressions';
+import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
@@ -36,6 +37,7 @@ export default {
   reports,
   retrier,
   suppressions,
+  'suppression-csv': suppressionCsv,
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
