@@ -445,3 +445,14 @@ export interface ReconcileResult {
   /** Drifted addresses left at this provider after this batch. */
   remaining: number;
 }
+
+/** POST /suppressions/import: what a CSV import did (on a 400, `data` holds it with the refused rows). */
+export interface ImportReport {
+  rows: number;
+  /** Rows stored for the first time (each decided like a provider's report). */
+  applied: number;
+  /** Rows imported before (the same address, state and date). */
+  alreadyImported: number;
+  /** Each refused row's line (1 is the header) and why; when any is refused, nothing is applied. */
+  refused: { line: number; reason: string }[];
+}

@@ -77,6 +77,7 @@ describe('importing', () => {
       { line: 3, reason: 'the address is not a valid email address.' },
       { line: 4, reason: 'unsubscribed does not apply to sms.' },
     ]);
+    expect(response.body.error.details).toEqual(response.body.data);
     expect(await counts()).toEqual(before);
     expect(await ledger('email', 'new1@example.ac.uk')).toBeNull();
   });

@@ -12,6 +12,7 @@ import type {
   AddressStatus,
   Answer,
   LogView,
+  ImportReport,
   ProviderLift,
   ReactivateRequest,
   ReconcileResult,
@@ -70,6 +71,11 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       query: (provider) => ({ url: apiPath(`/suppression-sync/${encodeURIComponent(provider)}`), method: 'POST', data: {} }),
       transformResponse: (response: Answer<SyncStateView>) => response.data,
       invalidatesTags: [TAG],
+    }),
+    deliverabilityImportCsv: builder.mutation<ImportReport, string>({
+      query: (csv) => ({ url: apiPath('/suppressions/import'), method: 'POST', data: { csv } }),
+      transformResponse: (response: Answer<ImportReport>) => response.data,
+      invalidatesTags: [TAG, 'Document'],
     }),
     deliverabilityReconcile: builder.mutation<ReconcileResult, string>({
       query: (provider) => ({ url: apiPath(`/suppression-sync/drift/${encodeURIComponent(provider)}/lift`), method: 'POST', data: {} }),
@@ -137,4 +143,10 @@ export function useReconcile(): (provider: string) => Promise<ReconcileResult> {
 export function useRetry(): (documentId: string) => Promise<LogView> {
   const [retry] = deliverabilityApi.useDeliverabilityRetryMutation();
   return React.useCallback((documentId) => retry(documentId).unwrap(), [retry]);
+}
+
+/** Imports a CSV suppression list; resolves with the report, throws the server's error (with the report of refused rows) otherwise. */
+export function useImportCsv(): (csv: string) => Promise<ImportReport> {
+  const [importCsv] = deliverabilityApi.useDeliverabilityImportCsvMutation();
+  return React.useCallback((csv) => importCsv(csv).unwrap(), [importCsv]);
 }

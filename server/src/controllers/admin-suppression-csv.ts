@@ -38,7 +38,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       const details = (error as { details?: unknown }).details;
       if (!(error instanceof AdminApiError) || details === undefined) return answer(ctx, () => Promise.reject(error));
       ctx.status = 400;
-      ctx.body = { data: details, error: { status: 400, name: error.name, message: error.message } };
+      // The report is the data and the error's details (the admin's data layer keeps only the error).
+      ctx.body = { data: details, error: { status: 400, name: error.name, message: error.message, details } };
     }
   },
 });

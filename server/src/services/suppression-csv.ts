@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import { csvLine, parseCsv } from '../core/csv';
-import { importedEvent, validateImport, type Refusal } from '../core/suppression-import';
-import type { SuppressionQuery } from '../contract';
+import { importedEvent, validateImport } from '../core/suppression-import';
+import type { ImportReport, SuppressionQuery } from '../contract';
 import { AdminApiError } from '../utils/admin-error';
 import { getService, table, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
@@ -18,14 +18,6 @@ import { suppressionWhere } from './suppressions';
 const CHUNK = 1000;
 export const EXPORT_HEADER = ['address', 'channel', 'state', 'reason', 'date', 'provider', 'provider_code', 'reactivated_at'];
 
-export interface ImportReport {
-  rows: number;
-  /** Rows applied: new to the plugin, or a stronger state than it had. */
-  applied: number;
-  /** Rows already imported before (the same address, state and date). */
-  alreadyImported: number;
-  refused: Refusal[];
-}
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async exportCsv(query: Pick<SuppressionQuery, 'q' | 'channel' | 'state'>): Promise<string> {
