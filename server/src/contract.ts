@@ -198,6 +198,8 @@ export interface ContactDeliverability {
   lastMessages: LogView[];
   /** Messages to this contact, by channel and status. */
   counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
+  /** Changes of a failed (or suppressed) address, newest first: `before`/`after` hold `{ address, state }`. */
+  addressChanges?: AuditView[];
 }
 
 /** POST /addresses/lookup */
@@ -456,3 +458,26 @@ export interface ImportReport {
   /** Each refused row's line (1 is the header) and why; when any is refused, nothing is applied. */
   refused: { line: number; reason: string }[];
 }
+
+// ---------------------------------------------------------------------------------------------
+// The advisors' worklist (GET /worklist?state&page&pageSize)
+
+/** A student with a failed address and no working alternative. */
+export interface WorklistItem {
+  contact: ContactSummary;
+  /** Each of the student's addresses, with its state and why. */
+  addresses: { channel: Channel; address: string; state: AddressState; reason: string | null; since: string | null }[];
+  /** When the newest of its suppressions happened. */
+  since: string | null;
+}
+
+export interface WorklistParams {
+  state?: AddressState;
+  page?: number;
+  pageSize?: number;
+}
+
+export type WorklistPage = Page<WorklistItem> & {
+  /** Contact types without status mirror fields, which the worklist cannot read. */
+  unlistedTypes: string[];
+};

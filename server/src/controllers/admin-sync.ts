@@ -2,7 +2,8 @@ import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { getService } from '../utils/plugin';
 import { SYNC_PROVIDER_NAMES } from '../config/sync';
-import type { DriftParams } from '../contract';
+import { SUPPRESSED_STATES } from '../core/statuses';
+import type { DriftParams, WorklistParams } from '../contract';
 import { answer, currentActor, oneOf, pageParams, param } from './admin-params';
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
@@ -33,5 +34,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /** POST /suppression-sync/drift/:provider/lift: lifts a batch of them at the provider. */
   async reconcile(ctx: Context) {
     await answer(ctx, async () => getService(strapi, 'suppression-push').reconcile(String(ctx.params.provider), currentActor(ctx)));
+  },
+
+  /** GET /worklist?state&page&pageSize: students with a failed address and no working alternative, newest first. */
+  async worklist(ctx: Context) {
+    await answer(ctx, async () =>
+      getService(strapi, 'worklist').list({
+        state: oneOf(ctx, param<WorklistParams>('state'), SUPPRESSED_STATES) ?? null,
+        ...pageParams(ctx, { pageSize: 20 }),
+      }),
+    );
   },
 });

@@ -16,6 +16,7 @@ export default {
     { method: 'GET', path: '/suppressions', handler: 'admin-suppressions.list', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/suppressions/export', handler: 'admin-suppression-csv.exportCsv', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/suppressions/import', handler: 'admin-suppression-csv.importCsv', config: { policies: requires('suppressionsSync') } },
+    { method: 'GET', path: '/worklist', handler: 'admin-sync.worklist', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/providers', handler: 'admin-providers.list', config: { policies: requires('settingsRead') } },

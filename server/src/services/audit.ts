@@ -10,7 +10,7 @@ import type { AuditView } from '../contract';
  */
 
 /** Named like the send service's own entries (`retry-message`, written by `messages.retryNow`). */
-export type AuditAction = 'reactivate-address' | 'retry-message' | 'lift-provider-suppressions' | 'import-suppressions';
+export type AuditAction = 'reactivate-address' | 'retry-message' | 'lift-provider-suppressions' | 'import-suppressions' | 'change-address';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {
@@ -27,6 +27,8 @@ export interface AuditInput {
   reason?: string | null;
   before?: unknown;
   after?: unknown;
+  /** The student it concerns, where it concerns one (an address change). */
+  contact?: { type: string; documentId: string } | null;
   /** Epoch milliseconds; defaults to now. */
   at?: number;
 }
@@ -76,6 +78,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         reason: input.reason ?? null,
         before: input.before ?? null,
         after: input.after ?? null,
+        contactType: input.contact?.type ?? null,
+        contactDocumentId: input.contact?.documentId ?? null,
         createdAt: at,
         updatedAt: at,
       },

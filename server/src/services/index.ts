@@ -1,3 +1,4 @@
+import addressChanges from './address-changes';
 import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
@@ -19,8 +20,10 @@ import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
 import webhooks from './webhooks';
+import worklist from './worklist';
 
 export default {
+  'address-changes': addressChanges,
   audit,
   config,
   contacts,
@@ -42,4 +45,5 @@ export default {
   'suppression-sync': suppressionSync,
   transports,
   webhooks,
+  worklist,
 };

@@ -260,7 +260,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const lastMessages = recent.map((row) =>
         logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'),
       );
-      return { contact, addresses, lastMessages, counts };
+      const addressChanges = await getService(strapi, 'address-changes').forContact({ type: contact.type, documentId: contact.documentId });
+      return { contact, addresses, lastMessages, counts, addressChanges };
     },
 
     /** The ledger state of many addresses at once: one request for every row of a list page. */
