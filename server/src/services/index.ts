@@ -1,4 +1,5 @@
 import addressChanges from './address-changes';
+import attempts from './attempts';
 import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
@@ -24,6 +25,7 @@ import worklist from './worklist';
 
 export default {
   'address-changes': addressChanges,
+  attempts,
   audit,
   config,
   contacts,
