@@ -481,3 +481,14 @@ export type WorklistPage = Page<WorklistItem> & {
   /** Contact types without status mirror fields, which the worklist cannot read. */
   unlistedTypes: string[];
 };
+
+/** POST /contacts/:documentId/erase?type: what erasing a student deleted. */
+export interface ErasureResult {
+  messages: number;
+  events: number;
+  auditEntries: number;
+  /** Suppressed addresses kept only as salted hashes, so they are still never used. */
+  suppressedAddressesKeptAsHashes: number;
+  /** The contact itself (only the plugin's own Contact type; a host type's record is the host's to delete). */
+  contactDeleted: boolean;
+}

@@ -20,6 +20,7 @@ export default {
         from: env('DELIVERABILITY_VONAGE_FROM'),
       },
     },
+    erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
     // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
     sync: {
       sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY') },

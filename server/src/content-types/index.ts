@@ -4,6 +4,7 @@ import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
+import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
@@ -18,4 +19,5 @@ export default {
   'contact-address': contactAddress,
   'suppression-sync': suppressionSync,
   'provider-listing': providerListing,
+  'erased-address': erasedAddress,
 };

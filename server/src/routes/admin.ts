@@ -9,6 +9,7 @@ export default {
   routes: [
     { method: 'GET', path: '/contacts/:documentId/logs', handler: 'admin-logs.contactLogs', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/contacts/:documentId/summary', handler: 'admin-logs.contactSummary', config: { policies: requires('logsRead') } },
+    { method: 'POST', path: '/contacts/:documentId/erase', handler: 'admin-logs.erase', config: { policies: requires('contactsErase') } },
     { method: 'GET', path: '/logs/:documentId', handler: 'admin-logs.findOne', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/logs/:documentId/retry', handler: 'admin-logs.retry', config: { policies: requires('messagesRetry') } },
     { method: 'POST', path: '/addresses/lookup', handler: 'admin-logs.addressStatuses', config: { policies: requires('logsRead') } },

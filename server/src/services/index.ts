@@ -4,6 +4,7 @@ import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
 import contacts from './contacts';
+import erasure from './erasure';
 import intake from './intake';
 import leases from './leases';
 import ledger from './ledger';
@@ -30,6 +31,7 @@ export default {
   config,
   contacts,
   'contact-index': contactIndex,
+  erasure,
   intake,
   leases,
   ledger,

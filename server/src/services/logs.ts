@@ -5,6 +5,7 @@ import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { LISTED_RAW_TYPE_PREFIX } from '../core/listed';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
+import { ERASED_REASON } from './ledger';
 import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -274,6 +275,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (wanted.length === 0) continue;
         for (const row of await table(strapi, UID.address).findMany({ where: { channel, address: { $in: wanted } } })) {
           rows.set(`${channel}:${row.address as string}`, row);
+        }
+        // An erased student's suppressed address has no row, only its hash (services/erasure.ts).
+        const missing = wanted.filter((address) => !rows.has(`${channel}:${address}`));
+        for (const [address, state] of await getService(strapi, 'ledger').erasedStates(channel, missing)) {
+          rows.set(`${channel}:${address}`, { id: 0, documentId: '', state, reason: ERASED_REASON } as Row);
         }
       }
       return normalized.map((item) => {

@@ -11,4 +11,5 @@ export const UID = {
   contactAddress: 'plugin::deliverability.contact-address',
   suppressionSync: 'plugin::deliverability.suppression-sync',
   providerListing: 'plugin::deliverability.provider-listing',
+  erasedAddress: 'plugin::deliverability.erased-address',
 } as const;
