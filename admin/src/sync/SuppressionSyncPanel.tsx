@@ -80,8 +80,8 @@ function SyncRow({ state, canSync }: { state: SyncStateView; canSync: boolean })
                 pages: formatNumber(state.pagesRead),
                 entries: formatNumber(state.entriesRead),
                 fresh: formatNumber(state.entriesNew),
-                list: state.currentList ?? '-',
               })}
+              {state.currentList ? ` · ${t('sync.currentList', { list: state.currentList })}` : ''}
               {' · '}
               {t('sync.lastRun', { date: date(state.runFinishedAt) })}
             </Typography>

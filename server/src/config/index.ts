@@ -23,7 +23,7 @@ export default {
     erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
     // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
     sync: {
-      sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY') },
+      sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY'), baseUrl: env('DELIVERABILITY_SENDGRID_BASE_URL') },
       mailgun: { apiKey: env('DELIVERABILITY_MAILGUN_API_KEY'), domain: env('DELIVERABILITY_MAILGUN_DOMAIN'), baseUrl: env('DELIVERABILITY_MAILGUN_BASE_URL') },
       postmark: { serverToken: env('DELIVERABILITY_POSTMARK_SERVER_TOKEN'), streams: env('DELIVERABILITY_POSTMARK_STREAMS') },
       ses: {
