@@ -14,6 +14,8 @@ export const PERMISSION_UIDS = {
   messagesRetry: 'messages.retry',
   addressesReactivate: 'addresses.reactivate',
   settingsRead: 'settings.read',
+  suppressionsSync: 'suppressions.sync',
+  contactsErase: 'contacts.erase',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_UIDS;
@@ -38,6 +40,8 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'messagesRetry', displayName: 'Retry a deferred or failed message now', subCategory: 'Messages' },
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
+  { key: 'contactsErase', displayName: "Erase a student's delivery data (privacy request)", subCategory: 'Addresses' },
+  { key: 'suppressionsSync', displayName: "Pull the providers' suppression lists now, and import lists from other systems", subCategory: 'Addresses' },
 ].map(({ key, displayName, subCategory }) => ({
   section: 'plugins',
   displayName,

@@ -13,6 +13,8 @@ import {
 import { isCountryCode, type CountryCode } from '../core/phone';
 import type { ProviderSettings } from '../providers/types';
 import type { ContactSourceConfig, PluginConfig, SendingConfig } from './types';
+import { validateSyncConfig } from './sync';
+import { validateErasureConfig } from './erasure';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -198,7 +200,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure'];
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -235,6 +237,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     providers: validateProviders(config.providers),
     sending,
     contacts: validateContacts(config.contacts),
+    sync: validateSyncConfig(config.sync),
+    erasure: validateErasureConfig(config.erasure),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

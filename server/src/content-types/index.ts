@@ -4,6 +4,9 @@ import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
+import erasedAddress from './erased-address';
+import providerListing from './provider-listing';
+import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 
 export default {
@@ -14,4 +17,7 @@ export default {
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
+  'suppression-sync': suppressionSync,
+  'provider-listing': providerListing,
+  'erased-address': erasedAddress,
 };

@@ -2,6 +2,8 @@ import adminLogs from './admin-logs';
 import adminProviders from './admin-providers';
 import adminReports from './admin-reports';
 import adminSuppressions from './admin-suppressions';
+import adminSuppressionCsv from './admin-suppression-csv';
+import adminSync from './admin-sync';
 import addresses from './addresses';
 import messages from './messages';
 import webhooks from './webhooks';
@@ -12,6 +14,8 @@ export default {
   'admin-providers': adminProviders,
   'admin-reports': adminReports,
   'admin-suppressions': adminSuppressions,
+  'admin-suppression-csv': adminSuppressionCsv,
+  'admin-sync': adminSync,
   messages,
   webhooks,
 };
