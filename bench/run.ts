@@ -372,13 +372,15 @@ async function main(): Promise<void> {
     console.log('PostgreSQL skipped: set DELIVERABILITY_TEST_PG to a PostgreSQL URL to run it (`bash .ci/postgres.sh` starts one and prints it).');
   }
   const command = `${Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('')}npm run bench`;
+  // Read before the run: the tree may change while it runs (the code measured is what was built and loaded at its start).
+  const commit = producedBy();
   const all: Row[] = [];
   for (const db of dbs) {
     if (db === 'postgres' && !pg) continue;
     const startedAt = new Date().toISOString();
     const t = Date.now();
     const { rows, details } = await runDatabase(db, sizes, pg, profile, queryStats);
-    const results: Results = { startedAt, commit: producedBy(), command, machine: { ...machine(), [db]: versions[db] }, sizes, transportMs: Number(process.env.BENCH_TRANSPORT_MS ?? 0), skipped, rows, details: { [db]: details }, seconds: Math.round((Date.now() - t) / 1000) };
+    const results: Results = { startedAt, commit, command, machine: { ...machine(), [db]: versions[db] }, sizes, transportMs: Number(process.env.BENCH_TRANSPORT_MS ?? 0), skipped, rows, details: { [db]: details }, seconds: Math.round((Date.now() - t) / 1000) };
     all.push(...rows);
     // One file a database and scale, replaced by each run: the README's table is generated from these (npm run bench:table).
     const file = resultsFile(RESULTS_DIR, db, sizes.scale);
