@@ -138,7 +138,9 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       // No SendGrid signing key for the sandbox: it accepts at once and sends no reports back, so
       // sending and retrier figures are the send path alone (reports are the intake benchmark).
       sending: { email: 'sandbox', sms: 'sandbox', sandbox: { reportDelayMs: 0 } },
-      retrier: { enabled: false, batchSize: sizes.retrierDue, leaseSeconds: 900 },
+      // 32 hand-offs in flight: the re-send arms measure the batched path, whose records hold as
+      // many outcomes as there are hand-offs in flight (the default, 4, suits a small site).
+      retrier: { enabled: false, batchSize: sizes.retrierDue, leaseSeconds: 900, concurrency: 32 },
     },
   });
   log(`${db}: booting Strapi (${dir})`);

@@ -36,7 +36,7 @@ describe('runPipeline', () => {
     const { seen, stages } = observedStages({ workMs: 1, recordMs: 2 });
     const inputs = Array.from({ length: 250 }, (_, i) => i);
     await runPipeline(inputs, stages, { batchSize: 100, concurrency: 4 });
-    expect(seen.prepared.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(seen.prepared.map((b) => b.length)).toEqual([4, 100, 100, 46]);
     expect(seen.recorded.flat().sort((a, b) => a - b)).toEqual(inputs);
     expect(seen.maxInFlight).toBe(4);
   });

@@ -3,8 +3,8 @@
  * one item at a time (sending: claiming and recording messages in the database, handing each to a
  * provider over the network).
  *
- * - prepare: inputs are prepared a batch at a time; the next batch is prepared while the workers
- *   are busy with this one's items, when fewer than `concurrency` items are left waiting.
+ * - prepare: inputs are prepared a batch at a time (the first only `concurrency` big); the next
+ *   batch is prepared while the workers are busy, when `concurrency` items or fewer are left waiting.
  * - work: `concurrency` items at once.
  * - record: a group commit. One record runs at a time; every result that finishes meanwhile is
  *   recorded together by the next one, so a slow database records many results at a time. A
@@ -26,9 +26,10 @@ export interface PipelineOptions {
   concurrency: number;
 }
 
-function batchesOf<T>(items: T[], size: number): T[][] {
-  const batches: T[][] = [];
-  for (let i = 0; i < items.length; i += size) batches.push(items.slice(i, i + size));
+/** The first batch only as big as the workers take at once, so the first hand-offs wait on a small prepare. */
+function batchesOf<T>(items: T[], size: number, first: number): T[][] {
+  const batches: T[][] = items.length > 0 ? [items.slice(0, first)] : [];
+  for (let i = first; i < items.length; i += size) batches.push(items.slice(i, i + size));
   return batches;
 }
 
@@ -79,7 +80,7 @@ export async function runPipeline<Input, Item, Result>(
   stages: PipelineStages<Input, Item, Result>,
   options: PipelineOptions,
 ): Promise<void> {
-  const batches = batchesOf(inputs, options.batchSize);
+  const batches = batchesOf(inputs, options.batchSize, Math.min(options.batchSize, Math.max(1, options.concurrency)));
   let nextBatch = 0;
   const ready: Item[] = [];
   let preparing: Promise<void> | null = null;
