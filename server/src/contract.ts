@@ -317,6 +317,31 @@ export interface Report {
   byChannel: Record<Channel, ReportTotals>;
 }
 
+/** GET /reports/sender-blocks: refusals of the sender over a period, one row per mailbox provider. */
+export interface SenderBlockRow {
+  /** `Microsoft`, `Google`, … for the big consumer providers; otherwise the recipients' domain. */
+  mailboxProvider: string;
+  /** Block events in the period. */
+  events: number;
+  /** Distinct addresses they concerned (none of which was marked failed for it). */
+  addresses: number;
+  /** The domains seen, at most ten. */
+  domains: string[];
+  firstAt: string;
+  lastAt: string;
+  /** The latest event's code and text, to tell a reputation block from an authentication one at a glance. */
+  lastCode: string | null;
+  lastText: string | null;
+}
+
+export interface SenderBlockReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: SenderBlockRow[];
+  total: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Providers (server/src/services/provider-health.ts)
 

@@ -13,6 +13,7 @@ const KIND_KEYS: Record<string, TranslationKey> = {
   unsubscribe: 'event.kind.unsubscribe',
   opt_out: 'event.kind.opt_out',
   failed: 'event.kind.failed',
+  sender_block: 'event.kind.sender_block',
   ignored: 'event.kind.ignored',
 };
 

@@ -8,7 +8,9 @@ import {
   requirePositiveNumber,
   validateEscalationPolicy,
   validateRetryPolicy,
+  validateSenderBlockPolicy,
   validateSmsCodeTable,
+  validateTwoStrikePolicy,
 } from '../core/policy';
 import { isCountryCode, type CountryCode } from '../core/phone';
 import type { ProviderSettings } from '../providers/types';
@@ -198,7 +200,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'senderBlocks', 'twoStrike'];
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -224,10 +226,13 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       leaseSeconds,
     );
   }
+  const retry = validateRetryPolicy(`${PREFIX}.retry`, config.retry);
   return {
     publicUrl: validatePublicUrl(config.publicUrl),
-    retry: validateRetryPolicy(`${PREFIX}.retry`, config.retry),
+    retry,
     escalation: validateEscalationPolicy(`${PREFIX}.escalation`, config.escalation),
+    senderBlocks: validateSenderBlockPolicy(`${PREFIX}.senderBlocks`, config.senderBlocks, retry),
+    twoStrike: validateTwoStrikePolicy(`${PREFIX}.twoStrike`, config.twoStrike),
     webhooks: {
       maxAgeSeconds: requirePositiveNumber(`${PREFIX}.webhooks.maxAgeSeconds`, webhooks.maxAgeSeconds ?? 48 * 3600),
       maxBodyBytes: requirePositiveNumber(`${PREFIX}.webhooks.maxBodyBytes`, webhooks.maxBodyBytes ?? 4 * 1024 * 1024, { integer: true }),

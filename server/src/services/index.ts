@@ -12,6 +12,7 @@ import providerHealth from './provider-health';
 import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
+import senderBlocks from './sender-blocks';
 import suppressions from './suppressions';
 import transports from './transports';
 import webhooks from './webhooks';
@@ -31,6 +32,7 @@ export default {
   reactivation,
   reports,
   retrier,
+  'sender-blocks': senderBlocks,
   suppressions,
   transports,
   webhooks,

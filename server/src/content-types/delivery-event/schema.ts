@@ -53,5 +53,7 @@ export default {
     { name: 'dlv_events_provider_idx', columns: ['provider', 'created_at'] },
     // The unmatched-events page.
     { name: 'dlv_events_outcome_idx', columns: ['outcome', 'created_at'] },
+    // Sender blocks per mailbox provider over a period (reports).
+    { name: 'dlv_events_kind_idx', columns: ['kind', 'occurred_at'] },
   ],
 };
