@@ -317,6 +317,28 @@ export interface Report {
   byChannel: Record<Channel, ReportTotals>;
 }
 
+/** POST /events/:documentId/reclassify { kind, reason } */
+export interface ReclassifyBody {
+  kind: 'hard_bounce' | 'soft_bounce' | 'sender_block' | 'failed';
+  reason: string;
+}
+
+export interface ReclassifiedAddress {
+  state: AddressState;
+  reason: string | null;
+  softBounceCount: number;
+  exhaustedStreak: number;
+}
+
+export interface ReclassifyResult {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  before: { kind: string; address: ReclassifiedAddress };
+  after: { kind: string; address: ReclassifiedAddress };
+  auditDocumentId: string;
+}
+
 /** GET /reports/sender-blocks: refusals of the sender over a period, one row per mailbox provider. */
 export interface SenderBlockRow {
   /** `Microsoft`, `Google`, … for the big consumer providers; otherwise the recipients' domain. */

@@ -13,6 +13,7 @@ export const PERMISSION_UIDS = {
   messagesSend: 'messages.send',
   messagesRetry: 'messages.retry',
   addressesReactivate: 'addresses.reactivate',
+  eventsReclassify: 'events.reclassify',
   settingsRead: 'settings.read',
 } as const;
 
@@ -37,6 +38,7 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'messagesSend', displayName: 'Send messages', subCategory: 'Messages' },
   { key: 'messagesRetry', displayName: 'Retry a deferred or failed message now', subCategory: 'Messages' },
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
+  { key: 'eventsReclassify', displayName: 'Re-classify a misread provider event', subCategory: 'Events' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
 ].map(({ key, displayName, subCategory }) => ({
   section: 'plugins',

@@ -7,7 +7,7 @@ import { PLUGIN_ID } from '../pluginId';
  * field renamed on one side fails the type check on the other.
  */
 export type * from '../../../server/src/contract';
-import type { AddressLookupRequest, AddressStatus, Answer, LogView, ReactivateRequest } from '../../../server/src/contract';
+import type { AddressLookupRequest, AddressStatus, Answer, LogView, ReactivateRequest, ReclassifyBody, ReclassifyResult } from '../../../server/src/contract';
 
 /** The admin API's base path. */
 export const apiPath = (path: string): string => `/${PLUGIN_ID}${path}`;
@@ -56,6 +56,12 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       query: (body) => ({ url: apiPath('/addresses/reactivate'), method: 'POST', data: body }),
       invalidatesTags: [TAG, 'Document'],
     }),
+    deliverabilityReclassify: builder.mutation<ReclassifyResult, { documentId: string } & ReclassifyBody>({
+      query: ({ documentId, ...body }) => ({ url: apiPath(`/events/${encodeURIComponent(documentId)}/reclassify`), method: 'POST', data: body }),
+      transformResponse: (response: Answer<ReclassifyResult>) => response.data,
+      // The address's state may change: its badges and the contact's mirror fields too.
+      invalidatesTags: [TAG, 'Document'],
+    }),
     deliverabilityRetry: builder.mutation<LogView, string>({
       query: (documentId) => ({ url: apiPath(`/logs/${encodeURIComponent(documentId)}/retry`), method: 'POST', data: {} }),
       transformResponse: (response: Answer<LogView>) => response.data,
@@ -99,6 +105,12 @@ export function useAddressStatuses(body: AddressLookupRequest, enabled: boolean)
 export function useReactivate(): (body: ReactivateRequest) => Promise<void> {
   const [reactivate] = deliverabilityApi.useDeliverabilityReactivateMutation();
   return React.useCallback(async (body) => void (await reactivate(body).unwrap()), [reactivate]);
+}
+
+/** Re-classifies a misread event; resolves with the address before and after, throws the server's error otherwise. */
+export function useReclassify(): (request: { documentId: string } & ReclassifyBody) => Promise<ReclassifyResult> {
+  const [reclassify] = deliverabilityApi.useDeliverabilityReclassifyMutation();
+  return React.useCallback((request) => reclassify(request).unwrap(), [reclassify]);
 }
 
 /** Sends a deferred or failed message again now; resolves with the message as it is after. */

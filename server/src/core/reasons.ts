@@ -28,6 +28,7 @@ export const REASON_TEMPLATES = {
   'event.failed.sms': "{provider} failed the message for a reason that is not the number's fault: {detail}",
   'event.ignored': '{provider} event "{rawType}" has no effect on delivery',
   'event.sender_block': 'The receiving server refused the sender, not the mailbox ({provider}: {detail})',
+  'event.reclassified': 'Re-classified from "{from}" to "{to}" by {actor}: {note}',
 
   // What it did to the message.
   'message.confirmed': 'The provider confirmed it has the message; it will not be sent again.',

@@ -10,6 +10,7 @@ import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import reactivation from './reactivation';
+import reclassification from './reclassification';
 import reports from './reports';
 import retrier from './retrier';
 import senderBlocks from './sender-blocks';
@@ -30,6 +31,7 @@ export default {
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
   reactivation,
+  reclassification,
   reports,
   retrier,
   'sender-blocks': senderBlocks,

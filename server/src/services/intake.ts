@@ -316,6 +316,7 @@ export function decideBatch(input: {
       rawCode: event.rawCode?.slice(0, 255) ?? null,
       rawText: event.rawText,
       severity: event.severity,
+      dropReason: event.dropReason ?? null,
       ...eventReason(reason),
       createdAt: new Date(now),
       updatedAt: new Date(now),

@@ -35,6 +35,8 @@ export default {
     rawCode: { type: 'string', maxLength: 255 },
     rawText: { type: 'text' },
     severity: { type: 'string', maxLength: 32 },
+    // A provider drop's reason (bounced, complained, …): re-deciding an address from its history needs it.
+    dropReason: { type: 'string', maxLength: 32 },
     // Why the plugin did what it did, in words an editor understands.
     reason: { type: 'text' },
     // The same reason as codes and parameters (core/reasons.ts), for the admin to show in the reader's language.
