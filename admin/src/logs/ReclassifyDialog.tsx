@@ -1,12 +1,11 @@
 import * as React from 'react';
-import { Button, Dialog, Field, Flex, SingleSelect, SingleSelectOption, Textarea, Typography } from '@strapi/design-system';
+import { Dialog, Field, Flex, SingleSelect, SingleSelectOption, Typography } from '@strapi/design-system';
 import { Pencil } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 import { errorMessage, useReclassify, type EventView, type ReclassifyBody } from '../utils/api';
+import { ConfirmFooter, ReasonField } from '../utils/ReasonField';
 import { useT } from '../utils/translations';
 import { eventKindKey, RECLASSIFY_KINDS } from './eventLabels';
-
-const MAX_REASON = 1000;
 
 /**
  * Correcting a misread event: the editor picks what the provider really meant and says why. The
@@ -69,31 +68,11 @@ export function ReclassifyDialog({ event, onClose }: { event: EventView | null; 
                 </SingleSelect>
                 <Field.Error />
               </Field.Root>
-              <Field.Root name="reason" error={reasonError} required hint={t('reactivate.reason.hint')}>
-                <Field.Label>{t('reactivate.reason.label')}</Field.Label>
-                <Textarea
-                  value={reason}
-                  maxLength={MAX_REASON}
-                  placeholder={t('reclassify.reason.placeholder')}
-                  onChange={(change: React.ChangeEvent<HTMLTextAreaElement>) => setReason(change.target.value)}
-                  onBlur={() => setTouched(true)}
-                />
-                <Field.Hint />
-                <Field.Error />
-              </Field.Root>
+              <ReasonField value={reason} error={reasonError} placeholder={t('reclassify.reason.placeholder')} onChange={setReason} onBlur={() => setTouched(true)} />
             </Flex>
           ) : null}
         </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button fullWidth variant="tertiary" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-          </Dialog.Cancel>
-          <Button fullWidth variant="secondary" loading={submitting} onClick={() => void submit()}>
-            {t('reclassify.confirm')}
-          </Button>
-        </Dialog.Footer>
+        <ConfirmFooter confirm={t('reclassify.confirm')} variant="secondary" submitting={submitting} onCancel={onClose} onConfirm={() => void submit()} />
       </Dialog.Content>
     </Dialog.Root>
   );
