@@ -317,6 +317,28 @@ export interface Report {
   byChannel: Record<Channel, ReportTotals>;
 }
 
+/** GET /consent?channel&address: one row of a number's consent history. */
+export interface ConsentEntryView {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  /** `opt_out` (STOP…), `opt_in` (START…), `help`. */
+  action: 'opt_out' | 'opt_in' | 'help';
+  /** How: `sms_keyword` (the student texted it). */
+  via: string;
+  /** Who: `student`, or an editor's name. */
+  actor: string | null;
+  /** The words the student sent, as sent. */
+  words: string | null;
+  provider: string | null;
+  occurredAt: string;
+}
+
+export interface ConsentParams {
+  channel: Channel;
+  address: string;
+}
+
 /** POST /events/:documentId/reclassify { kind, reason } */
 export interface ReclassifyBody {
   kind: 'hard_bounce' | 'soft_bounce' | 'sender_block' | 'failed';

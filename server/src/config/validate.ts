@@ -200,7 +200,24 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'senderBlocks', 'twoStrike'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'senderBlocks', 'twoStrike', 'inboundSms'];
+
+/** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
+export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
+
+function validateInboundSms(input: unknown): PluginConfig['inboundSms'] {
+  const key = `${PREFIX}.inboundSms`;
+  const inbound = section(key, input);
+  const helpReply = inbound.helpReply === null ? null : (optionalString(`${key}.helpReply`, inbound.helpReply) ?? DEFAULT_HELP_REPLY);
+  return {
+    words: {
+      opt_out: stringList(`${key}.optOutWords`, inbound.optOutWords),
+      opt_in: stringList(`${key}.optInWords`, inbound.optInWords),
+      help: stringList(`${key}.helpWords`, inbound.helpWords),
+    },
+    helpReply,
+  };
+}
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -240,6 +257,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     providers: validateProviders(config.providers),
     sending,
     contacts: validateContacts(config.contacts),
+    inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

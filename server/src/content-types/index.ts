@@ -1,6 +1,7 @@
 import address from './address';
 import auditEntry from './audit-entry';
 import contact from './contact';
+import consentEntry from './consent-entry';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
@@ -14,4 +15,5 @@ export default {
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
+  'consent-entry': consentEntry,
 };

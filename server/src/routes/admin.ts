@@ -15,6 +15,7 @@ export default {
     { method: 'POST', path: '/addresses/reactivate', handler: 'admin-suppressions.reactivate', config: { policies: requires('addressesReactivate') } },
     { method: 'GET', path: '/suppressions', handler: 'admin-suppressions.list', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/events/:documentId/reclassify', handler: 'admin-logs.reclassify', config: { policies: requires('eventsReclassify') } },
+    { method: 'GET', path: '/consent', handler: 'admin-logs.consent', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/sender-blocks', handler: 'admin-reports.senderBlocks', config: { policies: requires('reportsRead') } },

@@ -1,7 +1,9 @@
 import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
+import consent from './consent';
 import contacts from './contacts';
+import inboundSms from './inbound-sms';
 import intake from './intake';
 import leases from './leases';
 import ledger from './ledger';
@@ -21,8 +23,10 @@ import webhooks from './webhooks';
 export default {
   audit,
   config,
+  consent,
   contacts,
   'contact-index': contactIndex,
+  'inbound-sms': inboundSms,
   intake,
   leases,
   ledger,
