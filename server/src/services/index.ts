@@ -1,3 +1,4 @@
+import attempts from './attempts';
 import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
@@ -21,6 +22,7 @@ import transports from './transports';
 import webhooks from './webhooks';
 
 export default {
+  attempts,
   audit,
   config,
   consent,

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { webhookProviders } from '../providers';
 import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '../providers/shared';
 import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
 import { getService, table } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { insertRows } from '../utils/bulk';
 import { eventReason, reasonPart } from '../core/reasons';
 import { ReplayError, type IntakeResult } from './intake';
 
@@ -189,9 +191,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         createdAt: at,
         updatedAt: at,
       }));
-      for (let i = 0; i < rows.length; i += UNREADABLE_CHUNK) {
-        await table(strapi, UID.event).createMany({ data: rows.slice(i, i + UNREADABLE_CHUNK) });
-      }
+      // The intake's transaction, which this joins.
+      await strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => insertRows(strapi, trx, UID.event, rows));
       return rows.length;
     },
 
