@@ -11,6 +11,7 @@ export const ACTIONS = {
   send: `plugin::${PLUGIN_ID}.messages.send`,
   retry: `plugin::${PLUGIN_ID}.messages.retry`,
   reactivate: `plugin::${PLUGIN_ID}.addresses.reactivate`,
+  reclassify: `plugin::${PLUGIN_ID}.events.reclassify`,
   readSettings: `plugin::${PLUGIN_ID}.settings.read`,
   syncSuppressions: `plugin::${PLUGIN_ID}.suppressions.sync`,
 } as const;

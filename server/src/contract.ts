@@ -332,6 +332,75 @@ export interface Report {
   byChannel: Record<Channel, ReportTotals>;
 }
 
+/** GET /consent?channel&address: one row of a number's consent history. */
+export interface ConsentEntryView {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  /** `opt_out` (STOP…), `opt_in` (START…), `help`. */
+  action: 'opt_out' | 'opt_in' | 'help';
+  /** How: `sms_keyword` (the student texted it). */
+  via: string;
+  /** Who: `student`, or an editor's name. */
+  actor: string | null;
+  /** The words the student sent, as sent. */
+  words: string | null;
+  provider: string | null;
+  occurredAt: string;
+}
+
+export interface ConsentParams {
+  channel: Channel;
+  address: string;
+}
+
+/** POST /events/:documentId/reclassify { kind, reason } */
+export interface ReclassifyBody {
+  kind: 'hard_bounce' | 'soft_bounce' | 'sender_block' | 'failed';
+  reason: string;
+}
+
+export interface ReclassifiedAddress {
+  state: AddressState;
+  reason: string | null;
+  softBounceCount: number;
+  exhaustedStreak: number;
+}
+
+export interface ReclassifyResult {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  before: { kind: string; address: ReclassifiedAddress };
+  after: { kind: string; address: ReclassifiedAddress };
+  auditDocumentId: string;
+}
+
+/** GET /reports/sender-blocks: refusals of the sender over a period, one row per mailbox provider. */
+export interface SenderBlockRow {
+  /** `Microsoft`, `Google`, … for the big consumer providers; otherwise the recipients' domain. */
+  mailboxProvider: string;
+  /** Block events in the period. */
+  events: number;
+  /** Distinct addresses they concerned (none of which was marked failed for it). */
+  addresses: number;
+  /** The domains seen, at most ten. */
+  domains: string[];
+  firstAt: string;
+  lastAt: string;
+  /** The latest event's code and text, to tell a reputation block from an authentication one at a glance. */
+  lastCode: string | null;
+  lastText: string | null;
+}
+
+export interface SenderBlockReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  rows: SenderBlockRow[];
+  total: number;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Providers (server/src/services/provider-health.ts)
 

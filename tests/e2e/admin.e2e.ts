@@ -2,14 +2,16 @@
  * The admin panel in a real browser: Debian's headless Chromium, driven by playwright-core, against
  * the built playground with its demo students. An editor logs in, sees the red X beside the
  * hard-bounced student in the Content Manager, opens her Full Logs and finds the Bounced message
- * with the provider's code, reactivates the address and sees the badge go, retries a failed
- * message, and opens the reports page with its chart drawn. Screenshots of each step go to
+ * with the provider's code, reactivates the address and sees the badge go, re-classifies her
+ * bounce as a block of the sender, reads a number's consent history after signed STOP/START texts,
+ * retries a failed message, and opens the reports page with its chart drawn. Screenshots of each step go to
  * docs/screenshots (the README shows them).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
-import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+import { twilioHeaders } from '../helpers/webhooks';
+import { buildPlaygroundIfStale, ROOT, startPlayground, TWILIO_TEST_TOKEN, type RunningPlayground } from './playground';
 import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../helpers/fake-provider-lists';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -227,6 +229,56 @@ describe('the admin panel, in Chromium', () => {
     await page.getByText('1 lifted, 0 could not be lifted, 0 left.').waitFor();
     await page.getByText('No drift: every address a provider suppresses is suppressed here too.').waitFor();
     expect(fakeLists.lists.get('sendgrid:bounces')?.map((e) => e.address)).toEqual([NOAH]);
+  });
+
+  step('re-classifies a misread bounce, and the correction and who made it show in the history', async () => {
+    await page.goto(`${playground.url}${LIST}`);
+    await rowWith(AMIRA).locator('td').nth(1).click();
+    await page.locator('[data-deliverability-panel]').getByRole('link', { name: /full logs/i }).click();
+    const bounced = page.locator('[data-log-status="bounced"]').first();
+    await bounced.waitFor();
+    await bounced.getByRole('button').first().click();
+    await bounced.locator('tr[data-event-kind="hard_bounce"] [data-reclassify]').click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('550 5.1.1');
+    await dialog.getByRole('combobox').click();
+    await page.getByRole('option', { name: 'Sender blocked' }).click();
+    await dialog.locator('textarea').fill('Their gateway refused our IP that week; the mailbox exists');
+    await dialog.getByRole('button', { name: /^re-classify$/i }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText(/was re-classified/).waitFor();
+    // The cache refreshes the page: the message is shown again, opened or not.
+    const corrected = bounced.locator('tr[data-event-kind="sender_block"]');
+    if (!(await corrected.isVisible())) await bounced.getByRole('button').first().click();
+    await corrected.waitFor();
+    expect(await corrected.innerText()).toMatch(/Re-classified from "hard_bounce" to "sender_block" by Playground Admin/);
+    const audit = bounced.locator('tr[data-audit-action="reclassify-event"]');
+    expect(await audit.innerText()).toMatch(/Re-classified by hand[\s\S]*Playground Admin[\s\S]*gateway refused our IP/);
+  });
+
+  step("shows a number's consent history, and no reactivation for an opt-out", async () => {
+    const number = '+447700900108'; // Hana Sato
+    const inbound = `${playground.url}/api/deliverability/webhooks/twilio/inbound`;
+    for (const [sid, words] of [['SMe2e1', 'Stop'], ['SMe2e2', 'START'], ['SMe2e3', 'STOP please'], ['SMe2e4', 'STOP!']]) {
+      const form = new URLSearchParams({ MessageSid: sid, From: number, To: '+447700900000', Body: words }).toString();
+      const response = await fetch(inbound, { method: 'POST', headers: twilioHeaders(TWILIO_TEST_TOKEN, inbound, form), body: form });
+      expect(response.status).toBe(200);
+    }
+    await page.goto(`${playground.url}${LIST}`);
+    await rowWith('hana.sato@example.ac.uk').locator('td').nth(1).click();
+    await page.locator('[data-deliverability-panel]').getByRole('link', { name: /full logs/i }).click();
+    const card = page.locator('[data-address-card="sms"]');
+    const history = card.locator(`[data-consent-history="${number}"]`);
+    await history.waitFor();
+    // Newest first; "STOP please" is a sentence, not a keyword, and is not kept.
+    const entries = await history.locator('[data-consent-action]').allInnerTexts();
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toMatch(/Opted out by the student: “STOP!”/);
+    expect(entries[1]).toMatch(/Opted back in by the student: “START”/);
+    expect(entries[2]).toMatch(/Opted out by the student: “Stop”/);
+    expect(await card.locator('[data-deliverability-badge="opted_out"]').count()).toBe(1);
+    expect(await card.getByRole('button', { name: /reactivate/i }).count()).toBe(0);
   });
 
   step('retries a failed message now, and the attempt and who asked for it show in its history', async () => {

@@ -77,6 +77,9 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number, logs
   throw new Error(`Strapi did not answer ${url} within ${timeoutMs} ms:\n${logs()}`);
 }
 
+/** The Twilio auth token the playground runs with, so that the test can sign a student's text as Twilio would. */
+export const TWILIO_TEST_TOKEN = `e2e-twilio-${process.pid}`;
+
 /** Starts the built playground with the demo seed on a fresh database; resolves once the admin answers. */
 export async function startPlayground(extraEnv: Record<string, string> = {}): Promise<RunningPlayground> {
   const port = await freePort();
@@ -93,6 +96,7 @@ export async function startPlayground(extraEnv: Record<string, string> = {}): Pr
       DELIVERABILITY_DEMO_SEED: 'true',
       // The demo's fast retries would re-send the soft-bouncing student's message mid-test.
       DELIVERABILITY_RETRIER: 'false',
+      DELIVERABILITY_TWILIO_AUTH_TOKEN: TWILIO_TEST_TOKEN,
       STRAPI_TELEMETRY_DISABLED: 'true',
       BROWSER: 'false',
       // Test-only secrets for this run; the playground's own .env (if any) is not read for these.

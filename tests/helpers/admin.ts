@@ -17,6 +17,7 @@ export const ACTIONS = {
   messagesSend: 'plugin::deliverability.messages.send',
   messagesRetry: 'plugin::deliverability.messages.retry',
   addressesReactivate: 'plugin::deliverability.addresses.reactivate',
+  eventsReclassify: 'plugin::deliverability.events.reclassify',
   settingsRead: 'plugin::deliverability.settings.read',
 } as const;
 

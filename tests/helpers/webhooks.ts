@@ -287,7 +287,7 @@ export const q = (strapi: Core.Strapi, uid: string) => table(strapi, uid);
 
 /** Empties the plugin's tables, so that each test starts from nothing. */
 export async function resetData(strapi: Core.Strapi): Promise<void> {
-  for (const uid of [UID.event, UID.log, UID.address, UID.receipt, UID.audit, UID.contact, UID.contactAddress]) {
+  for (const uid of [UID.event, UID.log, UID.address, UID.receipt, UID.audit, UID.contact, UID.contactAddress, UID.consent]) {
     // `TableQuery` leaves out deleteMany on purpose (the plugin never bulk-deletes); tests do.
     const query = strapi.db.query(uid) as unknown as { deleteMany(params: { where: Record<string, never> }): Promise<unknown> };
     await query.deleteMany({ where: {} });
@@ -361,6 +361,7 @@ export async function snapshot(strapi: Core.Strapi) {
     addresses: await q(strapi, UID.address).findMany({ orderBy: { id: 'asc' } }),
     contacts: await q(strapi, UID.contact).findMany({ orderBy: { id: 'asc' } }),
     receipts: await q(strapi, UID.receipt).findMany({ orderBy: { id: 'asc' } }),
+    consents: await q(strapi, UID.consent).findMany({ orderBy: { id: 'asc' } }),
   };
 }
 

@@ -75,6 +75,8 @@ const SENDGRID_EVENT: Record<EventKind, { event: string; type?: string } | null>
   unsubscribe: null,
   opt_out: null,
   failed: null,
+  // Planned as `soft_bounce`: a 4.7.0 "try again later" without a policy word is not a block of the sender.
+  sender_block: null,
   ignored: null,
 };
 

@@ -186,7 +186,7 @@ describe('sample payloads', () => {
       },
     ],
     [
-      'bounce/blocked (a final soft bounce): deferred, re-sent in 15 minutes, the address soft-bouncing',
+      'bounce/blocked for reputation (a block of the sender): deferred, re-sent in 15 minutes, the address left alone',
       {
         file: 'bounce_blocked_soft.json',
         address: 'ana@corp.example',
@@ -194,8 +194,8 @@ describe('sample payloads', () => {
           status: 'deferred',
           lastError: /5\.7\.1/,
           retryInMinutes: 15,
-          ledger: { state: 'soft_bouncing', providerCode: '5.7.1' },
-          mirror: 'soft_bouncing',
+          ledger: null,
+          mirror: 'active',
           outcomes: ['applied'],
         },
       },

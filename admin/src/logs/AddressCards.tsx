@@ -5,6 +5,7 @@ import { AddressStatusBadge } from '../badges/AddressStatusBadge';
 import type { AddressSummary } from '../utils/api';
 import { addressStateKey, channelKey } from '../utils/status';
 import { useT } from '../utils/translations';
+import { ConsentHistory } from './ConsentHistory';
 
 export interface AddressCardsProps {
   addresses: AddressSummary[];
@@ -66,7 +67,9 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                     })}
                   </Typography>
                 ) : null}
-                {canReactivate && a.state !== 'active' && a.address ? (
+                {a.channel === 'sms' && a.address ? <ConsentHistory channel={a.channel} address={a.address} /> : null}
+                {/* An SMS opt-out is the student's to lift (START), not an editor's. */}
+                {canReactivate && a.state !== 'active' && a.state !== 'opted_out' && a.address ? (
                   <Box>
                     <Button variant="secondary" size="S" onClick={() => onReactivate(a)}>
                       {t('addresses.reactivate')}

@@ -6,12 +6,13 @@ import { Link as RouterLink, useParams, useSearchParams } from 'react-router-dom
 import { CONTACT_UID } from '../pluginId';
 import { useCan } from '../permissions';
 import { ReactivateDialog, type ReactivateTarget } from '../suppressions/ReactivateDialog';
-import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs, type ContactLogsParams, type ContactParams } from '../utils/api';
+import { errorMessage, query, useApi, useRetry, type AddressSummary, type ContactDeliverability, type LogView, type ContactLogs, type ContactLogsParams, type ContactParams, type EventView } from '../utils/api';
 import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
 import { AddressCards } from './AddressCards';
 import { AddressChanges } from './AddressChanges';
+import { ReclassifyDialog } from './ReclassifyDialog';
 import { Timeline } from './Timeline';
 
 /** The Content Manager's edit view of a contact. */
@@ -56,6 +57,7 @@ export function FullLogsPage(): JSX.Element {
   const summary = useApi<ContactDeliverability>(`/contacts/${encodeURIComponent(documentId)}/summary${query<ContactParams>({ type })}`);
   const [reactivating, setReactivating] = React.useState<ReactivateTarget | null>(null);
   const [retrying, setRetrying] = React.useState<string | null>(null);
+  const [reclassifying, setReclassifying] = React.useState<EventView | null>(null);
 
   const setFilter = (name: 'channel' | 'status', value: string | null): void => {
     const next = new URLSearchParams(params);
@@ -166,7 +168,13 @@ export function FullLogsPage(): JSX.Element {
             <EmptyState content={filtered ? t('fullLogs.empty.filtered') : t('fullLogs.empty')} />
           ) : (
             <Box aria-busy={logs.isLoading} style={{ opacity: logs.isLoading ? 0.6 : 1 }}>
-              <Timeline logs={results} canRetry={can.retry} retrying={retrying} onRetry={(log) => void retry(log)} />
+              <Timeline
+                logs={results}
+                canRetry={can.retry}
+                retrying={retrying}
+                onRetry={(log) => void retry(log)}
+                onReclassify={can.reclassify ? setReclassifying : undefined}
+              />
             </Box>
           )}
 
@@ -179,6 +187,7 @@ export function FullLogsPage(): JSX.Element {
         </Flex>
       </Layouts.Content>
       <ReactivateDialog target={reactivating} onClose={() => setReactivating(null)} />
+      <ReclassifyDialog event={reclassifying} onClose={() => setReclassifying(null)} />
     </Page.Main>
   );
 }

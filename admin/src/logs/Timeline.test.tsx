@@ -171,3 +171,25 @@ describe('status colours', () => {
     expect(new Set(bars).size).toBe(MESSAGE_STATUSES.length);
   });
 });
+
+describe('re-classifying an event', () => {
+  const bounce = event({ documentId: 'ev-bounce', kind: 'hard_bounce', rawType: 'bounce/bounce', rawCode: '5.7.1' });
+  const delivered = event({ documentId: 'ev-delivered', kind: 'delivered' });
+  const opened = log({ documentId: 'log-bounced', status: 'bounced', events: [bounce, delivered] });
+
+  it('offers "Re-classify" on refusals only, and hands the event to the page', () => {
+    const onReclassify = jest.fn();
+    const { container } = renderInAdmin(<Timeline logs={[opened]} canRetry={false} defaultOpen="log-bounced" onReclassify={onReclassify} />);
+    expect(container.querySelector('[data-reclassify="ev-delivered"]')).toBeNull();
+    const button = container.querySelector('[data-reclassify="ev-bounce"]');
+    expect(button).not.toBeNull();
+    fireEvent.click(button!);
+    expect(onReclassify).toHaveBeenCalledWith(bounce);
+  });
+
+  it('offers nothing to a role that may not re-classify', () => {
+    const { container } = renderInAdmin(<Timeline logs={[opened]} canRetry={false} defaultOpen="log-bounced" />);
+    expect(container.querySelector('[data-reclassify]')).toBeNull();
+    expect(screen.queryByText('Re-classify')).toBeNull();
+  });
+});

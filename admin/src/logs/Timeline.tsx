@@ -1,11 +1,11 @@
 import { Accordion, Badge, Box, Button, Flex, Grid, Table, Tbody, Td, Th, Thead, Tr, Typography } from '@strapi/design-system';
-import { ArrowClockwise } from '@strapi/icons';
+import { ArrowClockwise, Pencil } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import type { AuditView, EventView, LogView } from '../utils/api';
 import { channelKey, sourceKey } from '../utils/status';
 import { useReasonText } from '../utils/reasons';
-import { useT, type Translate } from '../utils/translations';
-import { eventKindKey, eventOutcomeKey } from './eventLabels';
+import { useT, type Translate, type TranslationKey } from '../utils/translations';
+import { eventKindKey, eventOutcomeKey, isReclassifiable } from './eventLabels';
 import { MessageStatusBadge } from './MessageStatusBadge';
 
 export interface TimelineProps {
@@ -17,6 +17,8 @@ export interface TimelineProps {
   retrying?: string | null;
   /** A message to show opened. */
   defaultOpen?: string;
+  /** Given when the user may re-classify events (RBAC): refusals then get a "Re-classify" button. */
+  onReclassify?: (event: EventView) => void;
 }
 
 type DateFormatter = (value: string | null) => string;
@@ -58,6 +60,8 @@ function Detail({ label, children }: { label: string; children: React.ReactNode 
   );
 }
 
+const AUDIT_KEYS: Record<string, TranslationKey> = { 'retry-message': 'timeline.audit.retry', 'reclassify-event': 'timeline.audit.reclassify' };
+
 type HistoryRow = { type: 'event'; at: string | null; event: EventView } | { type: 'audit'; at: string | null; entry: AuditView };
 
 /** Provider events and manual actions in the order they happened. */
@@ -74,7 +78,7 @@ export function historyOf(log: LogView): HistoryRow[] {
 }
 
 /** Everything about one message: its details, then every attempt and provider event with the raw code and the plugin's reason. */
-export function MessageHistory({ log }: { log: LogView }): JSX.Element {
+export function MessageHistory({ log, onReclassify }: { log: LogView; onReclassify?: (event: EventView) => void }): JSX.Element {
   const t = useT();
   const { short, precise } = useDates();
   const reasonText = useReasonText();
@@ -146,6 +150,11 @@ export function MessageHistory({ log }: { log: LogView }): JSX.Element {
                         {row.event.rawType}
                       </Typography>
                     ) : null}
+                    {onReclassify && isReclassifiable(row.event) ? (
+                      <Button size="S" variant="tertiary" startIcon={<Pencil />} onClick={() => onReclassify(row.event)} data-reclassify={row.event.documentId}>
+                        {t('timeline.reclassify')}
+                      </Button>
+                    ) : null}
                   </Td>
                   <Td>
                     <Typography textColor="neutral800">{row.event.provider ?? '-'}</Typography>
@@ -172,7 +181,7 @@ export function MessageHistory({ log }: { log: LogView }): JSX.Element {
                   </Td>
                   <Td>
                     <Typography textColor="neutral800" fontWeight="semiBold">
-                      {t(row.entry.action === 'retry-message' ? 'timeline.audit.retry' : 'timeline.audit.other')}
+                      {t(AUDIT_KEYS[row.entry.action] ?? 'timeline.audit.other')}
                     </Typography>
                   </Td>
                   <Td colSpan={5} style={{ whiteSpace: 'normal' }}>
@@ -195,7 +204,7 @@ export function MessageHistory({ log }: { log: LogView }): JSX.Element {
  * Full Logs: every message to a student, newest first, one row each with its status, source,
  * channel, address and attempts; opened, its whole history.
  */
-export function Timeline({ logs, canRetry, onRetry, retrying = null, defaultOpen }: TimelineProps): JSX.Element {
+export function Timeline({ logs, canRetry, onRetry, retrying = null, defaultOpen, onReclassify }: TimelineProps): JSX.Element {
   const t = useT();
   const { short } = useDates();
   return (
@@ -223,7 +232,7 @@ export function Timeline({ logs, canRetry, onRetry, retrying = null, defaultOpen
             </Accordion.Actions>
           </Accordion.Header>
           <Accordion.Content>
-            <MessageHistory log={log} />
+            <MessageHistory log={log} onReclassify={onReclassify} />
           </Accordion.Content>
         </Accordion.Item>
       ))}

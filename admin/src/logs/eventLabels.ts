@@ -1,3 +1,4 @@
+import type { EventView, ReclassifyBody } from '../utils/api';
 import type { TranslationKey } from '../utils/translations';
 
 /** What each stored event kind and outcome is called. Unknown ones (a newer server) fall back to a generic name. */
@@ -13,6 +14,7 @@ const KIND_KEYS: Record<string, TranslationKey> = {
   unsubscribe: 'event.kind.unsubscribe',
   opt_out: 'event.kind.opt_out',
   failed: 'event.kind.failed',
+  sender_block: 'event.kind.sender_block',
   ignored: 'event.kind.ignored',
 };
 
@@ -27,3 +29,9 @@ const OUTCOME_KEYS: Record<string, TranslationKey> = {
 
 export const eventKindKey = (kind: string): TranslationKey => KIND_KEYS[kind] ?? 'event.kind.other';
 export const eventOutcomeKey = (outcome: string): TranslationKey => OUTCOME_KEYS[outcome] ?? 'event.outcome.other';
+
+/** The readings of a refusal an editor can choose between (the server's RECLASSIFIABLE_KINDS). */
+export const RECLASSIFY_KINDS: ReclassifyBody['kind'][] = ['hard_bounce', 'soft_bounce', 'sender_block', 'failed'];
+
+/** Whether an event is a refusal an editor may correct. */
+export const isReclassifiable = (event: EventView): boolean => (RECLASSIFY_KINDS as string[]).includes(event.kind);

@@ -1,9 +1,10 @@
 import * as React from 'react';
-import { Button, Dialog, Field, Flex, Textarea, Typography } from '@strapi/design-system';
+import { Dialog, Flex, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
 import { errorMessage, useReactivate, type ProviderLift } from '../utils/api';
 import { addressStateKey, type AddressState, type Channel } from '../utils/status';
+import { ConfirmFooter, ReasonField } from '../utils/ReasonField';
 import { useT, type Translate } from '../utils/translations';
 
 export interface ReactivateTarget {
@@ -17,8 +18,6 @@ export interface ReactivateDialogProps {
   target: ReactivateTarget | null;
   onClose: () => void;
 }
-
-const MAX_REASON = 1000;
 
 /** What the push did at each email provider, in one sentence (none configured: nothing to say). */
 function liftSummary(t: Translate, lifts: ProviderLift[]): string | null {
@@ -93,31 +92,11 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
               <Typography textAlign="center" textColor="neutral600" variant="omega">
                 {t('reactivate.warning')}
               </Typography>
-              <Field.Root name="reason" error={fieldError} required hint={t('reactivate.reason.hint')}>
-                <Field.Label>{t('reactivate.reason.label')}</Field.Label>
-                <Textarea
-                  value={reason}
-                  maxLength={MAX_REASON}
-                  placeholder={t('reactivate.reason.placeholder')}
-                  onChange={(event: React.ChangeEvent<HTMLTextAreaElement>) => setReason(event.target.value)}
-                  onBlur={() => setTouched(true)}
-                />
-                <Field.Hint />
-                <Field.Error />
-              </Field.Root>
+              <ReasonField value={reason} error={fieldError} placeholder={t('reactivate.reason.placeholder')} onChange={setReason} onBlur={() => setTouched(true)} />
             </Flex>
           ) : null}
         </Dialog.Body>
-        <Dialog.Footer>
-          <Dialog.Cancel>
-            <Button fullWidth variant="tertiary" onClick={onClose}>
-              {t('common.cancel')}
-            </Button>
-          </Dialog.Cancel>
-          <Button fullWidth variant="danger-light" loading={submitting} onClick={() => void submit()}>
-            {t('reactivate.confirm')}
-          </Button>
-        </Dialog.Footer>
+        <ConfirmFooter confirm={t('reactivate.confirm')} variant="danger-light" submitting={submitting} onCancel={onClose} onConfirm={() => void submit()} />
       </Dialog.Content>
     </Dialog.Root>
   );

@@ -15,6 +15,8 @@ import type {
   ImportReport,
   ProviderLift,
   ReactivateRequest,
+  ReclassifyBody,
+  ReclassifyResult,
   ReconcileResult,
   SyncStateView,
 } from '../../../server/src/contract';
@@ -82,6 +84,12 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       transformResponse: (response: Answer<ReconcileResult>) => response.data,
       invalidatesTags: [TAG],
     }),
+    deliverabilityReclassify: builder.mutation<ReclassifyResult, { documentId: string } & ReclassifyBody>({
+      query: ({ documentId, ...body }) => ({ url: apiPath(`/events/${encodeURIComponent(documentId)}/reclassify`), method: 'POST', data: body }),
+      transformResponse: (response: Answer<ReclassifyResult>) => response.data,
+      // The address's state may change: its badges and the contact's mirror fields too.
+      invalidatesTags: [TAG, 'Document'],
+    }),
     deliverabilityRetry: builder.mutation<LogView, string>({
       query: (documentId) => ({ url: apiPath(`/logs/${encodeURIComponent(documentId)}/retry`), method: 'POST', data: {} }),
       transformResponse: (response: Answer<LogView>) => response.data,
@@ -137,6 +145,12 @@ export function useStartSync(): (provider: string) => Promise<SyncStateView> {
 export function useReconcile(): (provider: string) => Promise<ReconcileResult> {
   const [reconcile] = deliverabilityApi.useDeliverabilityReconcileMutation();
   return React.useCallback((provider) => reconcile(provider).unwrap(), [reconcile]);
+}
+
+/** Re-classifies a misread event; resolves with the address before and after, throws the server's error otherwise. */
+export function useReclassify(): (request: { documentId: string } & ReclassifyBody) => Promise<ReclassifyResult> {
+  const [reclassify] = deliverabilityApi.useDeliverabilityReclassifyMutation();
+  return React.useCallback((request) => reclassify(request).unwrap(), [reclassify]);
 }
 
 /** Sends a deferred or failed message again now; resolves with the message as it is after. */

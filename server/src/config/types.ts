@@ -1,5 +1,6 @@
 import type { CountryCode } from '../core/phone';
 import type { DecisionPolicy } from '../core/policy';
+import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
@@ -64,6 +65,8 @@ export interface PluginConfig extends DecisionPolicy {
   };
   providers: ProviderSettings;
   sending: SendingConfig;
+  /** Students' STOP / START / HELP texts: the site's words beside the standard ones, and the HELP answer (null: none). */
+  inboundSms: { words: Partial<Record<SmsIntent, string[]>>; helpReply: string | null };
   contacts: ContactSourceConfig[];
   /** Provider suppression lists: credentials and the pull's schedule (config/sync.ts). */
   sync: SyncConfig;

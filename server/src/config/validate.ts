@@ -8,7 +8,9 @@ import {
   requirePositiveNumber,
   validateEscalationPolicy,
   validateRetryPolicy,
+  validateSenderBlockPolicy,
   validateSmsCodeTable,
+  validateTwoStrikePolicy,
 } from '../core/policy';
 import { isCountryCode, type CountryCode } from '../core/phone';
 import type { ProviderSettings } from '../providers/types';
@@ -200,7 +202,24 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms'];
+
+/** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
+export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
+
+function validateInboundSms(input: unknown): PluginConfig['inboundSms'] {
+  const key = `${PREFIX}.inboundSms`;
+  const inbound = section(key, input);
+  const helpReply = inbound.helpReply === null ? null : (optionalString(`${key}.helpReply`, inbound.helpReply) ?? DEFAULT_HELP_REPLY);
+  return {
+    words: {
+      opt_out: stringList(`${key}.optOutWords`, inbound.optOutWords),
+      opt_in: stringList(`${key}.optInWords`, inbound.optInWords),
+      help: stringList(`${key}.helpWords`, inbound.helpWords),
+    },
+    helpReply,
+  };
+}
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -226,10 +245,13 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       leaseSeconds,
     );
   }
+  const retry = validateRetryPolicy(`${PREFIX}.retry`, config.retry);
   return {
     publicUrl: validatePublicUrl(config.publicUrl),
-    retry: validateRetryPolicy(`${PREFIX}.retry`, config.retry),
+    retry,
     escalation: validateEscalationPolicy(`${PREFIX}.escalation`, config.escalation),
+    senderBlocks: validateSenderBlockPolicy(`${PREFIX}.senderBlocks`, config.senderBlocks, retry),
+    twoStrike: validateTwoStrikePolicy(`${PREFIX}.twoStrike`, config.twoStrike),
     webhooks: {
       maxAgeSeconds: requirePositiveNumber(`${PREFIX}.webhooks.maxAgeSeconds`, webhooks.maxAgeSeconds ?? 48 * 3600),
       maxBodyBytes: requirePositiveNumber(`${PREFIX}.webhooks.maxBodyBytes`, webhooks.maxBodyBytes ?? 4 * 1024 * 1024, { integer: true }),
@@ -239,6 +261,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     contacts: validateContacts(config.contacts),
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
+    inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

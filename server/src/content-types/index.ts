@@ -1,6 +1,7 @@
 import address from './address';
 import auditEntry from './audit-entry';
 import contact from './contact';
+import consentEntry from './consent-entry';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
@@ -20,4 +21,5 @@ export default {
   'suppression-sync': suppressionSync,
   'provider-listing': providerListing,
   'erased-address': erasedAddress,
+  'consent-entry': consentEntry,
 };

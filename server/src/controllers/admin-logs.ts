@@ -4,7 +4,7 @@ import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { MESSAGE_STATUSES } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
-import type { ContactLogsParams, ContactParams, ContactRef, UnmatchedParams } from '../contract';
+import type { ConsentParams, ContactLogsParams, ContactParams, ContactRef, ReclassifyBody, UnmatchedParams } from '../contract';
 import { isChannel, MAX_LOOKUP } from '../services/logs';
 import { answer, currentActor, oneOf, pageParams, param, queryString } from './admin-params';
 
@@ -81,6 +81,30 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // The send service checks the status, claims the message and writes the audit entry itself.
         await getService(strapi, 'messages').retryNow(documentId, actor);
         return getService(strapi, 'logs').get(documentId);
+      });
+    },
+
+    /** GET /consent?channel&address: a number's (or address's) consent history, newest first. */
+    async consent(ctx: Context) {
+      await answer(ctx, async () => {
+        const channel = oneOf(ctx, param<ConsentParams>('channel'), CHANNELS);
+        const address = queryString(ctx, param<ConsentParams>('address'));
+        if (!channel || !address) throw new AdminApiError(400, 'channel and address are required.');
+        return getService(strapi, 'consent').history(channel, address);
+      });
+    },
+
+    /** POST /events/:documentId/reclassify { kind, reason } */
+    async reclassify(ctx: Context) {
+      await answer(ctx, async () => {
+        const body = ((ctx.request as { body?: unknown }).body ?? {}) as Partial<Record<keyof ReclassifyBody, unknown>>;
+        return getService(strapi, 'reclassification').reclassify({
+          documentId: String(ctx.params.documentId),
+          // Only strings: `kind[a]=b` is no kind.
+          kind: typeof body.kind === 'string' ? body.kind : '',
+          reason: typeof body.reason === 'string' ? body.reason : '',
+          actor: currentActor(ctx),
+        });
       });
     },
   };

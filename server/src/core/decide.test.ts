@@ -246,3 +246,82 @@ describe('an unconfirmed hand-off (no answer after the request left)', () => {
     expect(run(makeEvent({ kind: 'accepted', attempt: 1 }), sent()).message).toBeNull();
   });
 });
+
+describe('a block about the sender', () => {
+  const block = makeEvent({ kind: 'sender_block', rawCode: '5.7.708', rawText: 'Access denied, traffic not accepted from this IP', severity: 'transient' });
+
+  it('defers the message on the retry schedule and leaves the address exactly as it was', () => {
+    const decision = run(block, sent(), address({ state: 'active', softBounceCount: 0 }));
+    expect(decision.message?.status).toBe('deferred');
+    expect(decision.message?.nextAttemptAt).toBe(NOW + 15 * 60_000);
+    expect(decision.address).toBeNull();
+    expect(decision.contact).toBeNull();
+    expect(decision.reason).toMatch(/refused the sender, not the mailbox.*left as it is/);
+  });
+
+  it('fails the message, not the address, when the window runs out (and does not count towards a streak)', () => {
+    const late = sent({ attempts: 9, firstAttemptAt: NOW - 80 * HOUR });
+    const decision = run(block, late, address({ exhaustedStreak: 2 }));
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.message?.reasonData).toEqual([{ code: 'message.exhausted' }]);
+    expect(decision.address).toBeNull();
+  });
+
+  it('follows its own schedule, or fails at once when retries are off', () => {
+    const own: DecisionPolicy = { ...DEFAULT_DECISION_POLICY, senderBlocks: { retry: { ...DEFAULT_DECISION_POLICY.retry, initialDelayMinutes: 60, maxDelayMinutes: 60 } } };
+    expect(run(block, sent(), null, own).message?.nextAttemptAt).toBe(NOW + 60 * 60_000);
+    const off: DecisionPolicy = { ...DEFAULT_DECISION_POLICY, senderBlocks: { retry: false } };
+    const decision = run(block, sent(), null, off);
+    expect(decision.message?.status).toBe('failed');
+    expect(decision.message?.reasonData).toEqual([{ code: 'message.senderBlockNotRetried' }]);
+  });
+
+  it('a soft-bouncing address is not moved either way', () => {
+    expect(run(block, sent(), address({ state: 'soft_bouncing', softBounceCount: 2 })).address).toBeNull();
+  });
+});
+
+describe("two strikes at the institution's own domains", () => {
+  const DAY = 24 * HOUR;
+  const policy: DecisionPolicy = { ...DEFAULT_DECISION_POLICY, twoStrike: { domains: ['college.ac.uk'], windowDays: 14 } };
+  const T = Date.UTC(2026, 10, 1, 12, 0, 0);
+  const bounceAt = (at: number, addr = 'new.student@college.ac.uk') =>
+    makeEvent({ kind: 'hard_bounce', address: addr, rawCode: '5.1.1', rawText: 'no such user', severity: 'permanent', occurredAt: at });
+
+  it('the first hard bounce bounces the message but only records a strike', () => {
+    const decision = run(bounceAt(T), sent(), null, policy);
+    expect(decision.message?.status).toBe('bounced');
+    expect(decision.address?.next.state).toBe('active');
+    expect(decision.address?.next.lastStrikeAt).toBe(T);
+    expect(decision.reasonData.map((p) => p.code)).toContain('address.firstStrike');
+  });
+
+  it('a second within the window fails the address; after the window it is a new first strike', () => {
+    const struck = address({ lastStrikeAt: T });
+    const second = run(bounceAt(T + 13 * DAY), sent(), struck, policy);
+    expect(second.address?.next.state).toBe('failed');
+    expect(second.reasonData.map((p) => p.code)).toContain('address.secondStrike');
+    const later = run(bounceAt(T + 15 * DAY), sent(), struck, policy);
+    expect(later.address?.next.state).toBe('active');
+    expect(later.address?.next.lastStrikeAt).toBe(T + 15 * DAY);
+  });
+
+  it('subdomains count; other domains fail at once as always', () => {
+    expect(run(bounceAt(T, 'a@students.college.ac.uk'), sent(), null, policy).address?.next.state).toBe('active');
+    expect(run(bounceAt(T, 'a@notcollege.ac.uk'), sent(), null, policy).address?.next.state).toBe('failed');
+    expect(run(bounceAt(T, 'a@gmail.com'), sent(), null, policy).address?.next.state).toBe('failed');
+  });
+
+  it('a delivery after the strike forgets it; a strike older than the last delivery is not one', () => {
+    const delivered = run(makeEvent({ kind: 'delivered', address: 'new.student@college.ac.uk', occurredAt: T + DAY }), sent(), address({ lastStrikeAt: T }), policy);
+    expect(delivered.address?.next.lastStrikeAt).toBeNull();
+    const stale = run(bounceAt(T), sent(), address({ lastDeliveredAt: T + DAY }), policy);
+    expect(stale.address).toBeNull();
+    expect(stale.reasonData.map((p) => p.code)).toContain('address.strikeBeforeDelivery');
+  });
+
+  it('a provider drop for a bounced address is a strike too', () => {
+    const drop = makeEvent({ kind: 'dropped', dropReason: 'bounced', address: 'new.student@college.ac.uk', occurredAt: T });
+    expect(run(drop, sent(), null, policy).address?.next.state).toBe('active');
+  });
+});

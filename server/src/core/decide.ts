@@ -11,7 +11,7 @@
 
 import { nextAttemptAt } from './backoff';
 import type { NormalizedEvent } from './events';
-import type { DecisionPolicy } from './policy';
+import { DEFAULT_TWO_STRIKE_POLICY, senderBlockRetry, type DecisionPolicy, type RetryPolicy } from './policy';
 import { englishPhrase, englishReason, reasonPart, type ReasonPart } from './reasons';
 import {
   type AddressState,
@@ -62,6 +62,8 @@ export interface AddressLedgerState {
   bounceScore: number;
   /** Events older than a reactivation are history, not news: they change nothing. */
   reactivatedAt: number | null;
+  /** A two-strike domain's first hard bounce not yet followed by a second (or cleared by a delivery). */
+  lastStrikeAt: number | null;
 }
 
 export const NEW_ADDRESS: AddressLedgerState = {
@@ -76,6 +78,7 @@ export const NEW_ADDRESS: AddressLedgerState = {
   exhaustedStreak: 0,
   bounceScore: 0,
   reactivatedAt: null,
+  lastStrikeAt: null,
 };
 
 export interface MessageEffect {
@@ -134,6 +137,8 @@ export function describeEvent(event: NormalizedEvent): ReasonPart {
     case 'hard_bounce':
     case 'failed':
       return reasonPart(`event.${event.kind}.${event.channel}`, params);
+    case 'sender_block':
+      return reasonPart('event.sender_block', params);
     case 'ignored':
       return reasonPart('event.ignored', { provider: event.provider, rawType: event.rawType });
     default:
@@ -149,6 +154,7 @@ function claimedStatus(event: NormalizedEvent): MessageStatus | null {
     case 'delivered':
       return 'delivered';
     case 'soft_bounce':
+    case 'sender_block':
       return 'deferred';
     case 'hard_bounce':
       // "Bounced" is an email word; an SMS that reached no handset has "failed".
@@ -208,8 +214,37 @@ function messageEffect(status: MessageStatus, nextAttemptAt: number | null, last
   return { status, nextAttemptAt, lastError, reason: englishReason([reason]), reasonData: [reason] };
 }
 
+/**
+ * A refusal worth trying again: a soft bounce (which counts against the address) or a block about
+ * the sender (which does not). The message is deferred on `retry`'s schedule, or fails when the
+ * schedule has run out or there is none.
+ */
+function scheduleResend(input: DecisionInput, message: MessageState, retry: RetryPolicy | false, againstAddress: boolean): MessageOutcome {
+  const { event, now } = input;
+  const none = (note: ReasonPart): MessageOutcome => ({ effect: null, exhausted: false, countsAsSoftBounce: false, note });
+  if (event.attempt !== null && event.attempt < message.attempts) {
+    return none(reasonPart('message.staleAttempt', { attempt: event.attempt, current: message.attempts }));
+  }
+  if (message.status === 'deferred') return none(reasonPart('message.alreadyScheduled'));
+  if (messageRank(message.status) > messageRank('deferred')) {
+    return none(reasonPart('message.softBounceAfterFinal', { status: message.status }));
+  }
+  const failedAttempts = Math.max(1, message.attempts);
+  if (retry === false) {
+    return { effect: messageEffect('failed', null, detail(event), reasonPart('message.senderBlockNotRetried')), exhausted: false, countsAsSoftBounce: false, note: null };
+  }
+  const retryAt = nextAttemptAt(retry, failedAttempts, message.firstAttemptAt ?? event.occurredAt, now);
+  if (retryAt === null) {
+    const lastError = `Retries exhausted after ${failedAttempts} attempt${failedAttempts === 1 ? '' : 's'} over ${retry.windowHours} h: ${detail(event)}`;
+    // Only a soft bounce's exhaustion counts towards failing the address.
+    return { effect: messageEffect('failed', null, lastError, reasonPart('message.exhausted')), exhausted: againstAddress, countsAsSoftBounce: againstAddress, note: null };
+  }
+  const deferred = reasonPart('message.deferred', { attempt: failedAttempts + 1, at: new Date(retryAt).toISOString() });
+  return { effect: messageEffect('deferred', retryAt, detail(event), deferred), exhausted: false, countsAsSoftBounce: againstAddress, note: null };
+}
+
 function decideMessage(input: DecisionInput): MessageOutcome {
-  const { event, message, policy, now } = input;
+  const { event, message, policy } = input;
   const none = (note: ReasonPart | null): MessageOutcome => ({ effect: null, exhausted: false, countsAsSoftBounce: false, note });
   if (!message) return { ...none(null), countsAsSoftBounce: event.kind === 'soft_bounce' };
 
@@ -222,36 +257,8 @@ function decideMessage(input: DecisionInput): MessageOutcome {
   if (event.kind === 'delivery_delayed') return none(reasonPart('message.stillHeld'));
   if (claimed === null) return none(null);
 
-  if (event.kind === 'soft_bounce') {
-    if (staleAttempt) return none(reasonPart('message.staleAttempt', { attempt: event.attempt ?? 0, current: message.attempts }));
-    if (message.status === 'deferred') return none(reasonPart('message.alreadyScheduled'));
-    if (messageRank(message.status) > messageRank('deferred')) {
-      return none(reasonPart('message.softBounceAfterFinal', { status: message.status }));
-    }
-    const firstAttemptAt = message.firstAttemptAt ?? event.occurredAt;
-    const failedAttempts = Math.max(1, message.attempts);
-    const retryAt = nextAttemptAt(policy.retry, failedAttempts, firstAttemptAt, now);
-    if (retryAt === null) {
-      const lastError = `Retries exhausted after ${failedAttempts} attempt${failedAttempts === 1 ? '' : 's'} over ${policy.retry.windowHours} h: ${detail(event)}`;
-      return {
-        effect: messageEffect('failed', null, lastError, reasonPart('message.exhausted')),
-        exhausted: true,
-        countsAsSoftBounce: true,
-        note: null,
-      };
-    }
-    return {
-      effect: messageEffect(
-        'deferred',
-        retryAt,
-        detail(event),
-        reasonPart('message.deferred', { attempt: failedAttempts + 1, at: new Date(retryAt).toISOString() }),
-      ),
-      exhausted: false,
-      countsAsSoftBounce: true,
-      note: null,
-    };
-  }
+  if (event.kind === 'soft_bounce') return scheduleResend(input, message, policy.retry, true);
+  if (event.kind === 'sender_block') return scheduleResend(input, message, senderBlockRetry(policy), false);
 
   if (messageRank(claimed) <= messageRank(message.status)) {
     return none(claimed === message.status ? null : reasonPart('message.noMoveBack', { status: message.status, claimed }));
@@ -265,7 +272,42 @@ function decideMessage(input: DecisionInput): MessageOutcome {
   };
 }
 
-function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): AddressEffect | null {
+/** The address's domain, when it is one of the two-strike domains (the institution's own). */
+function twoStrikeDomain(input: DecisionInput): string | null {
+  const { event, policy } = input;
+  if (event.channel !== 'email') return null;
+  const domain = event.address.slice(event.address.lastIndexOf('@') + 1).trim().toLowerCase();
+  const domains = (policy.twoStrike ?? DEFAULT_TWO_STRIKE_POLICY).domains;
+  return domains.some((d) => domain === d || domain.endsWith(`.${d}`)) ? domain : null;
+}
+
+function isTwoStrikeAddress(input: DecisionInput): boolean {
+  return twoStrikeDomain(input) !== null;
+}
+
+/**
+ * A hard bounce at one of the institution's domains: the first only records a strike (a campus
+ * mailbox that is not provisioned yet comes back); a second within the window suppresses. A strike
+ * older than the last delivery is history: the mailbox worked after it.
+ */
+function twoStrike(input: DecisionInput, next: AddressLedgerState): { suppress: boolean; note: ReasonPart } {
+  const { event, policy } = input;
+  const { windowDays } = policy.twoStrike ?? DEFAULT_TWO_STRIKE_POLICY;
+  const params = { domain: twoStrikeDomain(input) ?? '', days: windowDays };
+  const previous = next.lastStrikeAt;
+  if (previous !== null && Math.abs(event.occurredAt - previous) <= windowDays * DAY) {
+    next.lastStrikeAt = null;
+    return { suppress: true, note: reasonPart('address.secondStrike', params) };
+  }
+  if (next.lastDeliveredAt !== null && event.occurredAt < next.lastDeliveredAt) {
+    return { suppress: false, note: reasonPart('address.strikeBeforeDelivery', params) };
+  }
+  next.lastStrikeAt = Math.max(previous ?? event.occurredAt, event.occurredAt);
+  return { suppress: false, note: reasonPart('address.firstStrike', params) };
+}
+
+/** `remarks` receives what the explanation should say even when the address's state does not change. */
+function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome, remarks: ReasonPart[]): AddressEffect | null {
   const { event, policy } = input;
   const current = input.address ?? NEW_ADDRESS;
   if (current.reactivatedAt !== null && event.occurredAt < current.reactivatedAt) return null;
@@ -291,6 +333,8 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
   if (event.kind === 'delivered') {
     next.lastDeliveredAt = Math.max(current.lastDeliveredAt ?? event.occurredAt, event.occurredAt);
     const newerThanBounces = current.lastSoftBounceAt === null || event.occurredAt >= current.lastSoftBounceAt;
+    // A mailbox that takes mail after a first strike has come back: the strike is forgotten.
+    if (current.lastStrikeAt !== null && event.occurredAt > current.lastStrikeAt) next.lastStrikeAt = null;
     if (newerThanBounces) {
       next.softBounceCount = 0;
       next.exhaustedStreak = 0;
@@ -335,7 +379,11 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
   }
 
   const claimed = claimedAddressState(event);
-  if (claimed !== null) {
+  if (claimed === 'failed' && isTwoStrikeAddress(input)) {
+    const strike = twoStrike(input, next);
+    if (strike.suppress) suppress(claimed, describeEvent(event), strike.note);
+    else remarks.push(strike.note);
+  } else if (claimed !== null) {
     suppress(claimed, describeEvent(event), reasonPart(`address.marked.${event.channel}`, { state: claimed }));
   }
 
@@ -346,7 +394,8 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome): Ad
 
 export function decide(input: DecisionInput): Decision {
   const messageOutcome = decideMessage(input);
-  const address = decideAddress(input, messageOutcome);
+  const remarks: ReasonPart[] = [];
+  const address = decideAddress(input, messageOutcome, remarks);
   const contact: ContactMirrorEffect | null =
     address && address.stateChanged ? { status: address.next.state, reason: address.next.reason, at: input.now } : null;
 
@@ -354,6 +403,8 @@ export function decide(input: DecisionInput): Decision {
   if (messageOutcome.effect) parts.push(...messageOutcome.effect.reasonData);
   if (messageOutcome.note) parts.push(messageOutcome.note);
   if (address?.stateChanged) parts.push(...address.notes);
+  parts.push(...remarks);
+  if (input.event.kind === 'sender_block') parts.push(reasonPart('address.senderBlockUntouched'));
   if (!input.message && input.event.kind !== 'ignored') parts.push(reasonPart('decision.noMessage'));
   if (input.address?.reactivatedAt != null && input.event.occurredAt < input.address.reactivatedAt) {
     parts.push(reasonPart('decision.beforeReactivation'));

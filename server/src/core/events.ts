@@ -26,6 +26,8 @@ export type ProviderName = (typeof PROVIDERS)[number];
  * - `opt_out`: the recipient opted out of SMS (STOP).
  * - `failed`: the message failed for a reason that is not the address's fault
  *   (content filtered, sender not registered, account problem). The address is left alone.
+ * - `sender_block`: the receiving server refused us, not the mailbox (reputation, block list,
+ *   authentication, policy: core/sender-blocks.ts). Retried per policy; the address is left alone.
  * - `ignored`: anything else (opens, clicks, unknown event types); kept, but changes nothing.
  */
 export const EVENT_KINDS = [
@@ -39,6 +41,7 @@ export const EVENT_KINDS = [
   'unsubscribe',
   'opt_out',
   'failed',
+  'sender_block',
   'ignored',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];

@@ -23,9 +23,26 @@ export type EscalationPolicy =
   /** Discourse-style score: each final soft bounce adds `softBounce`; fail at `threshold`; forget after `resetAfterDays` quiet days. */
   | { mode: 'score'; softBounce: number; threshold: number; resetAfterDays: number };
 
+/** A refusal about the sender (core/sender-blocks.ts): re-sent on this schedule, or (`false`) failed at once. */
+export interface SenderBlockPolicy {
+  retry: RetryPolicy | false;
+}
+
+/**
+ * The institution's own domains, where a hard bounce is often a mis-provisioned mailbox that comes
+ * back: the address is suppressed only at the second hard bounce within `windowDays`.
+ */
+export interface TwoStrikePolicy {
+  domains: string[];
+  windowDays: number;
+}
+
 export interface DecisionPolicy {
   retry: RetryPolicy;
   escalation: EscalationPolicy;
+  /** Optional so that policies written before these existed still type-check; absent means the defaults. */
+  senderBlocks?: SenderBlockPolicy;
+  twoStrike?: TwoStrikePolicy;
 }
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = {
@@ -37,10 +54,17 @@ export const DEFAULT_RETRY_POLICY: RetryPolicy = {
 
 export const DEFAULT_ESCALATION_POLICY: EscalationPolicy = { mode: 'streak', exhaustedMessages: 3 };
 
+export const DEFAULT_TWO_STRIKE_POLICY: TwoStrikePolicy = { domains: [], windowDays: 14 };
+
 export const DEFAULT_DECISION_POLICY: DecisionPolicy = {
   retry: DEFAULT_RETRY_POLICY,
   escalation: DEFAULT_ESCALATION_POLICY,
 };
+
+/** The sender-block schedule in force: the configured one, else the soft-bounce schedule. */
+export function senderBlockRetry(policy: DecisionPolicy): RetryPolicy | false {
+  return policy.senderBlocks ? policy.senderBlocks.retry : policy.retry;
+}
 
 export class PolicyError extends Error {
   constructor(
@@ -125,4 +149,32 @@ export function validateSmsCodeTable(prefix: string, input: unknown): Record<str
     table[code] = meaning as SmsCodeMeaning;
   }
   return table;
+}
+
+/** `senderBlocks: { retry: false | { …retry schedule } }`; the schedule defaults to `retry`'s. */
+export function validateSenderBlockPolicy(prefix: string, input: unknown, retry: RetryPolicy): SenderBlockPolicy {
+  if (input === undefined) return { retry };
+  if (!isPlainObject(input)) throw new PolicyError(prefix, 'an object such as { retry: false }', input);
+  if (input.retry === false) return { retry: false };
+  if (input.retry === undefined) return { retry };
+  if (!isPlainObject(input.retry)) throw new PolicyError(`${prefix}.retry`, 'false or a retry schedule such as { windowHours: 24 }', input.retry);
+  return { retry: validateRetryPolicy(`${prefix}.retry`, { ...retry, ...input.retry }) };
+}
+
+/** A domain as a two-strike list holds it: lower case, no `@`, at least one dot. */
+const DOMAIN = /^[a-z0-9-]+(\.[a-z0-9-]+)+$/;
+
+/** `twoStrike: { domains: ['college.ac.uk'], windowDays: 14 }`. */
+export function validateTwoStrikePolicy(prefix: string, input: unknown): TwoStrikePolicy {
+  if (input === undefined) return DEFAULT_TWO_STRIKE_POLICY;
+  if (!isPlainObject(input)) throw new PolicyError(prefix, "an object such as { domains: ['college.ac.uk'], windowDays: 14 }", input);
+  const raw = input.domains ?? [];
+  const list = typeof raw === 'string' ? raw.split(',') : raw;
+  if (!Array.isArray(list) || !list.every((d) => typeof d === 'string')) {
+    throw new PolicyError(`${prefix}.domains`, 'a list of domain names', raw);
+  }
+  const domains = list.map((d) => d.trim().toLowerCase().replace(/^@/, '')).filter(Boolean);
+  const bad = domains.find((d) => !DOMAIN.test(d));
+  if (bad !== undefined) throw new PolicyError(`${prefix}.domains`, "domain names such as 'college.ac.uk'", bad);
+  return { domains, windowDays: requirePositiveNumber(`${prefix}.windowDays`, input.windowDays ?? DEFAULT_TWO_STRIKE_POLICY.windowDays) };
 }

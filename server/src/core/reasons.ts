@@ -27,6 +27,8 @@ export const REASON_TEMPLATES = {
   'event.failed.email': "{provider} failed the message for a reason that is not the address's fault: {detail}",
   'event.failed.sms': "{provider} failed the message for a reason that is not the number's fault: {detail}",
   'event.ignored': '{provider} event "{rawType}" has no effect on delivery',
+  'event.sender_block': 'The receiving server refused the sender, not the mailbox ({provider}: {detail})',
+  'event.reclassified': 'Re-classified from "{from}" to "{to}" by {actor}: {note}',
 
   // What it did to the message.
   'message.confirmed': 'The provider confirmed it has the message; it will not be sent again.',
@@ -38,6 +40,7 @@ export const REASON_TEMPLATES = {
   'message.deferred': 'Deferred: attempt {attempt} scheduled for {at}.',
   'message.noMoveBack': 'The message is already {status}; a later-arriving "{claimed}" does not move it back.',
   'message.status': 'Message {status}.',
+  'message.senderBlockNotRetried': 'Failed: blocks about the sender are not retried (senderBlocks.retry is off).',
 
   // What it did to the address.
   'address.streakCleared': 'Delivered: the soft-bounce streak is cleared.',
@@ -46,6 +49,11 @@ export const REASON_TEMPLATES = {
   'address.streakReached': 'Failed after {count} messages in a row ran out of retries with no delivery (last: {detail}).',
   'address.marked.email': 'The address is marked {state} and will not be used again.',
   'address.marked.sms': 'The number is marked {state} and will not be used again.',
+  'address.senderBlockUntouched': 'A block about the sender says nothing about the address: it is left as it is.',
+  'address.firstStrike':
+    'First hard bounce at {domain}, one of the institution\'s domains: the address is marked failed only if another follows within {days} days.',
+  'address.secondStrike': 'Second hard bounce at {domain} within {days} days: the address is marked failed and will not be used again.',
+  'address.strikeBeforeDelivery': 'A hard bounce at {domain} older than the last delivery: the mailbox worked after it, so it is not a strike.',
 
   // About the event as a whole.
   'decision.noMessage': 'No message of ours matches this event.',

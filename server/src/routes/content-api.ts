@@ -10,6 +10,9 @@ export default {
     { method: 'POST', path: '/messages', handler: 'messages.send', config: { policies: [] } },
     { method: 'GET', path: '/messages/:id', handler: 'messages.findOne', config: { policies: [] } },
     { method: 'GET', path: '/addresses/:channel/:address', handler: 'addresses.findOne', config: { policies: [] } },
+    // Students' texts (STOP, START, HELP) to the site's number: Twilio and Vonage, signed like their status callbacks.
+    { method: 'POST', path: '/webhooks/:provider/inbound', handler: 'webhooks.inbound', config: { auth: false } },
+    { method: 'GET', path: '/webhooks/:provider/inbound', handler: 'webhooks.inbound', config: { auth: false } },
     {
       method: 'POST',
       path: '/webhooks/:provider',

@@ -10,7 +10,13 @@ import type { AuditView } from '../contract';
  */
 
 /** Named like the send service's own entries (`retry-message`, written by `messages.retryNow`). */
-export type AuditAction = 'reactivate-address' | 'retry-message' | 'lift-provider-suppressions' | 'import-suppressions' | 'change-address';
+export type AuditAction =
+  | 'reactivate-address'
+  | 'retry-message'
+  | 'lift-provider-suppressions'
+  | 'import-suppressions'
+  | 'change-address'
+  | 'reclassify-event';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {

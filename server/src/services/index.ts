@@ -3,8 +3,10 @@ import attempts from './attempts';
 import audit from './audit';
 import config from './config';
 import contactIndex from './contact-index';
+import consent from './consent';
 import contacts from './contacts';
 import erasure from './erasure';
+import inboundSms from './inbound-sms';
 import intake from './intake';
 import leases from './leases';
 import ledger from './ledger';
@@ -14,8 +16,10 @@ import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
 import reactivation from './reactivation';
+import reclassification from './reclassification';
 import reports from './reports';
 import retrier from './retrier';
+import senderBlocks from './sender-blocks';
 import suppressions from './suppressions';
 import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
@@ -29,9 +33,11 @@ export default {
   attempts,
   audit,
   config,
+  consent,
   contacts,
   'contact-index': contactIndex,
   erasure,
+  'inbound-sms': inboundSms,
   intake,
   leases,
   ledger,
@@ -41,8 +47,10 @@ export default {
   'provider-health': providerHealth,
   'provider-listings': providerListings,
   reactivation,
+  reclassification,
   reports,
   retrier,
+  'sender-blocks': senderBlocks,
   suppressions,
   'suppression-csv': suppressionCsv,
   'suppression-push': suppressionPush,

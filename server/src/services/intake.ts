@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
+import { withSenderBlocks } from '../core/sender-blocks';
 import { isSuppressed, messageRank, type MessageStatus } from '../core/statuses';
 import type { EventOutcome } from '../content-types/delivery-event/schema';
 import type { DecisionPolicy } from '../core/policy';
@@ -296,6 +297,7 @@ export function decideBatch(input: {
       rawCode: event.rawCode?.slice(0, 255) ?? null,
       rawText: event.rawText,
       severity: event.severity,
+      dropReason: event.dropReason ?? null,
       ...eventReason(reason),
       createdAt: new Date(now),
       updatedAt: new Date(now),
@@ -437,7 +439,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Promise<{ result: IntakeResult; announcements: Announcement[] }> {
     const now = options.now ?? Date.now();
     const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
-    const unique = firstOfEachKey(events);
+    // Every path (webhooks, the sandbox, a refusal at send time) reads refusals about the sender the same way.
+    const unique = firstOfEachKey(events).map(withSenderBlocks);
     // Read outside the transaction: on MySQL a transaction's first plain read fixes what it sees,
     // and it must see what committed while it waited for its locks.
     const matcher = await matchMessages(strapi, unique);

@@ -59,6 +59,7 @@ export function rowToLedgerState(row: Row): AddressLedgerState {
     exhaustedStreak: Number(row.exhaustedStreak ?? 0),
     bounceScore: Number(row.bounceScore ?? 0),
     reactivatedAt: toMs(row.reactivatedAt),
+    lastStrikeAt: toMs(row.lastStrikeAt),
   };
 }
 
@@ -75,6 +76,7 @@ function ledgerColumns(next: AddressLedgerState): Record<string, unknown> {
     exhaustedStreak: next.exhaustedStreak,
     bounceScore: next.bounceScore,
     reactivatedAt: toDate(next.reactivatedAt),
+    lastStrikeAt: toDate(next.lastStrikeAt),
   };
 }
 

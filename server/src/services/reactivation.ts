@@ -102,6 +102,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
             `The plugin has no record of ${address}: it has never been suppressed, so there is nothing to reactivate.`,
           );
         const before = snapshot(row);
+        // Consent is the student's to give back: an SMS opt-out is lifted only by their START.
+        if (before.state === 'opted_out') {
+          throw new AdminApiError(409, `${address} opted out of SMS: only the student can opt back in, by texting START to the site's number.`);
+        }
         const nothingToReset = before.softBounceCount === 0 && before.exhaustedStreak === 0 && before.bounceScore === 0;
         if (before.state === 'active' && nothingToReset) {
           throw new AdminApiError(409, `${address} is already active.`);

@@ -64,12 +64,18 @@ export function totalsOf(counts: StatusCounts): ReportTotals {
   };
 }
 
+/** The number of days from `from` to `to` inclusive, or a 400 saying what is wrong with the period. */
+export function periodDays(query: Pick<ReportQuery, 'from' | 'to'>): number {
+  if (!isCalendarDay(query.from) || !isCalendarDay(query.to)) throw new AdminApiError(400, 'from and to must be dates (YYYY-MM-DD).');
+  const dayCount = daysBetween(query.from, query.to) + 1;
+  if (dayCount < 1) throw new AdminApiError(400, 'from must not be after to.');
+  if (dayCount > MAX_REPORT_DAYS) throw new AdminApiError(400, `A report covers at most ${MAX_REPORT_DAYS} days.`);
+  return dayCount;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async report(query: ReportQuery): Promise<Report> {
-    if (!isCalendarDay(query.from) || !isCalendarDay(query.to)) throw new AdminApiError(400, 'from and to must be dates (YYYY-MM-DD).');
-    const dayCount = daysBetween(query.from, query.to) + 1;
-    if (dayCount < 1) throw new AdminApiError(400, 'from must not be after to.');
-    if (dayCount > MAX_REPORT_DAYS) throw new AdminApiError(400, `A report covers at most ${MAX_REPORT_DAYS} days.`);
+    const dayCount = periodDays(query);
     const { zone, name } = zoneOf(query);
 
     // Each local day's first instant, and the end of the last one: a day is 23, 24 or 25 hours.

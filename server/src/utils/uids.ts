@@ -12,4 +12,5 @@ export const UID = {
   suppressionSync: 'plugin::deliverability.suppression-sync',
   providerListing: 'plugin::deliverability.provider-listing',
   erasedAddress: 'plugin::deliverability.erased-address',
+  consent: 'plugin::deliverability.consent-entry',
 } as const;

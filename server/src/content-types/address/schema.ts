@@ -39,6 +39,8 @@ export default {
     reactivatedAt: { type: 'datetime' },
     reactivatedBy: { type: 'string', maxLength: 255 },
     reactivationReason: { type: 'text' },
+    // A two-strike domain's first hard bounce, until a second one (or a delivery) follows.
+    lastStrikeAt: { type: 'datetime' },
   },
   indexes: [
     // Every suppression check and webhook: the ledger entry for a channel and address. Unique: one row per address.

@@ -35,6 +35,8 @@ export default {
     rawCode: { type: 'string', maxLength: 255 },
     rawText: { type: 'text' },
     severity: { type: 'string', maxLength: 32 },
+    // A provider drop's reason (bounced, complained, …): re-deciding an address from its history needs it.
+    dropReason: { type: 'string', maxLength: 32 },
     // Why the plugin did what it did, in words an editor understands.
     reason: { type: 'text' },
     // The same reason as codes and parameters (core/reasons.ts), for the admin to show in the reader's language.
@@ -53,5 +55,7 @@ export default {
     { name: 'dlv_events_provider_idx', columns: ['provider', 'created_at'] },
     // The unmatched-events page.
     { name: 'dlv_events_outcome_idx', columns: ['outcome', 'created_at'] },
+    // Sender blocks per mailbox provider over a period (reports).
+    { name: 'dlv_events_kind_idx', columns: ['kind', 'occurred_at'] },
   ],
 };

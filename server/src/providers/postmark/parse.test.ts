@@ -99,7 +99,7 @@ describe('postmark parse: rules', () => {
       'soft_bounce',
       'soft_bounce',
       'complaint',
-      'failed',
+      'sender_block',
       'ignored',
       'ignored',
       'ignored',

@@ -38,9 +38,9 @@ const BOUNCE_TYPES = new Map<string, Classification>([
   ['Transient', { kind: 'soft_bounce', severity: 'transient' }],
   ['DnsError', { kind: 'soft_bounce', severity: 'transient' }],
   ['SpamComplaint', { kind: 'complaint', severity: null }],
-  // Refused for policy reasons (ISP block, DMARC): a message problem, not the address's.
-  ['Blocked', { kind: 'failed', severity: null }],
-  ['DMARCPolicy', { kind: 'failed', severity: null }],
+  // Refused for policy reasons (ISP block, DMARC): about the sender, not the address.
+  ['Blocked', { kind: 'sender_block', severity: 'transient' }],
+  ['DMARCPolicy', { kind: 'sender_block', severity: 'transient' }],
 ]);
 
 const SUPPRESSION_REASONS = new Map<string, DropReason>([

@@ -72,16 +72,27 @@ describe('sendgrid parse: sample payloads', () => {
     ]);
   });
 
-  it('bounce/blocked is a soft bounce', () => {
+  it('bounce/blocked classified Reputation is a refusal of the sender, not of the address', () => {
     const [event] = parseFile('bounce_blocked_soft.json');
     expect(event).toMatchObject({
-      kind: 'soft_bounce',
+      kind: 'sender_block',
       severity: 'transient',
       address: 'ana@corp.example',
       rawType: 'bounce/blocked',
       rawCode: '5.7.1',
     });
     expect(event.dropReason).toBeUndefined();
+  });
+
+  it('bounce/blocked without a sender classification (a full mailbox) stays a soft bounce', () => {
+    const [sample] = JSON.parse(fs.readFileSync(path.join(PAYLOADS, 'bounce_blocked_soft.json'), 'utf8')) as Record<string, unknown>[];
+    const [event] = parseEvents([{ ...sample, bounce_classification: 'Mailbox Unavailable', status: '4.2.2', reason: '452 4.2.2 Mailbox full' }]);
+    expect(event).toMatchObject({ kind: 'soft_bounce', rawCode: '4.2.2' });
+  });
+
+  it('bounce/bounce classified Reputation is a refusal of the sender', () => {
+    const [sample] = JSON.parse(fs.readFileSync(path.join(PAYLOADS, 'bounce_hard.json'), 'utf8')) as Record<string, unknown>[];
+    expect(parseEvents([{ ...sample, bounce_classification: 'Reputation' }])[0].kind).toBe('sender_block');
   });
 
   it('dropped carries the drop reason', () => {

@@ -44,7 +44,10 @@ interface Classification {
   dropReason?: DropReason;
 }
 
-function classify(event: string, type: string | undefined, reason: string | undefined): Classification {
+/** `bounce_classification` values that put the refusal on the sender, not the mailbox. */
+const SENDER_CLASSIFICATIONS = new Set(['Reputation', 'Content', 'Frequency or Volume Too High']);
+
+function classify(event: string, type: string | undefined, reason: string | undefined, classification: string | undefined): Classification {
   switch (event) {
     case 'processed':
       return { kind: 'accepted', severity: null };
@@ -54,7 +57,10 @@ function classify(event: string, type: string | undefined, reason: string | unde
       // SendGrid keeps retrying for up to 72 h: re-sending now would reach the recipient twice.
       return { kind: 'delivery_delayed', severity: 'transient' };
     case 'bounce':
-      // `blocked` = refused temporarily (policy, reputation); SendGrid does not suppress the address.
+      // SendGrid's own verdict that the refusal was about the sender, whatever the bounce type.
+      if (classification !== undefined && SENDER_CLASSIFICATIONS.has(classification)) return { kind: 'sender_block', severity: 'transient' };
+      // `blocked` = refused temporarily (policy, reputation, or a full mailbox); SendGrid does not
+      // suppress the address. The core's sender-block table reads its reply further.
       return type === 'blocked'
         ? { kind: 'soft_bounce', severity: 'transient' }
         : { kind: 'hard_bounce', severity: 'permanent' };
@@ -91,7 +97,7 @@ function toEvent(item: JsonObject, index: number, ctx: ParseContext): Normalized
   const sgEventId = stringField(item, 'sg_event_id');
   const sgMessageId = stringField(item, 'sg_message_id');
   const timestamp = numberField(item, 'timestamp');
-  const { kind, severity, dropReason } = classify(event, type, reason);
+  const { kind, severity, dropReason } = classify(event, type, reason, stringField(item, 'bounce_classification'));
 
   const eventKey = sgEventId
     ? `sendgrid:${sgEventId}`
