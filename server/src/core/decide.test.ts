@@ -325,3 +325,38 @@ describe("two strikes at the institution's own domains", () => {
     expect(run(drop, sent(), null, policy).address?.next.state).toBe('active');
   });
 });
+
+describe('two soft bounces of one attempt around a delivery of another message', () => {
+  // Message A bounces at 10:00 and again (the provider's second report) at 10:20; message B to the
+  // same mailbox is delivered at 10:10. The latest news is a bounce, whichever report arrives first.
+  const at = (minutes: number) => NOW - HOUR + minutes * 60_000;
+  const a1 = makeEvent({ kind: 'soft_bounce', correlationId: 'msg-a', providerMessageId: 'msg-a', eventKey: 'a1', occurredAt: at(0), severity: 'transient' });
+  const a2 = makeEvent({ kind: 'soft_bounce', correlationId: 'msg-a', providerMessageId: 'msg-a', eventKey: 'a2', occurredAt: at(20), severity: 'transient' });
+  const b = makeEvent({ kind: 'delivered', correlationId: 'msg-b', providerMessageId: 'msg-b', eventKey: 'b', occurredAt: at(10) });
+
+  function fold(order: ReturnType<typeof makeEvent>[]) {
+    const messages = new Map<string, MessageState>([
+      ['msg-a', sent()],
+      ['msg-b', sent()],
+    ]);
+    let ledger: AddressLedgerState = { ...NEW_ADDRESS };
+    for (const event of order) {
+      const id = event.correlationId!;
+      const decision = run(event, messages.get(id)!, ledger);
+      if (decision.message) messages.set(id, { ...messages.get(id)!, status: decision.message.status, nextAttemptAt: decision.message.nextAttemptAt });
+      if (decision.address) ledger = decision.address.next;
+    }
+    return ledger;
+  }
+
+  it.each([
+    ['in time order', [a1, b, a2]],
+    ['the later bounce first', [a2, a1, b]],
+    ['the delivery first', [b, a1, a2]],
+    ['the later bounce, the delivery, the earlier bounce', [a2, b, a1]],
+  ])('leaves the address soft-bouncing: %s', (_, order) => {
+    const ledger = fold(order);
+    expect(ledger.state).toBe('soft_bouncing');
+    expect(ledger.lastSoftBounceAt).toBe(at(20));
+  });
+});

@@ -207,6 +207,8 @@ interface MessageOutcome {
   exhausted: boolean;
   /** A soft bounce that counts against the address (not a stale or repeated one). */
   countsAsSoftBounce: boolean;
+  /** Another soft bounce of the attempt already rescheduled: not counted, but still news of the mailbox at its time. */
+  repeatsBounce?: boolean;
   note: ReasonPart | null;
 }
 
@@ -225,7 +227,7 @@ function scheduleResend(input: DecisionInput, message: MessageState, retry: Retr
   if (event.attempt !== null && event.attempt < message.attempts) {
     return none(reasonPart('message.staleAttempt', { attempt: event.attempt, current: message.attempts }));
   }
-  if (message.status === 'deferred') return none(reasonPart('message.alreadyScheduled'));
+  if (message.status === 'deferred') return { ...none(reasonPart('message.alreadyScheduled')), repeatsBounce: againstAddress };
   if (messageRank(message.status) > messageRank('deferred')) {
     return none(reasonPart('message.softBounceAfterFinal', { status: message.status }));
   }
@@ -349,11 +351,14 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome, rem
     }
   }
 
-  if (event.kind === 'soft_bounce' && messageOutcome.countsAsSoftBounce) {
+  // A repeat of a bounce of the attempt already rescheduled is news of the mailbox at its time too:
+  // which of two bounces of one attempt arrives first must not decide whether a delivery between
+  // them clears the address. Only the bounce that counts adds to the counters.
+  if (event.kind === 'soft_bounce' && (messageOutcome.countsAsSoftBounce || messageOutcome.repeatsBounce)) {
     const afterDelivery = current.lastDeliveredAt === null || event.occurredAt > current.lastDeliveredAt;
     if (afterDelivery) {
       next.lastSoftBounceAt = Math.max(current.lastSoftBounceAt ?? event.occurredAt, event.occurredAt);
-      next.softBounceCount = current.softBounceCount + 1;
+      if (messageOutcome.countsAsSoftBounce) next.softBounceCount = current.softBounceCount + 1;
       if (next.state === 'active') {
         next.state = 'soft_bouncing';
         next.reason = englishPhrase(describeEvent(event));
@@ -362,7 +367,7 @@ function decideAddress(input: DecisionInput, messageOutcome: MessageOutcome, rem
         next.stateEventKey = event.eventKey;
         notes.push(reasonPart('address.softBouncing'));
       }
-      if (policy.escalation.mode === 'score') {
+      if (policy.escalation.mode === 'score' && messageOutcome.countsAsSoftBounce) {
         const quiet = current.lastSoftBounceAt !== null && event.occurredAt - current.lastSoftBounceAt > policy.escalation.resetAfterDays * DAY;
         next.bounceScore = (quiet ? 0 : current.bounceScore) + policy.escalation.softBounce;
         if (next.bounceScore >= policy.escalation.threshold) {
