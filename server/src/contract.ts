@@ -260,8 +260,7 @@ export type SuppressionList = Page<SuppressionView> & { counts: Record<AddressSt
 export interface ProviderLift {
   /** `sms`: an SMS opt-out, which no API can lift. */
   provider: 'sendgrid' | 'mailgun' | 'postmark' | 'ses' | 'sms';
-  /** `not_possible`: only the student can lift it (texting START). */
-  result: 'lifted' | 'not_listed' | 'failed' | 'not_possible';
+  result: 'lifted' | 'not_listed' | 'failed';
   /** Each list of the provider, and what happened there. */
   lists: { list: string; result: 'lifted' | 'not_listed' | 'failed'; detail?: string }[];
   detail: string | null;

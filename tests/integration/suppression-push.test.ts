@@ -113,16 +113,15 @@ describe('a provider that cannot lift it', () => {
 });
 
 describe('an SMS opt-out', () => {
-  it('is reactivated here, and the answer says only the student can lift it at the provider', async () => {
+  it('is not reactivated by an editor: only the student can lift it, by texting START', async () => {
     const log = await createLog(app, { channel: 'sms', address: '+447700900555', provider: 'twilio' });
     await applyEvents(app, [
       eventFor(log, { provider: 'twilio', kind: 'opt_out', rawType: 'failed', rawCode: '21610', severity: 'permanent' }),
     ]);
     const response = await reactivate('sms', '+447700900555');
-    expect(response.status).toBe(200);
-    expect(response.body.data.providerLifts).toEqual([
-      { provider: 'sms', result: 'not_possible', lists: [], detail: 'An SMS opt-out is lifted only by the student texting START.' },
-    ]);
+    expect(response.status).toBe(409);
+    expect(response.body.error.message).toMatch(/only the student can opt back in, by texting START/);
+    expect(await ledger('sms', '+447700900555')).toMatchObject({ state: 'opted_out' });
   });
 });
 

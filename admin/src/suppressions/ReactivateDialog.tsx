@@ -58,7 +58,7 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
     setServerError(null);
     try {
       const lifts = await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
-      const failed = lifts.filter((l) => l.result === 'failed' || l.result === 'not_possible');
+      const failed = lifts.filter((l) => l.result === 'failed');
       toggleNotification({
         type: failed.length > 0 ? 'warning' : 'success',
         message: [t('reactivate.done', { address: target.address }), liftSummary(t, lifts)].filter(Boolean).join(' '),
@@ -84,11 +84,6 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
                   state: t(addressStateKey(target.state)),
                 })}
               </Typography>
-              {target.channel === 'sms' && target.state === 'opted_out' ? (
-                <Typography textAlign="center" textColor="danger600" variant="omega" data-reactivate-sms-opt-out>
-                  {t('reactivate.smsOptOut')}
-                </Typography>
-              ) : null}
               <Typography textAlign="center" textColor="neutral600" variant="omega">
                 {t('reactivate.warning')}
               </Typography>

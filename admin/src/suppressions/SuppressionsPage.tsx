@@ -129,11 +129,17 @@ export function SuppressionsPage(): JSX.Element {
   if (can.reactivate) {
     columns.push({
       header: 'suppressions.col.actions',
-      cell: (row) => (
-        <Button size="S" variant="secondary" onClick={() => setTarget({ channel: row.channel, address: row.address, state: row.state, reason: row.reason })}>
-          {t('addresses.reactivate')}
-        </Button>
-      ),
+      // An SMS opt-out is the student's to lift (START), not an editor's.
+      cell: (row) =>
+        row.state === 'opted_out' ? (
+          <Typography textColor="neutral600" variant="pi" data-opt-out-student-only>
+            {t('suppressions.optOutStudentOnly')}
+          </Typography>
+        ) : (
+          <Button size="S" variant="secondary" onClick={() => setTarget({ channel: row.channel, address: row.address, state: row.state, reason: row.reason })}>
+            {t('addresses.reactivate')}
+          </Button>
+        ),
     });
   }
 

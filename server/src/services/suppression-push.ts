@@ -52,19 +52,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       actor: Actor;
       reason: string;
     }): Promise<ProviderLift[]> {
-      const lifts: ProviderLift[] =
-        input.channel === 'email'
-          ? await liftEmail(input.address)
-          : input.before === 'opted_out'
-            ? [
-                {
-                  provider: 'sms',
-                  result: 'not_possible',
-                  lists: [],
-                  detail: 'An SMS opt-out is lifted only by the student texting START.',
-                },
-              ]
-            : [];
+      // SMS has no list to lift: an opt-out is lifted only by the student's START (reactivation refuses it).
+      const lifts: ProviderLift[] = input.channel === 'email' ? await liftEmail(input.address) : [];
       if (lifts.length > 0) await recordLifts(input.actor, input.channel, input.address, input.reason, lifts);
       const failed = lifts.filter((l) => l.result === 'failed').map((l) => l.provider);
       if (failed.length > 0) strapi.log.warn(`[deliverability] a reactivated address could not be lifted at: ${failed.join(', ')}`);
