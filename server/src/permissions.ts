@@ -14,6 +14,7 @@ export const PERMISSION_UIDS = {
   messagesRetry: 'messages.retry',
   addressesReactivate: 'addresses.reactivate',
   settingsRead: 'settings.read',
+  bulkSend: 'bulk.send',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_UIDS;
@@ -38,6 +39,7 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'messagesRetry', displayName: 'Retry a deferred or failed message now', subCategory: 'Messages' },
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
+  { key: 'bulkSend', displayName: 'Compose, pause, resume and cancel bulk sends', subCategory: 'Messages' },
 ].map(({ key, displayName, subCategory }) => ({
   section: 'plugins',
   displayName,

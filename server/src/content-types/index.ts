@@ -1,5 +1,6 @@
 import address from './address';
 import auditEntry from './audit-entry';
+import bulkSend from './bulk-send';
 import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
@@ -14,4 +15,5 @@ export default {
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
+  'bulk-send': bulkSend,
 };

@@ -16,6 +16,13 @@ export default {
     { method: 'GET', path: '/suppressions', handler: 'admin-suppressions.list', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
+    { method: 'GET', path: '/bulk-sends', handler: 'admin-bulk-sends.list', config: { policies: requires('logsRead') } },
+    { method: 'POST', path: '/bulk-sends/preview', handler: 'admin-bulk-sends.preview', config: { policies: requires('bulkSend') } },
+    { method: 'POST', path: '/bulk-sends', handler: 'admin-bulk-sends.create', config: { policies: requires('bulkSend') } },
+    { method: 'GET', path: '/bulk-sends/:id', handler: 'admin-bulk-sends.findOne', config: { policies: requires('logsRead') } },
+    { method: 'POST', path: '/bulk-sends/:id/pause', handler: 'admin-bulk-sends.pause', config: { policies: requires('bulkSend') } },
+    { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'admin-bulk-sends.resume', config: { policies: requires('bulkSend') } },
+    { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'admin-bulk-sends.cancel', config: { policies: requires('bulkSend') } },
     { method: 'GET', path: '/providers', handler: 'admin-providers.list', config: { policies: requires('settingsRead') } },
   ],
 };

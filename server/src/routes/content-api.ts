@@ -9,6 +9,11 @@ export default {
   routes: [
     { method: 'POST', path: '/messages', handler: 'messages.send', config: { policies: [] } },
     { method: 'GET', path: '/messages/:id', handler: 'messages.findOne', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends', handler: 'bulk-sends.create', config: { policies: [] } },
+    { method: 'GET', path: '/bulk-sends/:id', handler: 'bulk-sends.findOne', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/pause', handler: 'bulk-sends.pause', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'bulk-sends.resume', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'bulk-sends.cancel', config: { policies: [] } },
     { method: 'GET', path: '/addresses/:channel/:address', handler: 'addresses.findOne', config: { policies: [] } },
     {
       method: 'POST',

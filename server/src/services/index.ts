@@ -1,4 +1,7 @@
 import audit from './audit';
+import bulkRecipients from './bulk-recipients';
+import bulkSends from './bulk-sends';
+import bulkWorker from './bulk-worker';
 import config from './config';
 import contactIndex from './contact-index';
 import contacts from './contacts';
@@ -18,6 +21,9 @@ import webhooks from './webhooks';
 
 export default {
   audit,
+  'bulk-recipients': bulkRecipients,
+  'bulk-sends': bulkSends,
+  'bulk-worker': bulkWorker,
   config,
   contacts,
   'contact-index': contactIndex,

@@ -9,4 +9,5 @@ export const UID = {
   receipt: 'plugin::deliverability.webhook-receipt',
   audit: 'plugin::deliverability.audit-entry',
   contactAddress: 'plugin::deliverability.contact-address',
+  bulkSend: 'plugin::deliverability.bulk-send',
 } as const;

@@ -1,0 +1,217 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { judgeBreaker, type BreakerSample } from '../core/bulk-breaker';
+import { createTokenBucket, type TokenBucket } from '../core/token-bucket';
+import type { StatusCounts } from '../contract';
+import { takesRowLocks } from '../utils/locks';
+import { getService, table, type Row } from '../utils/plugin';
+import { builder, columnsOf } from '../utils/sql';
+import { UID } from '../utils/uids';
+import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
+
+/**
+ * The bulk-send queue worker, run by every instance. Each pass claims a few parked messages of
+ * the running sends with a lease (as the retrier does: selected and leased in one transaction,
+ * `FOR UPDATE SKIP LOCKED` where the database has it), so no two instances take one message,
+ * and hands them over `concurrency` at a time, each paid for with a token from its provider's
+ * bucket. Before every hand-off it checks that the send is still running, from statuses it
+ * re-reads every `pollMs`: a pause or cancel stops hand-offs within that, plus one in flight.
+ * The same re-read applies the breaker and finishes sends with nothing left to send.
+ *
+ * A crash leaves claimed messages with a lease that expires; the next pass (of any instance)
+ * takes them again. A message whose attempt was on record but whose hand-off was not is sent
+ * at most once more, as with the retrier (README, "Bulk sends").
+ */
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Lets timers and I/O (webhooks, admin requests) run between hand-offs. With a synchronous driver
+ * (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is nothing but
+ * promise callbacks, and lanes that never yield would starve the HTTP server for the whole send.
+ */
+const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+function breakerSampleOf(channel: 'email' | 'sms', counts: StatusCounts): BreakerSample {
+  return {
+    channel,
+    resolved: counts.delivered + counts.bounced + counts.complained + counts.failed,
+    hardBounced: counts.bounced,
+    complained: counts.complained,
+    failed: counts.failed,
+  };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const config = () => getService(strapi, 'config').get().bulk;
+  const bulk = () => getService(strapi, 'bulk-sends');
+  const logs = () => table(strapi, UID.log);
+  const buckets = new Map<string, TokenBucket>();
+  /** The running sends, as last read, and when. */
+  let running = new Map<string, Row>();
+  let readAt = 0;
+  let refreshing: Promise<void> | null = null;
+  let timer: NodeJS.Timeout | null = null;
+  let pass: Promise<void> | null = null;
+  let stopping = false;
+
+  /** The one place a claimed message is attempted: becomes `messages.attemptBatch` when it lands. */
+  const attemptClaimed = (row: Row, owner: string) => getService(strapi, 'messages').attempt(row, owner);
+
+  /** Applies the breaker and finishes an empty send; whether the send may go on. */
+  async function mayGoOn(send: Row): Promise<boolean> {
+    const since = send.breakerSince ? new Date(send.breakerSince as string) : null;
+    const sample = await bulk().countsOf(send.documentId, since);
+    const trip = judgeBreaker(breakerSampleOf(send.channel as 'email' | 'sms', sample), config().breaker);
+    if (trip) {
+      await bulk().pauseForBreaker(send.documentId, trip);
+      return false;
+    }
+    const all = since ? await bulk().countsOf(send.documentId) : sample;
+    if (all.queued > 0) return true;
+    await table(strapi, UID.bulkSend).updateMany({ where: { id: send.id, status: 'running' }, data: { status: 'done', finishedAt: new Date(), updatedAt: new Date() } });
+    return false;
+  }
+
+  async function readRunning(): Promise<void> {
+    const now = new Date();
+    const sends = table(strapi, UID.bulkSend);
+    await sends.updateMany({ where: { status: 'queued' }, data: { status: 'running', startedAt: now, breakerSince: now, updatedAt: now } });
+    const next = new Map<string, Row>();
+    for (const send of await sends.findMany({ where: { status: 'running' }, orderBy: { id: 'asc' } })) {
+      if (await mayGoOn(send)) next.set(send.documentId, send);
+    }
+    running = next;
+    readAt = Date.now();
+  }
+
+  /** Re-reads the sends' statuses if the last read is older than `pollMs` (one read at a time). */
+  async function refreshIfStale(): Promise<void> {
+    if (Date.now() - readAt < config().pollMs) return;
+    refreshing ??= readRunning().finally(() => (refreshing = null));
+    await refreshing;
+  }
+
+  /** Leases up to `limit` parked (or abandoned) messages of the running sends to `owner`. */
+  async function claim(owner: string, limit: number): Promise<Row[]> {
+    const ids = [...running.keys()];
+    if (ids.length === 0) return [];
+    const now = new Date();
+    const expires = new Date(now.getTime() + getService(strapi, 'config').get().retrier.leaseSeconds * 1000);
+    const c = columnsOf(strapi, UID.log, ['bulkSendId', 'status', 'leaseOwner', 'leaseExpiresAt'] as const);
+    // Parked, or claimed by an instance that died (its lease ran out).
+    const free = (q: Knex.QueryBuilder) => q.where(c.leaseOwner, PARKED_OWNER).orWhere(c.leaseExpiresAt, '<', now);
+    const claimed: number[] = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      const due = builder(strapi, UID.log).transacting(trx).select('id').whereIn(c.bulkSendId, ids).where(c.status, 'queued').where(free).orderBy('id').limit(limit);
+      if (takesRowLocks(strapi)) due.forUpdate().skipLocked();
+      const found = (await due).map((row: { id: number }) => row.id);
+      if (found.length === 0) return [];
+      await builder(strapi, UID.log).transacting(trx).whereIn('id', found).where(free).update({ [c.leaseOwner]: owner, [c.leaseExpiresAt]: expires });
+      return found;
+    });
+    if (claimed.length === 0) return [];
+    return logs().findMany({ where: { id: { $in: claimed }, leaseOwner: owner }, orderBy: { id: 'asc' } });
+  }
+
+  /** Waits for a token of the message's provider: the pace is per provider, in this instance. */
+  async function pace(row: Row): Promise<void> {
+    const provider = getService(strapi, 'transports').for(row.channel as 'email' | 'sms').provider;
+    let bucket = buckets.get(provider);
+    if (!bucket) {
+      bucket = createTokenBucket(config().rates[provider] ?? config().ratePerSecond, Date.now());
+      buckets.set(provider, bucket);
+    }
+    const wait = bucket.take(Date.now());
+    if (wait > 0) await sleep(wait);
+  }
+
+  async function handOver(row: Row, owner: string): Promise<void> {
+    const sendId = row.bulkSendId as string;
+    await yieldToEventLoop();
+    if (!running.has(sendId)) return;
+    await pace(row);
+    await refreshIfStale();
+    // Checked again after the wait: a pause or cancel meanwhile stops this hand-off.
+    if (!running.has(sendId) || stopping) return;
+    try {
+      await attemptClaimed(row, owner);
+    } catch (error) {
+      strapi.log.error(`[deliverability] bulk send ${sendId}: message ${row.documentId} could not be sent: ${(error as Error).message}`);
+    }
+  }
+
+  /** Messages claimed but not handed over (the send was paused or cancelled, or we are stopping) go back to the queue. */
+  async function release(owner: string): Promise<void> {
+    const back = await logs().updateMany({
+      where: { leaseOwner: owner, status: 'queued' },
+      data: { leaseOwner: PARKED_OWNER, leaseExpiresAt: PARKED_UNTIL },
+    });
+    if (back.count === 0) return;
+    const cancelled = await table(strapi, UID.bulkSend).findMany({ where: { status: 'cancelled', finishedAt: { $gt: new Date(Date.now() - 3_600_000) } } });
+    for (const send of cancelled) await bulk().sweepCancelled(send.documentId);
+  }
+
+  /** Claims and hands over until the running sends have nothing left for this instance. */
+  async function work(owner: string): Promise<void> {
+    const buffer: Row[] = [];
+    let exhausted = false;
+    let refill: Promise<void> | null = null;
+    const next = async (): Promise<Row | null> => {
+      while (!stopping) {
+        if (buffer.length > 0) return buffer.shift()!;
+        if (exhausted) return null;
+        refill ??= (async () => {
+          await refreshIfStale();
+          const rows = await claim(owner, config().claimSize);
+          if (rows.length === 0) exhausted = true;
+          buffer.push(...rows);
+        })().finally(() => (refill = null));
+        await refill;
+      }
+      return null;
+    };
+    const lane = async (): Promise<void> => {
+      for (let row = await next(); row; row = await next()) await handOver(row, owner);
+    };
+    try {
+      await Promise.all(Array.from({ length: config().concurrency }, lane));
+    } finally {
+      await release(owner);
+    }
+  }
+
+  async function runPass(): Promise<void> {
+    await refreshIfStale();
+    if (running.size === 0) return;
+    const leases = getService(strapi, 'leases');
+    const { owner } = leases.create();
+    await leases.keepWhile(owner, () => work(owner));
+  }
+
+  return {
+    /** One pass (tests and the benchmark call it; the timer does otherwise). Resolves when the pass ends. */
+    async runOnce(): Promise<void> {
+      if (pass) return pass;
+      readAt = 0;
+      pass = runPass().finally(() => (pass = null));
+      return pass;
+    },
+
+    start(): void {
+      if (!config().enabled || timer) return;
+      stopping = false;
+      timer = setInterval(() => {
+        if (pass) return;
+        this.runOnce().catch((error: Error) => strapi.log.error(`[deliverability] bulk worker pass failed: ${error.message}`));
+      }, config().pollMs);
+      timer.unref();
+    },
+
+    /** Stops claiming; messages claimed and not yet handed over go back to the queue. */
+    async stop(timeoutMs = 10_000): Promise<void> {
+      stopping = true;
+      if (timer) clearInterval(timer);
+      timer = null;
+      if (pass) await Promise.race([pass.catch(() => undefined), sleep(timeoutMs)]);
+    },
+  };
+};
