@@ -1,3 +1,4 @@
+import attempts from './attempts';
 import audit from './audit';
 import bulkRecipients from './bulk-recipients';
 import bulkSends from './bulk-sends';
@@ -20,6 +21,7 @@ import transports from './transports';
 import webhooks from './webhooks';
 
 export default {
+  attempts,
   audit,
   'bulk-recipients': bulkRecipients,
   'bulk-sends': bulkSends,

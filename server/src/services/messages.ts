@@ -1,25 +1,18 @@
 import { createHash } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
-import type { NormalizedEvent } from '../core/events';
-import { MessageInputError, validateMessageInput, type MessageContent, type MessageInput } from '../core/message-input';
+import { MessageInputError, validateMessageInput, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
-import { eventReason, reasonPart, statusReason } from '../core/reasons';
-import type { UnconfirmedHandOff } from '../core/send-failure';
-import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
-import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
-import { messageFailed } from './outbound-events';
+import { getService, table, type Row, toIso, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import type { AttemptOptions, AttemptTally, BegunChunk } from './attempts';
 import type { MessageView } from '../contract';
 
 /**
- * Sending: the outbox (a DeliveryLog written first, as `queued`), the suppression check, the
- * hand-off to a transport, and what a synchronous failure means (through the same rules as a
- * webhook event). The retrier and the admin's "retry now" use `attempt` too.
- *
- * Every write about an attempt is conditional on the caller still holding the message's lease
- * and the message still being due, so a claim that another process took over, or a message that
- * a provider's report finished meanwhile, is never sent again or moved back to `queued`.
+ * Sending: validating a request, the outbox (a DeliveryLog written first, as `queued`, with its
+ * first attempt in the same transaction), idempotency keys, and an editor's "retry now". The
+ * attempts themselves (the suppression check, the hand-off, what the provider answered) are the
+ * attempts service's, which the retrier uses too.
  */
 
 /** A send request that cannot be carried out as asked: answered 400 (or 404/409), naming the field. */
@@ -54,9 +47,6 @@ export function toMessageView(row: Row): MessageView {
   };
 }
 
-/** An attempt whose record is written: dropped (the address is suppressed), skipped (no longer ours or no longer due), or ready to hand over. */
-type BegunAttempt = { dropped: true; reason: string } | { skipped: true } | { dropped: false; attempt: number; transport: Transport };
-
 /** Who sends: idempotency keys are remembered per caller, so two API tokens never share one. */
 export interface SendCaller {
   /** `token:<id>`, `admin:<id>`, or `server` for the host app's own code. */
@@ -81,13 +71,10 @@ export function requestHashOf(input: MessageInput): string {
     .digest('hex');
 }
 
-/** Messages an attempt may start from: queued (a fresh send, or a claim that expired), deferred, or an unconfirmed hand-off. */
-const STILL_DUE = { $or: [{ status: { $in: ['queued', 'deferred'] } }, { status: 'sent', nextAttemptAt: { $notNull: true } }] };
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const logs = () => table(strapi, UID.log);
-  const config = () => getService(strapi, 'config').get();
   const leases = () => getService(strapi, 'leases');
+  const attempts = () => getService(strapi, 'attempts');
 
   async function resolveRecipient(input: MessageInput): Promise<{ address: string; contact: { type: string; documentId: string } | null }> {
     const contacts = getService(strapi, 'contacts');
@@ -134,198 +121,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return existing;
   }
 
-  /**
-   * The ledger check as an attempt's outcome: the message is dropped, and the drop is on record.
-   * Returns the reason recorded, or `null` when the message was no longer ours to drop.
-   */
-  async function recordDrop(
-    row: Row,
-    leaseOwner: string,
-    state: Parameters<typeof isSuppressed>[0],
-    ledgerReason: string | null,
-  ): Promise<string | null> {
-    const channel = row.channel as 'email' | 'sms';
-    const now = Date.now();
-    const why = [
-      ledgerReason ? reasonPart(`send.droppedBecause.${channel}`, { state, detail: ledgerReason }) : reasonPart(`send.dropped.${channel}`, { state }),
-    ];
-    const { reason } = eventReason(why);
-    return strapi.db.transaction(async () => {
-      const { count } = await logs().updateMany({
-        where: { id: row.id, leaseOwner, ...STILL_DUE },
-        data: {
-          status: 'dropped',
-          ...statusReason(why),
-          nextAttemptAt: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-          updatedAt: new Date(now),
-        },
-      });
-      if (count === 0) return null;
-      await table(strapi, UID.event).create({
-        data: {
-          eventKey: `dropped:${row.documentId}:${Number(row.attempts ?? 0) + 1}`,
-          logDocumentId: row.documentId,
-          kind: 'dropped',
-          outcome: 'applied',
-          channel,
-          address: row.address,
-          provider: 'plugin',
-          attempt: Number(row.attempts ?? 0) + 1,
-          occurredAt: new Date(now),
-          rawType: 'suppressed',
-          rawCode: state,
-          rawText: ledgerReason,
-          ...eventReason(why),
-        },
-      });
-      return reason;
-    });
-  }
-
-  /** The attempt on record before the hand-off, if the message is still ours and still due. */
-  async function recordAttempt(row: Row, leaseOwner: string, transport: Transport): Promise<number | null> {
-    const attempt = Number(row.attempts ?? 0) + 1;
-    const now = Date.now();
-    return strapi.db.transaction(async () => {
-      const { count } = await logs().updateMany({
-        where: { id: row.id, leaseOwner, leaseExpiresAt: { $gt: new Date(now) }, ...STILL_DUE },
-        data: {
-          status: 'queued',
-          attempts: attempt,
-          firstAttemptAt: row.firstAttemptAt ?? new Date(now),
-          nextAttemptAt: null,
-          provider: transport.provider,
-          updatedAt: new Date(now),
-        },
-      });
-      if (count === 0) return null;
-      // The attempt is on record before the hand-off, so Full Logs show it ahead of the provider's reports.
-      await table(strapi, UID.event).create({
-        data: {
-          eventKey: `attempt:${row.documentId}:${attempt}`,
-          logDocumentId: row.documentId,
-          kind: 'send_attempt',
-          outcome: 'attempt',
-          channel: row.channel,
-          address: row.address,
-          provider: transport.provider,
-          attempt,
-          occurredAt: new Date(now),
-          rawType: 'send',
-          ...eventReason([reasonPart('send.handedOff', { attempt, transport: transport.provider })]),
-        },
-      });
-      return attempt;
-    });
-  }
-
-  async function handOff(row: Row, attempt: number, transport: Transport): Promise<SendOutcome> {
-    try {
-      return await transport.send({
-        channel: row.channel as 'email' | 'sms',
-        to: row.address as string,
-        content: row.content as MessageContent,
-        logDocumentId: row.documentId,
-        attempt,
-        correlationId: correlationIdOf(row.documentId, attempt),
-      });
-    } catch (error) {
-      // A transport that throws failed before or while building the request: nothing was sent.
-      return {
-        ok: false,
-        provider: transport.provider,
-        failure: { kind: 'soft_bounce', severity: 'transient', code: null, text: (error as Error).message },
-      };
-    }
-  }
-
-  /** The provider took the message. */
-  async function recordSent(row: Row, leaseOwner: string, attempt: number, outcome: Extract<SendOutcome, { ok: true }>): Promise<void> {
-    const sentAt = Date.now();
-    await strapi.db.transaction(async () => {
-      await logs().updateMany({
-        where: { id: row.id },
-        data: { provider: outcome.provider, providerMessageId: outcome.providerMessageId, updatedAt: new Date(sentAt) },
-      });
-      // Only a message still in flight becomes "sent": a fast provider's report may already have said more.
-      await logs().updateMany({
-        where: { id: row.id, status: 'queued' },
-        data: { status: 'sent', ...statusReason([reasonPart('send.handedOff', { attempt, transport: outcome.provider })]) },
-      });
-      await logs().updateMany({ where: { id: row.id, leaseOwner }, data: { leaseOwner: null, leaseExpiresAt: null } });
-      // Later reports may quote this attempt's provider id rather than ours.
-      await table(strapi, UID.event).updateMany({
-        where: { eventKey: `attempt:${row.documentId}:${attempt}` },
-        data: { providerMessageId: outcome.providerMessageId, provider: outcome.provider },
-      });
-    });
-  }
-
-  /**
-   * No answer after the request left: the message stays `sent`, marked unconfirmed, and the
-   * retrier may send again only if no report has come by the end of the wait (and the retry
-   * window is still open; after it, the message stays as it is, for an editor to look at).
-   */
-  async function recordUnconfirmed(
-    row: Row,
-    leaseOwner: string,
-    attempt: number,
-    provider: string,
-    unconfirmed: UnconfirmedHandOff,
-  ): Promise<void> {
-    const now = Date.now();
-    const retry = config().retry;
-    const waitUntil = now + config().sending.unconfirmedWaitMinutes * 60_000;
-    const windowEnd = (toMs(row.firstAttemptAt) ?? now) + retry.windowHours * 3_600_000;
-    const nextAttemptAt = waitUntil <= windowEnd ? new Date(waitUntil) : null;
-    const params = { attempt, transport: provider, detail: unconfirmed.text };
-    const why = [
-      nextAttemptAt
-        ? reasonPart('send.unconfirmedWaiting', { ...params, at: nextAttemptAt.toISOString() })
-        : reasonPart('send.unconfirmedGivenUp', params),
-    ];
-    await strapi.db.transaction(async () => {
-      await logs().updateMany({
-        where: { id: row.id, status: 'queued' },
-        data: { status: 'sent', nextAttemptAt, ...statusReason(why), lastError: unconfirmed.text, updatedAt: new Date(now) },
-      });
-      await logs().updateMany({ where: { id: row.id, leaseOwner }, data: { leaseOwner: null, leaseExpiresAt: null } });
-      await table(strapi, UID.event).updateMany({
-        where: { eventKey: `attempt:${row.documentId}:${attempt}` },
-        data: { rawCode: unconfirmed.code, rawText: unconfirmed.text.slice(0, 10_000), ...eventReason(why) },
-      });
-    });
-  }
-
-  /** A definite refusal: judged by the same rules as a provider's report, through the intake. */
-  async function recordRefusal(
-    row: Row,
-    leaseOwner: string,
-    attempt: number,
-    outcome: Extract<SendOutcome, { failure: unknown }>,
-  ): Promise<void> {
-    const occurredAt = Date.now();
-    const event: NormalizedEvent = {
-      provider: (outcome.provider === 'email-plugin' ? 'smtp' : outcome.provider) as NormalizedEvent['provider'],
-      channel: row.channel as 'email' | 'sms',
-      kind: outcome.failure.kind,
-      address: row.address as string,
-      providerMessageId: null,
-      correlationId: row.documentId,
-      attempt,
-      eventKey: `attempt-result:${row.documentId}:${attempt}`,
-      occurredAt,
-      rawType: 'send',
-      rawCode: outcome.failure.code,
-      rawText: outcome.failure.text,
-      severity: outcome.failure.severity,
-    };
-    await getService(strapi, 'intake').apply([event], { now: occurredAt });
-    await logs().updateMany({ where: { id: row.id, leaseOwner }, data: { leaseOwner: null, leaseExpiresAt: null } });
-  }
-
   return {
     /** Sends one message. Returns the log's view; `duplicate` when the idempotency key was seen before with this request. */
     async send(raw: unknown, caller: SendCaller = { scope: 'server' }): Promise<MessageView & { duplicate?: boolean }> {
@@ -337,7 +132,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const lease = leases().create();
       return leases().keepWhile(lease.owner, async () => {
         let row: Row;
-        let begun: BegunAttempt;
+        let begun: BegunChunk;
         try {
           // The message and its first attempt are written in one transaction: a send commits twice
           // (here, and the outcome after the hand-off), not three times. The Query Engine, not the
@@ -364,7 +159,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 publishedAt: now,
               },
             });
-            return { row: created, begun: await this.beginAttempt(created, lease.owner) };
+            return { row: created, begun: await attempts().begin([created], lease.owner) };
           }));
         } catch (error) {
           // Two requests with the same idempotency key at once: the second finds the first's message.
@@ -374,7 +169,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }
           throw error;
         }
-        return toMessageView(await this.finishAttempt(row, lease.owner, begun));
+        await attempts().finish(begun, lease.owner);
+        return toMessageView((await logs().findOne({ where: { id: row.id } }))!);
       });
     },
 
@@ -383,47 +179,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * `leaseOwner` by the caller. Returns the log as it stands afterwards.
      */
     async attempt(row: Row, leaseOwner: string): Promise<Row> {
-      return this.finishAttempt(row, leaseOwner, await this.beginAttempt(row, leaseOwner));
-    },
-
-    /**
-     * The part of an attempt written before the hand-off: the ledger check (a suppressed address's
-     * message is dropped here), then the attempt on record. Both only while `leaseOwner` still
-     * holds the message and it is still due; otherwise the attempt is skipped. Joins the caller's
-     * transaction, if any.
-     */
-    async beginAttempt(row: Row, leaseOwner: string): Promise<BegunAttempt> {
-      const channel = row.channel as 'email' | 'sms';
-      const ledger = await getService(strapi, 'ledger').stateOf(channel, row.address as string);
-      if (isSuppressed(ledger.state)) {
-        const reason = await recordDrop(row, leaseOwner, ledger.state, ledger.reason);
-        return reason === null ? { skipped: true } : { dropped: true, reason };
-      }
-      const transport = getService(strapi, 'transports').for(channel);
-      // Written before the hand-off: a crash from here on leaves a queued message whose lease expires,
-      // and the retrier sends it again (at most once more).
-      const attempt = await recordAttempt(row, leaseOwner, transport);
-      if (attempt === null) {
-        strapi.log.debug(`[deliverability] attempt on message ${row.documentId} skipped: its claim was lost or a report finished it`);
-        return { skipped: true };
-      }
-      return { dropped: false, attempt, transport };
-    },
-
-    /** The hand-off to the transport, and what came of it. Returns the log as it stands afterwards. */
-    async finishAttempt(row: Row, leaseOwner: string, begun: BegunAttempt): Promise<Row> {
-      if ('skipped' in begun) return (await logs().findOne({ where: { id: row.id } }))!;
-      if (begun.dropped) {
-        // Announced here, after the caller's transaction (a new message and its first attempt) committed.
-        await getService(strapi, 'outbound-events').announce([messageFailed(row, 'dropped', begun.reason, null)]);
-        return (await logs().findOne({ where: { id: row.id } }))!;
-      }
-      const { attempt, transport } = begun;
-      const outcome = await handOff(row, attempt, transport);
-      if (outcome.ok) await recordSent(row, leaseOwner, attempt, outcome);
-      else if ('unconfirmed' in outcome) await recordUnconfirmed(row, leaseOwner, attempt, outcome.provider, outcome.unconfirmed);
-      else await recordRefusal(row, leaseOwner, attempt, outcome);
+      await attempts().attemptBatch([row], leaseOwner);
       return (await logs().findOne({ where: { id: row.id } }))!;
+    },
+
+    /** Attempts many held messages at once, in batches (see the attempts service). */
+    attemptBatch(items: { id: number }[], leaseOwner: string, options?: AttemptOptions): Promise<AttemptTally> {
+      return attempts().attemptBatch(items, leaseOwner, options);
     },
 
     /** An editor's "retry now": a deferred or failed message is sent again at once, with a fresh retry window. */

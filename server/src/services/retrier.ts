@@ -2,9 +2,10 @@ import type { Core } from '@strapi/strapi';
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Knex } from 'knex';
 import { takesRowLocks } from '../utils/locks';
-import { getService, table, type Row } from '../utils/plugin';
+import { getService } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
+import type { AttemptTally } from './attempts';
 
 /**
  * The soft-bounce retrier. Each tick claims due messages with a lease, in one atomic UPDATE, so
@@ -16,11 +17,9 @@ import { UID } from '../utils/uids';
  * process died between writing the message and handing it over).
  */
 
-export interface TickResult {
+export interface TickResult extends AttemptTally {
   skipped: boolean;
   claimed: number;
-  sent: number;
-  failed: number;
   durationMs: number;
 }
 
@@ -35,11 +34,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * row and neither waits for the other. SQLite has one writer, so the transaction alone is enough.
    * (MySQL cannot UPDATE a table with a sub-select on itself, hence two statements.)
    */
-  async function claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<Row[]> {
+  async function claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<number[]> {
     const expires = new Date(now.getTime() + leaseSeconds * 1000);
     const c = columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseExpiresAt', 'leaseOwner'] as const);
     const free = (q: Knex.QueryBuilder) => q.whereNull(c.leaseExpiresAt).orWhere(c.leaseExpiresAt, '<', now);
-    const claimed = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const due = builder(strapi, UID.log)
         .transacting(trx)
         .select('id')
@@ -54,20 +53,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         .orderBy(c.nextAttemptAt, 'asc')
         .limit(limit);
       if (takesRowLocks(strapi)) due.forUpdate().skipLocked();
-      const ids = (await due).map((row: { id: number }) => row.id);
-      if (ids.length === 0) return 0;
-      // Re-checked on the row itself, so two claims that raced on one row cannot both win it.
-      return builder(strapi, UID.log)
+      const ids = (await due).map((row: { id: number }) => Number(row.id));
+      if (ids.length === 0) return [];
+      // Re-checked on the row itself, so two claims that raced on one row cannot both win it
+      // (SQLite takes no row locks; its one writer makes this check enough). The attempts read
+      // each message under its lease, so a row lost here is passed over there.
+      await builder(strapi, UID.log)
         .transacting(trx)
         .whereIn('id', ids)
         .where(free)
         .update({ [c.leaseOwner]: owner, [c.leaseExpiresAt]: expires });
-    });
-    if (!claimed) return [];
-    // Read back through the lease index (status, lease_expires_at): a lookup by owner alone would
-    // scan every log, so a tick's cost would grow with the table instead of with what is due.
-    return table(strapi, UID.log).findMany({
-      where: { status: { $in: ['deferred', 'queued', 'sent'] }, leaseExpiresAt: expires, leaseOwner: owner },
+      return ids;
     });
   }
 
@@ -81,32 +77,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function workOn(owner: string, now: Date): Promise<TickResult> {
     const started = Date.now();
     const config = getService(strapi, 'config').get();
-    const rows = await claimDue(owner, now, config.retrier.batchSize, config.retrier.leaseSeconds);
-    const messages = getService(strapi, 'messages');
-    let sent = 0;
-    let failed = 0;
-    let next = 0;
-    const worker = async (): Promise<void> => {
-      while (next < rows.length) {
-        const row = rows[next++];
-        try {
-          const after = await messages.attempt(row, owner);
-          if (after.status === 'sent' || after.status === 'delivered') sent += 1;
-          else failed += 1;
-        } catch (error) {
-          failed += 1;
-          strapi.log.error(`[deliverability] retrier could not re-send message ${row.documentId}: ${(error as Error).message}`);
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(config.retrier.concurrency, rows.length) }, worker));
-    return { skipped: false, claimed: rows.length, sent, failed, durationMs: Date.now() - started };
+    const ids = await claimDue(owner, now, config.retrier.batchSize, config.retrier.leaseSeconds);
+    const tally = await getService(strapi, 'messages').attemptBatch(
+      ids.map((id) => ({ id })),
+      owner,
+      { concurrency: config.retrier.concurrency },
+    );
+    return { skipped: false, claimed: ids.length, ...tally, durationMs: Date.now() - started };
   }
 
   return {
     /** One pass. A tick still running makes this one a no-op (`skipped`). */
     async tick(now: Date = new Date()): Promise<TickResult> {
-      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, durationMs: 0 };
+      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, dropped: 0, passedOver: 0, durationMs: 0 };
       running = runTick(now);
       try {
         return await running;

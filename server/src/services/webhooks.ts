@@ -5,6 +5,7 @@ import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '..
 import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
 import { getService, table } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { insertRows } from '../utils/bulk';
 import { eventReason, reasonPart } from '../core/reasons';
 import { ReplayError, type IntakeResult } from './intake';
 
@@ -189,9 +190,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         createdAt: at,
         updatedAt: at,
       }));
-      for (let i = 0; i < rows.length; i += UNREADABLE_CHUNK) {
-        await table(strapi, UID.event).createMany({ data: rows.slice(i, i + UNREADABLE_CHUNK) });
-      }
+      await insertRows(strapi, UID.event, rows);
       return rows.length;
     },
 

@@ -1,7 +1,12 @@
+import { randomBytes } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
+import { table } from './plugin';
 
-/** Set-based writes for hot paths: a webhook batch's messages and addresses. */
+/** Set-based writes for hot paths: a webhook batch's events, messages and addresses; a batch of attempts. */
+
+/** Rows per multi-row INSERT. */
+const INSERT_CHUNK = 500;
 
 /** Rows per set-based UPDATE: its CASE is searched row by row, so big statements cost quadratically. */
 const UPDATE_CHUNK = 100;
@@ -60,5 +65,34 @@ export async function updateRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
         .whereIn('id', chunk.map((u) => u.id))
         .update(set);
     }
+  }
+}
+
+const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
+
+/**
+ * Document ids in the shape Strapi's own have (24 characters of a-z0-9, starting with a letter).
+ * Strapi derives each of its ids from a SHA-3 hash, which took about 5% of a 1,000-event batch's
+ * time; the rows inserted this way (events) are never looked up by document id.
+ */
+function documentIds(count: number): string[] {
+  const bytes = randomBytes(count * 24);
+  const ids: string[] = [];
+  for (let i = 0; i < count; i += 1) {
+    let id = ID_ALPHABET[bytes[i * 24] % 26];
+    for (let j = 1; j < 24; j += 1) id += ID_ALPHABET[bytes[i * 24 + j] % 36];
+    ids.push(id);
+  }
+  return ids;
+}
+
+/**
+ * Inserts many rows in a few multi-row statements, each given a document id (the caller sets the
+ * timestamps). Joins the caller's transaction, if any.
+ */
+export async function insertRows(strapi: Core.Strapi, uid: string, rows: Record<string, unknown>[]): Promise<void> {
+  documentIds(rows.length).forEach((documentId, i) => (rows[i].documentId = documentId));
+  for (let i = 0; i < rows.length; i += INSERT_CHUNK) {
+    await table(strapi, uid).createMany({ data: rows.slice(i, i + INSERT_CHUNK) });
   }
 }

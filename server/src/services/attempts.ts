@@ -1,0 +1,404 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import type { NormalizedEvent } from '../core/events';
+import type { MessageContent } from '../core/message-input';
+import { eventReason, reasonPart, statusReason, type ReasonPart } from '../core/reasons';
+import type { UnconfirmedHandOff } from '../core/send-failure';
+import { isSuppressed, type AddressState } from '../core/statuses';
+import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
+import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
+import { takesRowLocks } from '../utils/locks';
+import { runPipeline } from '../utils/batch-pipeline';
+import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
+import { builder, columnsOf } from '../utils/sql';
+import { UID } from '../utils/uids';
+import { ledgerKey } from './ledger';
+import { messageFailed } from './outbound-events';
+
+/**
+ * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
+ * three stages, each of which commits on its own, so that a crash between them leaves every
+ * message in a state the retrier knows how to finish:
+ *
+ * 1. begin (one transaction a chunk): the messages still held under the caller's lease and still
+ *    due are locked and read; the ledger is read for their addresses; a suppressed address's
+ *    message is dropped, every other one has its attempt on record (`queued`, the attempt event).
+ *    A crash after this leaves queued messages whose lease expires; the retrier sends them again.
+ * 2. hand-off: concurrent, up to `concurrency` at once, optionally paced by the caller.
+ * 3. record (one transaction a chunk): what each provider answered. A refusal is judged by the
+ *    same rules as a provider's report, through the intake, for the whole chunk at once.
+ *
+ * The stages overlap (`utils/batch-pipeline.ts`): the next chunk is begun while this one is handed
+ * over, and outcomes are recorded, many at a time, while later hand-offs are in flight.
+ */
+
+/** The most messages begun in one transaction. */
+const CHUNK = 100;
+
+/** A message whose attempt is on record, ready to be handed over. */
+export interface ReadyAttempt {
+  row: Row;
+  attempt: number;
+  transport: Transport;
+}
+
+/** What the begin stage did with a chunk: ready to hand over, dropped (suppressed address), or passed over (no longer ours, or no longer due). */
+export interface BegunChunk {
+  ready: ReadyAttempt[];
+  dropped: { row: Row; reason: string }[];
+  passedOver: number[];
+}
+
+interface HandedOff {
+  ready: ReadyAttempt;
+  outcome: SendOutcome;
+}
+
+type Refused = HandedOff & { outcome: Extract<SendOutcome, { failure: unknown }> };
+
+export interface AttemptTally {
+  /** Taken by the provider (or handed over without an answer, and waiting for its report). */
+  sent: number;
+  /** Refused by the provider. */
+  failed: number;
+  dropped: number;
+  /** No longer held under the caller's lease, or no longer due (a report finished it): not attempted. */
+  passedOver: number;
+}
+
+export interface AttemptOptions {
+  /** Hand-offs in flight at once. */
+  concurrency?: number;
+  /** Awaited before each hand-off: lets a caller hold to a rate per provider. */
+  pace?: (transport: Transport) => Promise<void>;
+}
+
+const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok && 'failure' in handed.outcome;
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const logColumns = () => columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
+
+  /**
+   * The messages of `ids` still held by `owner` under an unexpired lease and still due (queued,
+   * deferred, or an unconfirmed hand-off), locked until the transaction ends where the database
+   * has row locks, then read whole. Locked in id order, as the intake locks messages.
+   */
+  async function lockStillOurs(trx: Knex.Transaction, ids: number[], owner: string, now: number): Promise<Row[]> {
+    const c = logColumns();
+    const query = builder(strapi, UID.log)
+      .transacting(trx)
+      .select('id')
+      .whereIn('id', ids)
+      .where(c.leaseOwner, owner)
+      .where(c.leaseExpiresAt, '>', new Date(now))
+      .where((q) => q.whereIn(c.status, ['queued', 'deferred']).orWhere((s) => s.where(c.status, 'sent').whereNotNull(c.nextAttemptAt)))
+      .orderBy('id');
+    if (takesRowLocks(strapi)) query.forUpdate();
+    const held = (await query).map((row: { id: number }) => Number(row.id));
+    if (held.length === 0) return [];
+    // Read after the lock (and, on MySQL, as the transaction's first plain read) so it is current.
+    return table(strapi, UID.log).findMany({ where: { id: { $in: held } }, orderBy: { id: 'asc' } });
+  }
+
+  function dropReason(channel: 'email' | 'sms', state: AddressState, ledgerReason: string | null): ReasonPart[] {
+    return [
+      ledgerReason
+        ? reasonPart(`send.droppedBecause.${channel}`, { state, detail: ledgerReason })
+        : reasonPart(`send.dropped.${channel}`, { state }),
+    ];
+  }
+
+  /** The ledger check as an attempt's outcome: the messages are dropped, and each drop is on record. */
+  async function recordDrops(trx: Knex.Transaction, drops: { row: Row; state: AddressState; ledgerReason: string | null }[], now: number) {
+    const at = new Date(now);
+    const why = drops.map(({ row, state, ledgerReason }) => dropReason(row.channel as 'email' | 'sms', state, ledgerReason));
+    const updates: RowUpdate[] = drops.map(({ row }, i) => ({
+      id: row.id,
+      data: { status: 'dropped', ...statusReason(why[i]), nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
+    }));
+    await updateRows(strapi, trx, UID.log, updates);
+    await insertRows(
+      strapi,
+      UID.event,
+      drops.map(({ row, state, ledgerReason }, i) => ({
+        eventKey: `dropped:${row.documentId}:${Number(row.attempts ?? 0) + 1}`,
+        logDocumentId: row.documentId,
+        kind: 'dropped',
+        outcome: 'applied',
+        channel: row.channel,
+        address: row.address,
+        provider: 'plugin',
+        attempt: Number(row.attempts ?? 0) + 1,
+        occurredAt: at,
+        rawType: 'suppressed',
+        rawCode: state,
+        rawText: ledgerReason,
+        ...eventReason(why[i]),
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+    return drops.map(({ row }, i) => ({ row, reason: eventReason(why[i]).reason }));
+  }
+
+  /** The attempts on record before the hand-off, so Full Logs show them ahead of the providers' reports. */
+  async function recordAttempts(trx: Knex.Transaction, ready: ReadyAttempt[], now: number): Promise<void> {
+    const at = new Date(now);
+    await updateRows(
+      strapi,
+      trx,
+      UID.log,
+      ready.map(({ row, attempt, transport }) => ({
+        id: row.id,
+        data: {
+          status: 'queued',
+          attempts: attempt,
+          firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
+          nextAttemptAt: null,
+          provider: transport.provider,
+          updatedAt: at,
+        },
+      })),
+    );
+    await insertRows(
+      strapi,
+      UID.event,
+      ready.map(({ row, attempt, transport }) => ({
+        eventKey: `attempt:${row.documentId}:${attempt}`,
+        logDocumentId: row.documentId,
+        kind: 'send_attempt',
+        outcome: 'attempt',
+        channel: row.channel,
+        address: row.address,
+        provider: transport.provider,
+        attempt,
+        occurredAt: at,
+        rawType: 'send',
+        ...eventReason([reasonPart('send.handedOff', { attempt, transport: transport.provider })]),
+        createdAt: at,
+        updatedAt: at,
+      })),
+    );
+  }
+
+  /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
+  async function begin(items: { id: number }[], owner: string): Promise<BegunChunk> {
+    const now = Date.now();
+    const ids = items.map((item) => item.id);
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      const rows = await lockStillOurs(trx, ids, owner, now);
+      const held = new Set(rows.map((row) => row.id));
+      const ledger = await getService(strapi, 'ledger').loadMany(
+        rows.map((row) => ({ channel: row.channel as 'email' | 'sms', address: row.address as string })),
+      );
+      const drops: { row: Row; state: AddressState; ledgerReason: string | null }[] = [];
+      const ready: ReadyAttempt[] = [];
+      for (const row of rows) {
+        const entry = ledger.get(ledgerKey(row.channel as 'email' | 'sms', row.address as string));
+        if (entry && isSuppressed(entry.state.state)) {
+          drops.push({ row, state: entry.state.state, ledgerReason: entry.state.reason });
+        } else {
+          const transport = getService(strapi, 'transports').for(row.channel as 'email' | 'sms');
+          ready.push({ row, attempt: Number(row.attempts ?? 0) + 1, transport });
+        }
+      }
+      const dropped = drops.length > 0 ? await recordDrops(trx, drops, now) : [];
+      if (ready.length > 0) await recordAttempts(trx, ready, now);
+      return { ready, dropped, passedOver: ids.filter((id) => !held.has(id)) };
+    });
+  }
+
+  async function handOff({ row, attempt, transport }: ReadyAttempt): Promise<SendOutcome> {
+    try {
+      return await transport.send({
+        channel: row.channel as 'email' | 'sms',
+        to: row.address as string,
+        content: row.content as MessageContent,
+        logDocumentId: row.documentId,
+        attempt,
+        correlationId: correlationIdOf(row.documentId, attempt),
+      });
+    } catch (error) {
+      // A transport that throws failed before or while building the request: nothing was sent.
+      return {
+        ok: false,
+        provider: transport.provider,
+        failure: { kind: 'soft_bounce', severity: 'transient', code: null, text: (error as Error).message },
+      };
+    }
+  }
+
+  /**
+   * A message's columns after an answered hand-off. Only a message still `queued` moves to `sent`
+   * (a fast provider's report may already have said more), and only our own lease is released.
+   */
+  function answeredLogData(current: Row, { ready, outcome }: HandedOff, owner: string, now: number): Record<string, unknown> {
+    const data: Record<string, unknown> = { updatedAt: new Date(now) };
+    const stillInFlight = current.status === 'queued';
+    if (outcome.ok) {
+      data.provider = outcome.provider;
+      data.providerMessageId = outcome.providerMessageId;
+      if (stillInFlight) {
+        data.status = 'sent';
+        Object.assign(data, statusReason([reasonPart('send.handedOff', { attempt: ready.attempt, transport: outcome.provider })]));
+      }
+    } else if ('unconfirmed' in outcome && stillInFlight) {
+      const why = unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now);
+      Object.assign(data, { status: 'sent', nextAttemptAt: why.nextAttemptAt, ...statusReason(why.parts), lastError: outcome.unconfirmed.text });
+    }
+    if (current.leaseOwner === owner) Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
+    return data;
+  }
+
+  /**
+   * No answer after the request left: the message stays `sent`, marked unconfirmed, and may be
+   * sent again only if no report has come by the end of the wait (and the retry window is still
+   * open; after it, the message stays as it is, for an editor to look at).
+   */
+  function unconfirmedReason(ready: ReadyAttempt, provider: string, unconfirmed: UnconfirmedHandOff, now: number) {
+    const config = getService(strapi, 'config').get();
+    const waitUntil = now + config.sending.unconfirmedWaitMinutes * 60_000;
+    const windowEnd = (toMs(ready.row.firstAttemptAt) ?? now) + config.retry.windowHours * 3_600_000;
+    const nextAttemptAt = waitUntil <= windowEnd ? new Date(waitUntil) : null;
+    const params = { attempt: ready.attempt, transport: provider, detail: unconfirmed.text };
+    const parts = [
+      nextAttemptAt
+        ? reasonPart('send.unconfirmedWaiting', { ...params, at: nextAttemptAt.toISOString() })
+        : reasonPart('send.unconfirmedGivenUp', params),
+    ];
+    return { nextAttemptAt, parts };
+  }
+
+  /** The attempt events of answered hand-offs learn the provider's id, or why no answer came. */
+  function answeredEventData({ ready, outcome }: HandedOff, now: number): Record<string, unknown> | null {
+    if (outcome.ok) return { providerMessageId: outcome.providerMessageId, provider: outcome.provider };
+    if (!('unconfirmed' in outcome)) return null;
+    const { parts } = unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now);
+    return { rawCode: outcome.unconfirmed.code, rawText: outcome.unconfirmed.text.slice(0, 10_000), ...eventReason(parts) };
+  }
+
+  /** Stage 3, for the hand-offs the providers took (or left unanswered): one transaction. */
+  async function recordAnswered(answered: HandedOff[], owner: string): Promise<void> {
+    const now = Date.now();
+    await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      const ids = answered.map((handed) => handed.ready.row.id);
+      const c = logColumns();
+      const query = builder(strapi, UID.log).transacting(trx).select('id', c.status, c.leaseOwner).whereIn('id', ids).orderBy('id');
+      if (takesRowLocks(strapi)) query.forUpdate();
+      const current = new Map<number, Row>();
+      for (const row of await query) {
+        current.set(Number(row.id), { id: Number(row.id), documentId: '', status: row[c.status], leaseOwner: row[c.leaseOwner] });
+      }
+      const logUpdates = answered
+        .filter((handed) => current.has(handed.ready.row.id))
+        .map((handed) => ({ id: handed.ready.row.id, data: answeredLogData(current.get(handed.ready.row.id)!, handed, owner, now) }));
+      await updateRows(strapi, trx, UID.log, logUpdates);
+      await updateAttemptEvents(trx, answered, now);
+    });
+  }
+
+  async function updateAttemptEvents(trx: Knex.Transaction, answered: HandedOff[], now: number): Promise<void> {
+    const byKey = new Map(answered.map((handed) => [`attempt:${handed.ready.row.documentId}:${handed.ready.attempt}`, handed]));
+    const events = await table(strapi, UID.event).findMany({ select: ['id', 'eventKey'], where: { eventKey: { $in: [...byKey.keys()] } } });
+    const updates: RowUpdate[] = [];
+    for (const event of events) {
+      const data = answeredEventData(byKey.get(event.eventKey as string)!, now);
+      if (data) updates.push({ id: event.id, data });
+    }
+    await updateRows(strapi, trx, UID.event, updates);
+  }
+
+  /** Stage 3, for definite refusals: judged by the same rules as a provider's report, through the intake. */
+  async function recordRefused(refused: Refused[], owner: string): Promise<void> {
+    const occurredAt = Date.now();
+    const events: NormalizedEvent[] = refused.map(({ ready: { row, attempt }, outcome }) => ({
+      provider: (outcome.provider === 'email-plugin' ? 'smtp' : outcome.provider) as NormalizedEvent['provider'],
+      channel: row.channel as 'email' | 'sms',
+      kind: outcome.failure.kind,
+      address: row.address as string,
+      providerMessageId: null,
+      correlationId: row.documentId,
+      attempt,
+      eventKey: `attempt-result:${row.documentId}:${attempt}`,
+      occurredAt,
+      rawType: 'send',
+      rawCode: outcome.failure.code,
+      rawText: outcome.failure.text,
+      severity: outcome.failure.severity,
+    }));
+    await getService(strapi, 'intake').apply(events, { now: occurredAt });
+    await table(strapi, UID.log).updateMany({
+      where: { id: { $in: refused.map((handed) => handed.ready.row.id) }, leaseOwner: owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
+  async function record(handed: HandedOff[], owner: string): Promise<void> {
+    const refused = handed.filter(isRefused);
+    const answered = handed.filter((item) => !isRefused(item));
+    if (answered.length > 0) await recordAnswered(answered, owner);
+    if (refused.length > 0) await recordRefused(refused, owner);
+  }
+
+  /** After a begin committed: its drops are announced, and counted. */
+  async function afterBegin(begun: BegunChunk, tally: AttemptTally): Promise<ReadyAttempt[]> {
+    tally.dropped += begun.dropped.length;
+    tally.passedOver += begun.passedOver.length;
+    if (begun.dropped.length > 0) {
+      await getService(strapi, 'outbound-events').announce(begun.dropped.map(({ row, reason }) => messageFailed(row, 'dropped', reason, null)));
+    }
+    return begun.ready;
+  }
+
+  function count(tally: AttemptTally, handed: HandedOff[]): void {
+    const refused = handed.filter(isRefused).length;
+    tally.failed += refused;
+    tally.sent += handed.length - refused;
+  }
+
+  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, passedOver: 0 });
+
+  return {
+    begin,
+
+    /** Hands over a chunk begun in the caller's transaction (which has committed), and records what came of it. */
+    async finish(begun: BegunChunk, owner: string): Promise<AttemptTally> {
+      const tally = emptyTally();
+      const ready = await afterBegin(begun, tally);
+      const handed = await Promise.all(ready.map(async (item) => ({ ready: item, outcome: await handOff(item) })));
+      await record(handed, owner);
+      count(tally, handed);
+      return tally;
+    },
+
+    /**
+     * Attempts the messages `items` (their ids), which `owner` must hold under a lease renewed for
+     * as long as this runs (see `leases.keepWhile`). Messages no longer ours or no longer due are
+     * passed over; a suppressed address's message is dropped. If the process dies, the messages
+     * handed over whose outcome was not yet recorded (at most `concurrency`) are sent again when
+     * the lease expires; every other message is either untouched or finished.
+     */
+    async attemptBatch(items: { id: number }[], owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
+      const tally = emptyTally();
+      const concurrency = options.concurrency ?? 1;
+      await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
+        items,
+        {
+          prepare: async (chunk) => afterBegin(await begin(chunk, owner), tally),
+          work: async (item) => {
+            if (options.pace) await options.pace(item.transport);
+            return { ready: item, outcome: await handOff(item) };
+          },
+          record: async (handed) => {
+            await record(handed, owner);
+            count(tally, handed);
+          },
+        },
+        // Begun a few rounds of hand-offs ahead, not more: a report that finishes a message
+        // before its hand-off should still find it not yet begun.
+        { batchSize: Math.min(CHUNK, 4 * concurrency), concurrency },
+      );
+      return tally;
+    },
+  };
+};
