@@ -24,19 +24,6 @@ const id = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(
 async function insertSend(db: ServerDatabase, count: number, prefix: string): Promise<{ sendId: string; ids: string[] }> {
   const now = new Date();
   const sendId = id(`${prefix}send`);
-  await db.knex('deliverability_bulk_sends').insert({
-    document_id: sendId,
-    source_name: `Grab ${prefix}`,
-    channel: 'sms',
-    status: 'queued',
-    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
-    total: count,
-    without_address: 0,
-    cancelled_count: 0,
-    created_at: now,
-    updated_at: now,
-    published_at: now,
-  });
   const rows = Array.from({ length: count }, (_, i) => ({
     document_id: id(prefix),
     channel: 'sms',
@@ -54,6 +41,21 @@ async function insertSend(db: ServerDatabase, count: number, prefix: string): Pr
     published_at: now,
   }));
   await db.knex.batchInsert('deliverability_logs', rows, 500);
+  // The send last, as the service's one transaction makes both visible at once: a worker that saw
+  // the send before its messages would find nothing to send and call it done.
+  await db.knex('deliverability_bulk_sends').insert({
+    document_id: sendId,
+    source_name: `Grab ${prefix}`,
+    channel: 'sms',
+    status: 'queued',
+    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
+    total: count,
+    without_address: 0,
+    cancelled_count: 0,
+    created_at: now,
+    updated_at: now,
+    published_at: now,
+  });
   return { sendId, ids: rows.map((r) => r.document_id) };
 }
 

@@ -7,20 +7,22 @@ import { takesRowLocks } from '../utils/locks';
 import { getService, table, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
+import type { Transport } from '../transports/types';
 import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 
 /**
- * The bulk-send queue worker, run by every instance. Each pass claims a few parked messages of
- * the running sends with a lease (as the retrier does: selected and leased in one transaction,
- * `FOR UPDATE SKIP LOCKED` where the database has it), so no two instances take one message,
- * and hands them over `concurrency` at a time, each paid for with a token from its provider's
- * bucket. Before every hand-off it checks that the send is still running, from statuses it
- * re-reads every `pollMs`: a pause or cancel stops hand-offs within that, plus one in flight.
- * The same re-read applies the breaker and finishes sends with nothing left to send.
+ * The bulk-send queue worker, run by every instance. Each pass claims a small batch of parked
+ * messages of the running sends with a lease (as the retrier does: selected and leased in one
+ * transaction, `FOR UPDATE SKIP LOCKED` where the database has it), so no two instances take one
+ * message, and attempts the batch through `messages.attemptBatch`: attempts on record together,
+ * `concurrency` hand-offs at once, each paid for with a token from its provider's bucket, outcomes
+ * recorded together. Between batches it re-reads the sends' statuses (at most every `pollMs`): a
+ * pause or cancel stops hand-offs after the batch in flight (at most half a second of pace), the
+ * breaker pauses a send with its figures, and a send with nothing left is done.
  *
  * A crash leaves claimed messages with a lease that expires; the next pass (of any instance)
- * takes them again. A message whose attempt was on record but whose hand-off was not is sent
- * at most once more, as with the retrier (README, "Bulk sends").
+ * takes them again. A message handed over whose outcome was not yet recorded is sent at most
+ * once more, as with the retrier (README, "Bulk sends").
  */
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -54,8 +56,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let pass: Promise<void> | null = null;
   let stopping = false;
 
-  /** The one place a claimed message is attempted: becomes `messages.attemptBatch` when it lands. */
-  const attemptClaimed = (row: Row, owner: string) => getService(strapi, 'messages').attempt(row, owner);
+  /** Claimed messages attempted in one batch: attempts on record together, hand-offs concurrent and paced, outcomes recorded together. */
+  const attemptClaimed = (rows: Row[], owner: string) =>
+    getService(strapi, 'messages').attemptBatch(rows, owner, { concurrency: config().concurrency, pace });
 
   /** Applies the breaker and finishes an empty send; whether the send may go on. */
   async function mayGoOn(send: Row): Promise<boolean> {
@@ -112,37 +115,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return logs().findMany({ where: { id: { $in: claimed }, leaseOwner: owner }, orderBy: { id: 'asc' } });
   }
 
-  /** Waits for a token of the message's provider: the pace is per provider, in this instance. */
-  async function pace(row: Row): Promise<void> {
-    const provider = getService(strapi, 'transports').for(row.channel as 'email' | 'sms').provider;
+  function bucketOf(provider: string): TokenBucket {
     let bucket = buckets.get(provider);
     if (!bucket) {
-      bucket = createTokenBucket(config().rates[provider] ?? config().ratePerSecond, Date.now());
+      bucket = createTokenBucket(rateOf(provider), Date.now());
       buckets.set(provider, bucket);
     }
-    const wait = bucket.take(Date.now());
+    return bucket;
+  }
+  const rateOf = (provider: string): number => config().rates[provider] ?? config().ratePerSecond;
+
+  /** Awaited before each hand-off: a token of the transport's provider (the pace is per provider, in this instance). */
+  async function pace(transport: Transport): Promise<void> {
+    await yieldToEventLoop();
+    const wait = bucketOf(transport.provider).take(Date.now());
     if (wait > 0) await sleep(wait);
   }
 
-  async function handOver(row: Row, owner: string): Promise<void> {
-    const sendId = row.bulkSendId as string;
-    await yieldToEventLoop();
-    if (!running.has(sendId)) return;
-    await pace(row);
-    await refreshIfStale();
-    // Checked again after the wait: a pause or cancel meanwhile stops this hand-off.
-    if (!running.has(sendId) || stopping) return;
-    try {
-      await attemptClaimed(row, owner);
-    } catch (error) {
-      strapi.log.error(`[deliverability] bulk send ${sendId}: message ${row.documentId} could not be sent: ${(error as Error).message}`);
-    }
+  /**
+   * How many messages to claim and attempt as one batch. A batch's attempts are on record before
+   * its hand-offs, so a pause or cancel takes effect between batches: a batch holds at most half a
+   * second of its slowest provider's pace, and a cancel stops hand-offs within about a second.
+   */
+  function batchSize(): number {
+    const transports = getService(strapi, 'transports');
+    const channels = new Set([...running.values()].map((send) => send.channel as 'email' | 'sms'));
+    const slowest = Math.min(...[...channels].map((channel) => rateOf(transports.for(channel).provider)));
+    return Math.max(1, Math.min(config().claimSize, Math.floor(slowest / 2)));
   }
 
-  /** Messages claimed but not handed over (the send was paused or cancelled, or we are stopping) go back to the queue. */
+  /** Messages claimed but not attempted (the send was paused or cancelled, or we are stopping) go back to the queue. */
   async function release(owner: string): Promise<void> {
     const back = await logs().updateMany({
-      where: { leaseOwner: owner, status: 'queued' },
+      where: { leaseOwner: owner, status: 'queued', attempts: 0 },
       data: { leaseOwner: PARKED_OWNER, leaseExpiresAt: PARKED_UNTIL },
     });
     if (back.count === 0) return;
@@ -150,30 +155,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const send of cancelled) await bulk().sweepCancelled(send.documentId);
   }
 
-  /** Claims and hands over until the running sends have nothing left for this instance. */
+  /** Claims and attempts batches until the running sends have nothing left for this instance. */
   async function work(owner: string): Promise<void> {
-    const buffer: Row[] = [];
-    let exhausted = false;
-    let refill: Promise<void> | null = null;
-    const next = async (): Promise<Row | null> => {
-      while (!stopping) {
-        if (buffer.length > 0) return buffer.shift()!;
-        if (exhausted) return null;
-        refill ??= (async () => {
-          await refreshIfStale();
-          const rows = await claim(owner, config().claimSize);
-          if (rows.length === 0) exhausted = true;
-          buffer.push(...rows);
-        })().finally(() => (refill = null));
-        await refill;
-      }
-      return null;
-    };
-    const lane = async (): Promise<void> => {
-      for (let row = await next(); row; row = await next()) await handOver(row, owner);
-    };
     try {
-      await Promise.all(Array.from({ length: config().concurrency }, lane));
+      while (!stopping) {
+        await refreshIfStale();
+        if (running.size === 0) return;
+        const rows = await claim(owner, batchSize());
+        if (rows.length === 0) return;
+        await attemptClaimed(rows, owner);
+      }
     } finally {
       await release(owner);
     }
