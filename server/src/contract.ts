@@ -422,3 +422,11 @@ export interface BulkPreview {
   suppressed: number;
   withoutAddress: number;
 }
+
+/** A bulk send's messages by mailbox provider: one row per provider, and one per domain for the others. */
+export interface MailboxProviderRow {
+  provider: 'campus' | 'gmail' | 'microsoft' | 'yahoo' | 'other';
+  /** The domain, for `other`; null for the named providers. */
+  domain: string | null;
+  counts: StatusCounts;
+}

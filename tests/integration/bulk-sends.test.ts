@@ -62,7 +62,7 @@ const logCount = () => app.strapi.db.query(UID.log as 'plugin::deliverability.de
 beforeAll(async () => {
   const port = await freePort();
   app = await startApp('bulk-sends', {
-    pluginConfig: sandboxConfig(port, { bulk: { pollMs: 100, ratePerSecond: RATE, concurrency: 8, claimSize: 20, breaker: { minSample: MIN_SAMPLE } } }),
+    pluginConfig: sandboxConfig(port, { bulk: { pollMs: 100, ratePerSecond: RATE, concurrency: 8, claimSize: 20, breaker: { minSample: MIN_SAMPLE }, campusDomains: ['example.ac.uk'] } }),
     port,
   });
   await listen(app, port);
@@ -166,6 +166,23 @@ describe('the breaker', () => {
     expect(cancelled.body.data).toMatchObject({ status: 'cancelled', cancelledCount: 5000 - sent });
     expect(cancelled.body.data.counts.queued).toBe(0);
     expect((await post(`/bulk-sends/${sendId}/resume`)).status).toBe(409);
+  });
+
+  it('shows which mailbox provider the bounces came from', async () => {
+    const response = await request(app.server).get(`/api/deliverability/bulk-sends/${sendId}/mailbox-providers`).set('Authorization', `Bearer ${token}`);
+    expect(response.status).toBe(200);
+    const rows = response.body.data as { provider: string; domain: string | null; counts: Record<string, number> }[];
+    expect(rows.map((r) => [r.provider, r.domain])).toEqual([
+      ['campus', null],
+      ['other', 'bounce.test'],
+    ]);
+    const [campus, other] = rows;
+    // Every hard bounce is at the one domain that refuses; the campus's own mail went through.
+    expect(campus.counts.bounced).toBe(0);
+    expect(other.counts.bounced).toBeGreaterThan(0);
+    expect(other.counts.delivered).toBe(0);
+    const total = (r: (typeof rows)[number]) => Object.values(r.counts).reduce((a, b) => a + b, 0);
+    expect(total(campus) + total(other)).toBe((await handOffs(sendId)).total);
   });
 });
 

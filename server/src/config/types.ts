@@ -96,4 +96,6 @@ export interface BulkConfig {
   /** Messages one instance claims at a time. Small, so that a pause releases little and work spreads over instances. */
   claimSize: number;
   breaker: BreakerPolicy;
+  /** The institution's own mail domains (subdomains included): reported as "campus" in the mailbox-provider breakdown. */
+  campusDomains: string[];
 }

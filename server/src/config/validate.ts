@@ -228,6 +228,7 @@ function validateBulk(input: unknown): BulkConfig {
     concurrency: requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true }),
     claimSize: requirePositiveNumber(`${key}.claimSize`, bulk.claimSize ?? 20, { integer: true }),
     breaker: validateBreaker(`${key}.breaker`, bulk.breaker),
+    campusDomains: stringList(`${key}.campusDomains`, bulk.campusDomains).map((d) => d.toLowerCase()),
   };
 }
 

@@ -21,6 +21,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async findOne(ctx: Context) {
       await answer(ctx, () => service().find(id(ctx)));
     },
+    async mailboxProviders(ctx: Context) {
+      await answer(ctx, () => service().mailboxProviders(id(ctx)));
+    },
     async pause(ctx: Context) {
       await answer(ctx, () => service().pause(id(ctx), currentActor(ctx)));
     },

@@ -30,6 +30,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async findOne(ctx: Context) {
       await run(ctx, () => service().find(id(ctx)));
     },
+    async mailboxProviders(ctx: Context) {
+      await run(ctx, () => service().mailboxProviders(id(ctx)));
+    },
     async pause(ctx: Context) {
       await run(ctx, () => service().pause(id(ctx), actorOf(ctx)));
     },

@@ -3,6 +3,7 @@ import { contentMergeFields, validateBulkSendInput } from './bulk-input';
 import { MessageInputError } from './message-input';
 import { mergeFieldsOf, renderMergeFields } from './merge-fields';
 import { createTokenBucket } from './token-bucket';
+import { mailboxProviderOf } from './mailbox-providers';
 
 describe('merge fields', () => {
   it('lists each field once, with its fallback', () => {
@@ -94,5 +95,20 @@ describe('the token bucket', () => {
     const bucket = createTokenBucket(2, 0);
     const waits = Array.from({ length: 3 }, () => bucket.take(60_000));
     expect(waits).toEqual([0, 0, 500]);
+  });
+});
+
+describe('mailbox providers', () => {
+  const campus = ['college.ac.uk'];
+  it.each([
+    ['ada@college.ac.uk', 'campus'],
+    ['ada@students.college.ac.uk', 'campus'],
+    ['ada@notcollege.ac.uk', 'other'],
+    ['ada@GMail.com', 'gmail'],
+    ['ada@hotmail.co.uk', 'microsoft'],
+    ['ada@aol.com', 'yahoo'],
+    ['ada@example.org', 'other'],
+  ])('%s is %s', (address, provider) => {
+    expect(mailboxProviderOf(address, campus)).toBe(provider);
   });
 });

@@ -20,6 +20,7 @@ export default {
     { method: 'POST', path: '/bulk-sends/preview', handler: 'admin-bulk-sends.preview', config: { policies: requires('bulkSend') } },
     { method: 'POST', path: '/bulk-sends', handler: 'admin-bulk-sends.create', config: { policies: requires('bulkSend') } },
     { method: 'GET', path: '/bulk-sends/:id', handler: 'admin-bulk-sends.findOne', config: { policies: requires('logsRead') } },
+    { method: 'GET', path: '/bulk-sends/:id/mailbox-providers', handler: 'admin-bulk-sends.mailboxProviders', config: { policies: requires('reportsRead') } },
     { method: 'POST', path: '/bulk-sends/:id/pause', handler: 'admin-bulk-sends.pause', config: { policies: requires('bulkSend') } },
     { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'admin-bulk-sends.resume', config: { policies: requires('bulkSend') } },
     { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'admin-bulk-sends.cancel', config: { policies: requires('bulkSend') } },

@@ -11,6 +11,7 @@ export default {
     { method: 'GET', path: '/messages/:id', handler: 'messages.findOne', config: { policies: [] } },
     { method: 'POST', path: '/bulk-sends', handler: 'bulk-sends.create', config: { policies: [] } },
     { method: 'GET', path: '/bulk-sends/:id', handler: 'bulk-sends.findOne', config: { policies: [] } },
+    { method: 'GET', path: '/bulk-sends/:id/mailbox-providers', handler: 'bulk-sends.mailboxProviders', config: { policies: [] } },
     { method: 'POST', path: '/bulk-sends/:id/pause', handler: 'bulk-sends.pause', config: { policies: [] } },
     { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'bulk-sends.resume', config: { policies: [] } },
     { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'bulk-sends.cancel', config: { policies: [] } },

@@ -4,7 +4,8 @@ import { MessageInputError } from '../core/message-input';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
-import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, StatusCounts } from '../contract';
+import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, StatusCounts } from '../contract';
+import { domainOf, mailboxProviderOf } from '../core/mailbox-providers';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -177,6 +178,29 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async list(limit = 50): Promise<BulkSendView[]> {
       const rows = await sends().findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit });
       return Promise.all(rows.map(async (row) => toView(row, await countsOf(row.documentId), await perMinuteOf(row.documentId))));
+    },
+
+    /**
+     * Its messages by mailbox provider and status, so that a block by one provider shows as such.
+     * Grouped here rather than in SQL: taking the domain out of an address differs on every
+     * database, and one send's addresses are read once per request.
+     */
+    async mailboxProviders(documentId: string): Promise<MailboxProviderRow[]> {
+      await findRow(documentId);
+      const campus = getService(strapi, 'config').get().bulk.campusDomains;
+      const c = columnsOf(strapi, UID.log, ['bulkSendId', 'address', 'status'] as const);
+      const rows = (await builder(strapi, UID.log).select(c.address, c.status).where(c.bulkSendId, documentId)) as Record<string, string>[];
+      const groups = new Map<string, MailboxProviderRow>();
+      for (const row of rows) {
+        const provider = mailboxProviderOf(row[c.address], campus);
+        const domain = provider === 'other' ? domainOf(row[c.address]) : null;
+        const key = `${provider}:${domain ?? ''}`;
+        const group = groups.get(key) ?? { provider, domain, counts: emptyCounts() };
+        group.counts[row[c.status] as MessageStatus] += 1;
+        groups.set(key, group);
+      }
+      const total = (g: MailboxProviderRow) => Object.values(g.counts).reduce((a, b) => a + b, 0);
+      return [...groups.values()].sort((a, b) => total(b) - total(a));
     },
 
     async pause(documentId: string, actor: BulkActor): Promise<BulkSendView> {
