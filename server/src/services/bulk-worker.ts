@@ -17,8 +17,9 @@ import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
  * message, and attempts the batch through `messages.attemptBatch`: attempts on record together,
  * `concurrency` hand-offs at once, each paid for with a token from its provider's bucket, outcomes
  * recorded together. Between batches it re-reads the sends' statuses (at most every `pollMs`): a
- * pause or cancel stops hand-offs after the batch in flight (at most half a second of pace), the
- * breaker pauses a send with its figures, and a send with nothing left is done.
+ * pause or cancel stops hand-offs after the batch in flight (at most half a second of pace); once
+ * a second the breaker judges each running send and pauses it with its figures; a send with
+ * nothing left to claim is done.
  *
  * A crash leaves claimed messages with a lease that expires; the next pass (of any instance)
  * takes them again. A message handed over whose outcome was not yet recorded is sent at most
@@ -31,6 +32,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is nothing but
  * promise callbacks, and lanes that never yield would starve the HTTP server for the whole send.
  */
+/** How often a running send's breaker is applied. */
+const BREAKER_EVERY_MS = 1000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function breakerSampleOf(channel: 'email' | 'sms', counts: StatusCounts): BreakerSample {
@@ -55,24 +58,35 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let timer: NodeJS.Timeout | null = null;
   let pass: Promise<void> | null = null;
   let stopping = false;
+  /** When each send's breaker was last applied. */
+  const judgedAt = new Map<string, number>();
 
   /** Claimed messages attempted in one batch: attempts on record together, hand-offs concurrent and paced, outcomes recorded together. */
   const attemptClaimed = (rows: Row[], owner: string) =>
     getService(strapi, 'messages').attemptBatch(rows, owner, { concurrency: config().concurrency, pace });
 
-  /** Applies the breaker and finishes an empty send; whether the send may go on. */
-  async function mayGoOn(send: Row): Promise<boolean> {
+  /**
+   * Applies the breaker to a running send, at most once a second (its counts read every row of
+   * the send, too much to do before every batch); whether the send may go on.
+   */
+  async function passesBreaker(send: Row): Promise<boolean> {
+    if (Date.now() - (judgedAt.get(send.documentId) ?? 0) < BREAKER_EVERY_MS) return true;
+    judgedAt.set(send.documentId, Date.now());
     const since = send.breakerSince ? new Date(send.breakerSince as string) : null;
     const sample = await bulk().countsOf(send.documentId, since);
     const trip = judgeBreaker(breakerSampleOf(send.channel as 'email' | 'sms', sample), config().breaker);
-    if (trip) {
-      await bulk().pauseForBreaker(send.documentId, trip);
-      return false;
-    }
-    const all = since ? await bulk().countsOf(send.documentId) : sample;
-    if (all.queued > 0) return true;
-    await table(strapi, UID.bulkSend).updateMany({ where: { id: send.id, status: 'running' }, data: { status: 'done', finishedAt: new Date(), updatedAt: new Date() } });
+    if (!trip) return true;
+    await bulk().pauseForBreaker(send.documentId, trip);
     return false;
+  }
+
+  /** Running sends with nothing left in the queue are done (asked when a claim comes back empty). */
+  async function finishEmptySends(): Promise<void> {
+    for (const send of running.values()) {
+      if ((await logs().count({ where: { bulkSendId: send.documentId, status: 'queued' } })) > 0) continue;
+      await table(strapi, UID.bulkSend).updateMany({ where: { id: send.id, status: 'running' }, data: { status: 'done', finishedAt: new Date(), updatedAt: new Date() } });
+      running.delete(send.documentId);
+    }
   }
 
   async function readRunning(): Promise<void> {
@@ -81,7 +95,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await sends.updateMany({ where: { status: 'queued' }, data: { status: 'running', startedAt: now, breakerSince: now, updatedAt: now } });
     const next = new Map<string, Row>();
     for (const send of await sends.findMany({ where: { status: 'running' }, orderBy: { id: 'asc' } })) {
-      if (await mayGoOn(send)) next.set(send.documentId, send);
+      if (await passesBreaker(send)) next.set(send.documentId, send);
     }
     running = next;
     readAt = Date.now();
@@ -162,7 +176,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await refreshIfStale();
         if (running.size === 0) return;
         const rows = await claim(owner, batchSize());
-        if (rows.length === 0) return;
+        if (rows.length === 0) return finishEmptySends();
         await attemptClaimed(rows, owner);
       }
     } finally {
