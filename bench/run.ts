@@ -1,21 +1,24 @@
 /**
  * `npm run bench`: intake, sending, the retrier, Full Logs and reports, on SQLite and (when
  * DELIVERABILITY_TEST_PG is set) PostgreSQL, each against baselines measured in the same run on
- * the same database. Prints a table and writes bench/results/<time>.json, compared with the
- * previous results file when there is one.
+ * the same database. Prints a table and writes bench/results/<db>-<scale>.json, compared first
+ * with the file it replaces; `npm run bench:table` writes the README's table from those files.
  *
  * Environment:
  *   BENCH_DB=sqlite|postgres|both   (default both; PostgreSQL only with DELIVERABILITY_TEST_PG)
- *   BENCH_SCALE=0.1                 shrinks every size (default 1: 1,000,000 logs, 100,000 students)
+ *   BENCH_SCALE=0.1                 shrinks every size (default 1: 1,000,000 logs, 100,000 students;
+ *                                   10: 10,000,000 logs, the work measured staying that of 1)
  *   BENCH_PROFILE=intake,sending    CPU profiles of those steps into .tmp/bench-profiles/
  *                                   (summarize one: node -r ./bench/register.js bench/profile-summary.ts <file>)
  *   BENCH_SQL=intake,retrier        time spent per SQL statement in those steps, printed and kept in the JSON
+ *   BENCH_INTAKE_ARMS=plugin        only those intake arms (plugin, ideal, floor, naive): to profile one alone
  *   BENCH_TRANSPORT_MS=0            a fixed latency added to every transport hand-off
- *   BENCH_COMPARE=path.json         the results to compare with (default: the newest in bench/results)
+ *   BENCH_COMPARE=path.json         the results to compare with (default: the file this run replaces)
  *   BENCH_KEEP=1                    keep the benchmark apps and their SQLite files under .tmp/bench
  *   BENCH_PG_URL=postgres://…       the database to use (default: DELIVERABILITY_TEST_PG's server,
  *                                   database "<name>_bench", created when missing; it is wiped)
  */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -28,31 +31,21 @@ import { buildBatch, messagesFor, type BatchSpec } from './lib/batches';
 import { StrapiChild } from './lib/child';
 import { fullLogsStudents, HEAVY_CONTACTS, sizesFor, type Sizes } from './lib/dataset';
 import { PeakTracker, readMemory } from './lib/memory';
-import { compareWith, printTable, type Results, type Row } from './lib/report';
-import { median, percentile, rate, round, since, sum, summarize, type Summary } from './lib/stats';
+import { describeIntake, FULL_LOGS_VARIANTS, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
+import { compareWith, printTable, resultsFile, type Results, type Row } from './lib/report';
+import { resultRows } from './lib/result-rows';
+import { median, percentile, rate, round, since, summarize, type Summary } from './lib/stats';
 
 const RESULTS_DIR = path.join(ROOT, 'bench', 'results');
 /** CPU profiles are large and per machine: kept out of the repository, under .tmp. */
 const PROFILES_DIR = path.join(ROOT, '.tmp', 'bench-profiles');
 const WEBHOOK = '/api/deliverability/webhooks/sendgrid';
+/** BENCH_INTAKE_ARMS=plugin: only those intake arms run (to profile one alone; the others' rows are then empty). */
+const intakeArms = new Set((process.env.BENCH_INTAKE_ARMS ?? 'plugin,ideal,floor,naive').split(',').map((arm) => arm.trim()));
+/** Students read once by every Full Logs arm before the clock starts (not the measured ones). */
+const FULL_LOGS_WARM_UP = 20;
 
 type Db = 'sqlite' | 'postgres';
-
-interface StepMemory {
-  /** RSS when the step started, its peak during the step, and the difference. */
-  startMb: number;
-  peakMb: number;
-  growthMb: number;
-  /** JS heap still in use after a full collection, after the step minus before it: what the step kept. */
-  retainedMb: number;
-}
-
-interface Step<T> {
-  result: T;
-  memory: StepMemory;
-  queries: number;
-  ms: number;
-}
 
 function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
@@ -130,6 +123,7 @@ const versions: Record<string, string> = {};
 
 async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set<string>, queryStats: Set<string>): Promise<{ rows: Row[]; details: Record<string, unknown> }> {
   const started = Date.now();
+  const transportMs = Number(process.env.BENCH_TRANSPORT_MS ?? 0);
   const keys = sandboxKeys();
   const port = await freePort();
   const dir = path.join(ROOT, '.tmp', 'bench', `${db}-${process.pid}-${Date.now()}`);
@@ -148,7 +142,7 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     },
   });
   log(`${db}: booting Strapi (${dir})`);
-  const child = await StrapiChild.start(dir, port, { BENCH_TRANSPORT_MS: process.env.BENCH_TRANSPORT_MS ?? '0' });
+  const child = await StrapiChild.start(dir, port, { BENCH_TRANSPORT_MS: String(transportMs) });
   const tracker = new PeakTracker(child.pid);
   versions[db] = await child.call<string>('dbVersion');
   const bootRss = readMemory(child.pid).rssMb;
@@ -178,8 +172,9 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       log(`${db}: time by SQL statement in ${name}:\n${stats.map((s) => `  ${String(s.ms).padStart(7)} ms ${String(s.n).padStart(7)}× ${String(s.each).padStart(7)} ms  ${s.sql}`).join('\n')}`);
     }
     const queries = await child.call<number>('queryCount');
+    const heap = await child.call<{ heapTotalMb: number; outsideHeapMb: number }>('heap');
     const heapAfter = await child.call<number>('gc');
-    const out = { result, memory: { startMb: memory.startMb, peakMb: memory.peakMb, growthMb: memory.growthMb, retainedMb: heapAfter - heapBefore }, queries, ms: round(ms) };
+    const out = { result, memory: { startMb: memory.startMb, peakMb: memory.peakMb, growthMb: memory.growthMb, retainedMb: heapAfter - heapBefore, ...heap }, queries, ms: round(ms) };
     details[name] = out;
     return out;
   }
@@ -190,14 +185,20 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     log(`${db}: seeded ${sizes.contacts} students and ${2 * sizes.contacts} ledger rows in ${Math.round(seedC.ms)} ms`);
     await child.call('seedLogs', { from: 1, to: sizes.smallLogs, contacts: sizes.contacts, bulk: false, now });
     let dueNext = 1;
+    const seedDue = async (count: number) => {
+      await child.call('seedDue', { from: dueNext, to: dueNext + count - 1, contacts: sizes.contacts });
+      dueNext += count;
+    };
 
     async function retrierFew(label: string): Promise<Step<{ samples: number[]; claimed: number[] }>> {
+      // One tick before the clock, at both sizes: the first pays for prepared statements and cold pages.
+      await seedDue(sizes.retrierFew);
+      await child.call('retrierTick');
       return step(`retrier.few.${label}`, async () => {
         const samples: number[] = [];
         const claimed: number[] = [];
         for (let r = 0; r < sizes.retrierRepeats; r += 1) {
-          await child.call('seedDue', { from: dueNext, to: dueNext + sizes.retrierFew - 1, contacts: sizes.contacts });
-          dueNext += sizes.retrierFew;
+          await seedDue(sizes.retrierFew);
           const tick = await child.call<{ ms: number; claimed: number }>('retrierTick');
           samples.push(tick.ms);
           claimed.push(tick.claimed);
@@ -206,69 +207,109 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       });
     }
 
-    async function fullLogs(label: string, variants: ('service' | 'query' | 'raw' | 'documents')[], queries: number): Promise<Record<string, Summary>> {
-      const students = fullLogsStudents(queries, sizes.contacts);
-      const out: Record<string, Summary> = {};
-      // Warm-up: the first queries pay for prepared statements and cold pages.
-      await child.call('fullLogs', { variant: 'service', students: students.typical.slice(0, 20) });
-      for (const variant of variants) {
-        const s = await step(`fulllogs.${variant}.${label}`, () => child.call<{ samples: number[]; rows: number }>('fullLogs', { variant, students: students.typical }));
-        out[variant] = summarize(s.result.samples);
-      }
-      const heavy = await step(`fulllogs.heavy.${label}`, () =>
-        child.call<{ samples: number[] }>('fullLogs', { variant: 'service', students: [...students.heavy, ...students.heavy, ...students.heavy] }),
-      );
-      out.heavy = summarize(heavy.result.samples);
+    /**
+     * The Full Logs page and its raw, Query Engine and Document Service peers, student by student
+     * in turn (the order rotating), after one round of each on other students: every arm reads
+     * equally warm data.
+     */
+    async function fullLogs(label: string, variants: FullLogsVariant[]): Promise<Record<string, Summary>> {
+      const all = fullLogsStudents(FULL_LOGS_WARM_UP + sizes.fullLogsQueries, sizes.contacts);
+      await child.call('fullLogs', { variants, students: all.typical.slice(0, FULL_LOGS_WARM_UP) });
+      const s = await step(`fulllogs.${label}`, () => child.call<{ samples: Record<string, number[]> }>('fullLogs', { variants, students: all.typical.slice(FULL_LOGS_WARM_UP) }));
+      const out: Record<string, Summary> = Object.fromEntries(Object.entries(s.result.samples).map(([variant, samples]) => [variant, summarize(samples)]));
+      await child.call('fullLogs', { variants: ['service'], students: all.heavy });
+      const heavy = await step(`fulllogs.heavy.${label}`, () => child.call<{ samples: Record<string, number[]> }>('fullLogs', { variants: ['service'], students: [...all.heavy, ...all.heavy, ...all.heavy] }));
+      out.heavy = summarize(heavy.result.samples.service);
       return out;
     }
 
+    async function reports(label: string): Promise<Step<{ samples: number[]; total: number }>> {
+      await child.call('reports', { repeats: 3, now });
+      return step(`reports.${label}`, () => child.call<{ samples: number[]; total: number }>('reports', { repeats: sizes.reportQueries, now }));
+    }
+
     /**
-     * The plugin's batches over HTTP, each followed by the limit's bulk insert of the same number of
-     * event rows: interleaved, so that a machine slowing down or speeding up affects both alike.
+     * One pass of intake: the plugin's batches over HTTP, the ideal arm's, the insert-only floor's
+     * and (every few batches) the naive peer's, interleaved batch by batch in a rotating order, so
+     * that a machine slowing down or speeding up, and the data warming up, affect every arm alike.
+     * Each arm has its own messages, seeded together before the pass, so each does the same work.
      */
-    async function intake(pass: string, batches: number, firstMessage: number): Promise<Step<{ latencies: number[]; events: number; answers: Record<string, number>; raw: number[] }>> {
-      await child.call('seedIntakeLogs', { from: firstMessage, to: firstMessage + messagesFor(batches) - 1, contacts: sizes.contacts });
-      const specs: BatchSpec[] = Array.from({ length: batches }, (_, batch) => ({ pass, batch, firstMessage, contacts: sizes.contacts, events: sizes.batchEvents, now }));
+    async function intake(pass: string, batches: number, firstMessage: number): Promise<Step<IntakeArms>> {
+      const per = messagesFor(batches);
+      const naiveBatches = Math.min(sizes.naiveBatches, batches);
+      const first: Record<IntakeArm, number> = { plugin: firstMessage, ideal: firstMessage + per, naive: firstMessage + 2 * per, floor: firstMessage };
+      await child.call('seedIntakeLogs', { from: firstMessage, to: firstMessage + 2 * per + messagesFor(naiveBatches) - 1, contacts: sizes.contacts });
+      const spec = (arm: IntakeArm, batch: number): BatchSpec => ({ pass, arm, batch, firstMessage: first[arm], contacts: sizes.contacts, events: sizes.batchEvents, now });
       // Built and signed before the clock starts: the runner's own work is not the plugin's.
-      const signed = specs.map((spec) => {
-        const batch = buildBatch(spec);
-        return { body: batch.body, headers: signSendgridBody(batch.body, keys.sendgridPrivateKey, Date.now()) };
+      const signed = Array.from({ length: batches }, (_, batch) => {
+        const body = buildBatch(spec('plugin', batch)).body;
+        return { body, headers: signSendgridBody(body, keys.sendgridPrivateKey, Date.now()) };
       });
-      return step(`intake.plugin.${pass}`, async () => {
-        const latencies: number[] = [];
-        const raw: number[] = [];
-        const answers: Record<string, number> = {};
-        let events = 0;
-        for (const [i, request] of signed.entries()) {
-          const limit = await child.call<{ samples: number[] }>('intakeRaw', { specs: [specs[i]] });
-          raw.push(...limit.samples);
-          const response = await post(port, WEBHOOK, request.body, request.headers);
-          if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
-          latencies.push(response.ms);
-          const body = JSON.parse(response.text) as Record<string, number>;
-          for (const key of ['received', 'duplicates', 'applied', 'unchanged', 'unmatched', 'ignored']) answers[key] = (answers[key] ?? 0) + (body[key] ?? 0);
-          events += sizes.batchEvents;
+      const naiveEvery = Math.max(1, Math.floor(batches / naiveBatches));
+      return step(`intake.${pass}`, async () => {
+        const arms = newIntakeArms();
+        const run: Record<IntakeArm, (batch: number) => Promise<void>> = {
+          plugin: async (batch) => {
+            await child.call('queryCount');
+            const response = await post(port, WEBHOOK, signed[batch].body, signed[batch].headers);
+            arms.pluginQueries += await child.call<number>('queryCount');
+            if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
+            arms.plugin.samples.push(response.ms);
+            arms.plugin.events += sizes.batchEvents;
+            const body = JSON.parse(response.text) as Record<string, number>;
+            for (const key of ['received', 'duplicates', 'applied', 'unchanged', 'unmatched', 'ignored']) arms.answers[key] = (arms.answers[key] ?? 0) + (body[key] ?? 0);
+            arms.plugin.duplicates += body.duplicates ?? 0;
+          },
+          ideal: (batch) => childArm(arms.ideal, 'intakeIdeal', spec('ideal', batch)),
+          floor: (batch) => childArm(arms.floor, 'intakeRaw', spec('floor', batch)),
+          naive: (batch) => childArm(arms.naive, 'intakeNaive', spec('naive', batch / naiveEvery)),
+        };
+        for (let batch = 0; batch < batches; batch += 1) {
+          const naiveNow = batch % naiveEvery === 0 && batch / naiveEvery < naiveBatches;
+          const order = (['plugin', 'ideal', 'floor', 'naive'] as IntakeArm[]).filter((arm) => intakeArms.has(arm) && (arm !== 'naive' || naiveNow));
+          for (let k = 0; k < order.length; k += 1) await run[order[(batch + k) % order.length]](batch);
         }
-        return { latencies, events, answers, raw };
+        return arms;
       });
+    }
+
+    async function childArm(arm: ArmSamples, cmd: string, spec: BatchSpec): Promise<void> {
+      const out = await child.call<{ events: number; duplicates: number; samples: number[] }>(cmd, { specs: [spec] });
+      arm.samples.push(...out.samples);
+      arm.events += out.events;
+      arm.duplicates += out.duplicates ?? 0;
+    }
+
+    /**
+     * Re-sending: one tick with `retrierDue` due messages and an instant transport, against the
+     * database inserting the same rows (a log and its attempt event a message) in batches; then a
+     * tick with a transport that answers after 50 ms, against `concurrency / 0.05 s`.
+     */
+    async function resending(): Promise<ResendingResult> {
+      await seedDue(sizes.retrierDue);
+      const tick = await step('retrier.many.large', () => child.call<TickAnswer>('retrierTick'));
+      log(`${db}: retrier, ${sizes.retrierDue} due: ${Math.round(tick.result.ms)} ms, claimed ${tick.result.claimed}`);
+      const insert = await step('retrier.rows.large', () => child.call<{ ms: number }>('insertSentRows', { count: sizes.retrierDue, batch: RESEND_INSERT_BATCH, tag: 'resend' }));
+      const concurrency = await child.call<number>('retrierConcurrency');
+      await seedDue(sizes.latencyDue);
+      await child.call('setTransportLatency', { ms: LATENCY_MS });
+      const slow = await step('retrier.latency.large', () => child.call<TickAnswer>('retrierTick')).finally(() => child.call('setTransportLatency', { ms: transportMs }));
+      log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency})`);
+      return { tick, insert, slow, concurrency };
     }
 
     const fewSmall = await retrierFew('small');
     log(`${db}: retrier, ${sizes.retrierFew} due among ${sizes.smallLogs} logs: median ${round(median(fewSmall.result.samples))} ms`);
-    const logsSmall = await fullLogs('small', ['service'], Math.min(100, sizes.fullLogsQueries));
+    const logsSmall = await fullLogs('small', FULL_LOGS_VARIANTS);
     log(`${db}: Full Logs among ${sizes.smallLogs} logs: p95 ${logsSmall.service.p95} ms`);
+    const reportsSmall = await reports('small');
 
     let intakeFirst = 1;
     const intakeSmall = await intake('small', sizes.intakeBatches, intakeFirst);
-    intakeFirst += messagesFor(sizes.intakeBatches);
-    const smallSpecs: BatchSpec[] = Array.from({ length: sizes.intakeBatches }, (_, batch) => ({ pass: 'small', batch, firstMessage: 1, contacts: sizes.contacts, events: sizes.batchEvents, now }));
-    const naive = await step('intake.naive.small', () => child.call<{ events: number; samples: number[]; duplicates: number }>('intakeNaive', { specs: smallSpecs.slice(0, sizes.naiveBatches) }));
-    const pluginRate = rate(intakeSmall.result.events, sum(intakeSmall.result.latencies));
-    const rawRate = rate(intakeSmall.result.events, sum(intakeSmall.result.raw));
-    const naiveRate = rate(naive.result.events, sum(naive.result.samples));
-    log(`${db}: intake ${pluginRate} events/s (raw ${rawRate}, naive ${naiveRate}); answers ${JSON.stringify(intakeSmall.result.answers)}`);
+    intakeFirst += 3 * messagesFor(sizes.intakeBatches);
+    log(`${db}: intake ${describeIntake(intakeSmall.result)}`);
 
-    // ---- The large database: up to 1,000,000 logs, each with its attempt event.
+    // ---- The large database: 1,000,000 logs (10,000,000 at BENCH_SCALE=10), each with its attempt event.
     const logsBefore = (await child.call<Record<string, number>>('counts')).logs;
     const seedL = await child.call<{ ms: number }>('seedLogs', { from: sizes.smallLogs + 1, to: sizes.smallLogs + Math.max(0, sizes.logs - logsBefore), contacts: sizes.contacts, bulk: true, now });
     const counts = await child.call<Record<string, number>>('counts');
@@ -277,10 +318,7 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
 
     const fewLarge = await retrierFew('large');
     log(`${db}: retrier, ${sizes.retrierFew} due among ${counts.logs} logs: median ${round(median(fewLarge.result.samples))} ms`);
-    await child.call('seedDue', { from: dueNext, to: dueNext + sizes.retrierDue - 1, contacts: sizes.contacts });
-    dueNext += sizes.retrierDue;
-    const dueTick = await step('retrier.many.large', () => child.call<{ ms: number; claimed: number; sent: number; failed: number }>('retrierTick'));
-    log(`${db}: retrier, ${sizes.retrierDue} due: ${Math.round(dueTick.result.ms)} ms, claimed ${dueTick.result.claimed}`);
+    const resend = await resending();
 
     const sendFrom = Math.max(HEAVY_CONTACTS + 1, Math.min(1_001, sizes.contacts - sizes.sends + 1));
     const send = await step('sending.plugin.large', () =>
@@ -289,52 +327,26 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     const sendRaw = await step('sending.raw.large', () => child.call<{ ms: number }>('sendRaw', { from: sendFrom, count: sizes.sends, concurrency: sizes.sendConcurrency, tag: 'raw' }));
     log(`${db}: sending ${rate(sizes.sends, send.result.ms)} msg/s (raw ${rate(sizes.sends, sendRaw.result.ms)}); ${JSON.stringify(send.result.statuses)}`);
 
-    const logsLarge = await fullLogs('large', ['service', 'query', 'raw', 'documents'], sizes.fullLogsQueries);
+    const logsLarge = await fullLogs('large', FULL_LOGS_VARIANTS);
     log(`${db}: Full Logs among ${counts.logs} logs: p95 ${logsLarge.service.p95} ms (query ${logsLarge.query.p95}, raw ${logsLarge.raw.p95}, documents ${logsLarge.documents.p95}; heavy ${logsLarge.heavy.p95})`);
-    await child.call('reports', { repeats: 3, now });
-    const reports = await step('reports.large', () => child.call<{ samples: number[]; total: number }>('reports', { repeats: sizes.reportQueries, now }));
-    log(`${db}: reports p95 ${round(percentile(reports.result.samples, 95))} ms over ${reports.result.total} messages`);
+    const reportsLarge = await reports('large');
+    // A year (the seeded history): how the query's cost follows the messages in the period, for reading it at larger sizes.
+    const reportsYear = await step('reports.year.large', () => child.call<{ samples: number[]; total: number }>('reports', { repeats: 5, now, days: 365 }));
+    log(`${db}: reports p95 ${round(percentile(reportsLarge.result.samples, 95))} ms over ${reportsLarge.result.total} messages (${round(percentile(reportsSmall.result.samples, 95))} ms among ${sizes.smallLogs} logs)`);
 
     const intakeLarge = await intake('large', sizes.intakeBatchesLarge, intakeFirst);
-    const largeSpecs: BatchSpec[] = Array.from({ length: sizes.intakeBatchesLarge }, (_, batch) => ({ pass: 'large', batch, firstMessage: intakeFirst, contacts: sizes.contacts, events: sizes.batchEvents, now }));
-    const naiveLarge = await step('intake.naive.large', () => child.call<{ events: number; samples: number[]; duplicates: number }>('intakeNaive', { specs: largeSpecs.slice(0, sizes.naiveBatches) }));
-    const naiveRateLarge = rate(naiveLarge.result.events, sum(naiveLarge.result.samples));
-    const pluginRateLarge = rate(intakeLarge.result.events, sum(intakeLarge.result.latencies));
-    const rawRateLarge = rate(intakeLarge.result.events, sum(intakeLarge.result.raw));
-    log(`${db}: intake among ${counts.events} events: ${pluginRateLarge} events/s (raw ${rawRateLarge}, naive ${naiveRateLarge}); answers ${JSON.stringify(intakeLarge.result.answers)}`);
+    log(`${db}: intake among ${counts.events} events: ${describeIntake(intakeLarge.result)}`);
 
-    // ---- The table.
-    const lat = (s: Step<{ latencies: number[] }>) => `${round(median(s.result.latencies), 0)} / ${round(percentile(s.result.latencies, 99), 0)} ms`;
-    const smallN = sizes.smallLogs.toLocaleString('en-GB');
-    const largeN = counts.logs.toLocaleString('en-GB');
-    const fewS = median(fewSmall.result.samples);
-    const fewL = median(fewLarge.result.samples);
-    const mem = (s: Step<unknown>) => `${s.memory.peakMb} MB (+${s.memory.growthMb}; kept ${s.memory.retainedMb})`;
-    const memoryOk = (a: Step<unknown>, b: Step<unknown>) => b.memory.growthMb <= a.memory.growthMb + 32;
     rows.push(
-      { db, scenario: `Intake, ${smallN} logs`, metric: 'events/s (batch median / p99)', value: `${pluginRate} (${lat(intakeSmall)})`, baseline: `raw insert ${rawRate}`, ratio: round(pluginRate / rawRate), target: '≥ 0.25 of raw', met: pluginRate / rawRate >= 0.25 },
-      { db, scenario: `Intake, ${smallN} logs`, metric: 'vs naive peer', value: `${pluginRate}`, baseline: `naive ${naiveRate}`, ratio: round(pluginRate / naiveRate, 1), target: '≥ 20× naive', met: pluginRate / naiveRate >= 20 },
-      { db, scenario: `Intake, ${largeN} logs`, metric: 'events/s (batch median / p99)', value: `${pluginRateLarge} (${lat(intakeLarge)})`, baseline: `raw insert ${rawRateLarge}`, ratio: round(pluginRateLarge / rawRateLarge), target: '≥ 0.25 of raw', met: pluginRateLarge / rawRateLarge >= 0.25 },
-      { db, scenario: `Intake, ${largeN} logs`, metric: 'vs naive peer', value: `${pluginRateLarge}`, baseline: `naive ${naiveRateLarge}`, ratio: round(pluginRateLarge / naiveRateLarge, 1), target: '≥ 20× naive', met: pluginRateLarge / naiveRateLarge >= 20 },
-      { db, scenario: `Sending ${sizes.sends.toLocaleString('en-GB')}, ${largeN} logs`, metric: `msg/s (${sizes.sendConcurrency} callers; one send's median / p99)`, value: `${rate(sizes.sends, send.result.ms)} (${round(send.result.latency.median, 1)} / ${round(send.result.latency.p99, 1)} ms)`, baseline: `raw rows ${rate(sizes.sends, sendRaw.result.ms)}`, ratio: round(sendRaw.result.ms / send.result.ms), target: 'report', met: null },
-      { db, scenario: `Retrier, ${sizes.retrierFew} due`, metric: `tick median, ${largeN} vs ${smallN} logs`, value: `${round(fewL, 1)} ms`, baseline: `${round(fewS, 1)} ms`, ratio: round(fewL / fewS), target: '< 2×', met: fewL / fewS < 2 },
-      { db, scenario: `Retrier, ${sizes.retrierDue.toLocaleString('en-GB')} due`, metric: `one tick, ${largeN} logs (cost a message vs the ${sizes.retrierFew}-due tick)`, value: `${round(dueTick.result.ms / 1000, 1)} s (${rate(dueTick.result.claimed, dueTick.result.ms)} msg/s)`, baseline: `${round(fewL, 1)} ms for ${sizes.retrierFew}`, ratio: round(dueTick.result.ms / dueTick.result.claimed / (fewL / sizes.retrierFew)), target: 'cost ∝ due', met: null },
-      { db, scenario: `Full Logs, ${largeN} logs`, metric: 'page + count, median / p95', value: `${logsLarge.service.median} / ${logsLarge.service.p95} ms`, baseline: `raw ${logsLarge.raw.median} / ${logsLarge.raw.p95}`, ratio: round(logsLarge.service.p95 / logsLarge.raw.p95, 1), target: db === 'sqlite' ? 'p95 < 20 ms' : 'report', met: db === 'sqlite' ? logsLarge.service.p95 < 20 : null },
-      { db, scenario: `Full Logs, ${largeN} logs`, metric: 'Query Engine / Document Service p95', value: `${logsLarge.query.p95} ms`, baseline: `documents ${logsLarge.documents.p95}`, ratio: round(logsLarge.documents.p95 / logsLarge.query.p95, 1), target: 'report', met: null },
-      { db, scenario: `Full Logs, heavy student`, metric: 'median / p95 (1,000 msgs)', value: `${logsLarge.heavy.median} / ${logsLarge.heavy.p95} ms`, baseline: `${smallN} logs: ${logsSmall.heavy.p95}`, ratio: null, target: db === 'sqlite' ? 'p95 < 20 ms' : 'report', met: db === 'sqlite' ? logsLarge.heavy.p95 < 20 : null },
-      { db, scenario: 'Reports, 30 days', metric: 'median / p95', value: `${round(median(reports.result.samples), 1)} / ${round(percentile(reports.result.samples, 95), 1)} ms`, baseline: `${reports.result.total.toLocaleString('en-GB')} msgs`, ratio: null, target: 'report', met: null },
-      { db, scenario: 'Memory: intake', metric: `peak RSS (+growth; heap kept), ${smallN} → ${largeN}`, value: mem(intakeLarge), baseline: mem(intakeSmall), ratio: null, target: 'no growth', met: memoryOk(intakeSmall, intakeLarge) },
-      { db, scenario: 'Memory: retrier tick', metric: `peak RSS (+growth; heap kept), ${smallN} → ${largeN}`, value: mem(fewLarge), baseline: mem(fewSmall), ratio: null, target: 'no growth', met: memoryOk(fewSmall, fewLarge) },
-      { db, scenario: 'Memory: Full Logs', metric: `peak RSS (+growth; heap kept), ${smallN} → ${largeN}`, value: mem(details['fulllogs.service.large'] as Step<unknown>), baseline: mem(details['fulllogs.service.small'] as Step<unknown>), ratio: null, target: 'no growth', met: memoryOk(details['fulllogs.service.small'] as Step<unknown>, details['fulllogs.service.large'] as Step<unknown>) },
-      { db, scenario: 'Memory: sending / 10k tick', metric: 'peak RSS (+growth; heap kept)', value: mem(send), baseline: mem(dueTick), ratio: null, target: 'report', met: null },
+      ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, reportsYear, memory: details }),
     );
     const runPeak = tracker.runPeakMb();
-    rows.push({ db, scenario: 'Memory: the whole run', metric: 'peak RSS of the Strapi process', value: `${runPeak} MB`, baseline: `after boot ${bootRss} MB`, ratio: null, target: 'report', met: null });
+    rows.push({ db, scenario: 'Memory: the whole run', metric: 'peak RSS of the Strapi process', value: `${runPeak} MB`, baseline: `after boot ${bootRss} MB`, ratio: null, target: db === 'sqlite' ? '< 500 MB' : 'report', met: db === 'sqlite' ? runPeak < 500 : null });
     details.runPeakMb = runPeak;
     details.seconds = Math.round((Date.now() - started) / 1000);
-    details.queriesPerBatch = { small: round(intakeSmall.queries / sizes.intakeBatches, 0), large: round(intakeLarge.queries / sizes.intakeBatchesLarge, 0) };
+    details.queriesPerBatch = { small: round(intakeSmall.result.pluginQueries / sizes.intakeBatches, 0), large: round(intakeLarge.result.pluginQueries / sizes.intakeBatchesLarge, 0) };
     details.queriesPerSend = round(send.queries / sizes.sends, 1);
-    details.queriesPerRetriedMessage = round(dueTick.queries / Math.max(1, dueTick.result.claimed), 1);
+    details.queriesPerRetriedMessage = round(resend.tick.queries / Math.max(1, resend.tick.result.claimed), 1);
     return { rows, details };
   } finally {
     await child.stop();
@@ -359,33 +371,36 @@ async function main(): Promise<void> {
     skipped.push('postgres');
     console.log('PostgreSQL skipped: set DELIVERABILITY_TEST_PG to a PostgreSQL URL to run it (`bash .ci/postgres.sh` starts one and prints it).');
   }
-  const results: Results = {
-    startedAt: new Date().toISOString(),
-    command: `${Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('')}npm run bench`,
-    machine: machine(),
-    sizes,
-    transportMs: Number(process.env.BENCH_TRANSPORT_MS ?? 0),
-    skipped,
-    rows: [],
-    details: {},
-  };
-  const t = Date.now();
+  const command = `${Object.entries(process.env).filter(([k]) => k.startsWith('BENCH_')).map(([k, v]) => `${k}=${v} `).join('')}npm run bench`;
+  const all: Row[] = [];
   for (const db of dbs) {
     if (db === 'postgres' && !pg) continue;
+    const startedAt = new Date().toISOString();
+    const t = Date.now();
     const { rows, details } = await runDatabase(db, sizes, pg, profile, queryStats);
-    results.rows.push(...rows);
-    results.details[db] = details;
+    const results: Results = { startedAt, commit: producedBy(), command, machine: { ...machine(), [db]: versions[db] }, sizes, transportMs: Number(process.env.BENCH_TRANSPORT_MS ?? 0), skipped, rows, details: { [db]: details }, seconds: Math.round((Date.now() - t) / 1000) };
+    all.push(...rows);
+    // One file a database and scale, replaced by each run: the README's table is generated from these (npm run bench:table).
+    const file = resultsFile(RESULTS_DIR, db, sizes.scale);
+    const previous = compareWith(process.env.BENCH_COMPARE ?? file);
+    fs.mkdirSync(RESULTS_DIR, { recursive: true });
+    fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+    if (previous) previous.print(results);
+    console.log(`\nResults: ${path.relative(process.cwd(), file)} (${results.seconds} s)`);
   }
-  results.seconds = Math.round((Date.now() - t) / 1000);
-  Object.assign(results.machine, versions);
-  printTable(results);
-  fs.mkdirSync(RESULTS_DIR, { recursive: true });
-  const previous = compareWith(RESULTS_DIR, sizes.scale, process.env.BENCH_COMPARE);
-  const file = path.join(RESULTS_DIR, `${results.startedAt.replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
-  if (previous) previous.print(results);
-  console.log(`\nResults: ${path.relative(process.cwd(), file)} (${results.seconds} s)`);
+  printTable({ rows: all, machine: { ...machine(), ...versions }, sizes, skipped });
   agent.destroy();
+}
+
+/** The commit the measured code is, and whether the work tree differed from it (results and docs aside). */
+function producedBy(): Results['commit'] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results', ':(exclude)*.md');
+    return { sha: git('rev-parse', 'HEAD'), subject: git('log', '-1', '--format=%s'), uncommitted: changed.length > 0 };
+  } catch {
+    return { sha: 'unknown', subject: '', uncommitted: true };
+  }
 }
 
 main().catch((error) => {

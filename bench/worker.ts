@@ -11,12 +11,15 @@ import { createStrapi, type Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { parseSendgrid } from '../server/src/providers/sendgrid/parse';
 import type { NormalizedEvent } from '../server/src/core/events';
+import type { FullLogsVariant } from './lib/arms';
 import { buildBatch, type BatchSpec } from './lib/batches';
 import { CONTACT_TYPE, contactDocumentId } from './lib/dataset';
+import { applyIdeal } from './lib/ideal';
+import { applyNaive } from './lib/naive';
+import { eventColumns, insertRows, rowDocumentId } from './lib/rows';
 import { analyze, seedContacts, seedDue, seedIntakeLogs, seedLogs, tableCounts, withoutIndexes, type Dialect, type SeedContext } from './lib/seed';
 import { since, summarize } from './lib/stats';
 
-const EVENT = 'plugin::deliverability.delivery-event';
 const LOG = 'plugin::deliverability.delivery-log';
 
 const [appDir, portArg] = process.argv.slice(2);
@@ -41,43 +44,71 @@ interface Logs {
 interface Reports {
   report(query: { from: string; to: string; tzOffsetMinutes: number }): Promise<{ totals: { total: number } }>;
 }
+interface Config {
+  get(): { retrier: { concurrency: number } };
+}
 interface Transports {
   for(channel: 'email' | 'sms'): { provider: string; channel: string; send(message: unknown): Promise<unknown> };
 }
 
-/** A multi-row `insert … values (…), (…)` (knex's SQLite insert is capped at 500 rows). */
-async function insertRows(trx: Knex | Knex.Transaction, table: string, rows: Record<string, unknown>[]): Promise<void> {
-  if (rows.length === 0) return;
-  const columns = Object.keys(rows[0]);
-  const tuple = `(${columns.map(() => '?').join(',')})`;
-  const bindings: unknown[] = [];
-  for (const row of rows) for (const c of columns) bindings.push(row[c] ?? null);
-  await trx.raw(`insert into ?? (${columns.map(() => '??').join(',')}) values ${rows.map(() => tuple).join(',')}`, [table, ...columns, ...bindings]);
+/** The rows a first attempt leaves behind: the log and its send_attempt event. */
+function sentRows(k: number, key: string, now: Date): { log: Record<string, unknown>; event: Record<string, unknown> } {
+  const documentId = rowDocumentId();
+  const address = `student${k}@example.ac.uk`;
+  return {
+    log: {
+      document_id: documentId, channel: 'email', address, contact_type: CONTACT_TYPE, contact_document_id: contactDocumentId(k),
+      source: 'touchpoint', source_name: 'Week 1 welcome', status: 'sent', status_reason: 'Attempt 1 handed to sandbox.', attempts: 1,
+      first_attempt_at: now, provider: 'sandbox', provider_message_id: `sbx-${randomUUID()}`,
+      content: JSON.stringify({ subject: 'Welcome to week 1', html: '<p>Your timetable is attached.</p>', text: 'Your timetable is attached.' }),
+      idempotency_key: `${key}:${k}`, created_at: now, updated_at: now, published_at: now,
+    },
+    event: {
+      document_id: rowDocumentId(), event_key: `attempt:${documentId}:1`, log_document_id: documentId, kind: 'send_attempt', outcome: 'attempt',
+      channel: 'email', address, provider: 'sandbox', attempt: 1, occurred_at: now, raw_type: 'send', reason: 'Attempt 1 handed to sandbox.',
+      created_at: now, updated_at: now, published_at: now,
+    },
+  };
 }
 
-/** The row the plugin's intake writes for an event (snake_case, for knex). */
-function eventColumns(event: NormalizedEvent, key: string, now: Date): Record<string, unknown> {
-  return {
-    document_id: randomUUID().replace(/-/g, '').slice(0, 24),
-    event_key: key,
-    log_document_id: event.correlationId,
-    kind: event.kind,
-    outcome: 'applied',
-    channel: event.channel,
-    address: event.address,
-    provider: event.provider,
-    provider_message_id: event.providerMessageId,
-    attempt: event.attempt,
-    occurred_at: new Date(event.occurredAt),
-    raw_type: event.rawType,
-    raw_code: event.rawCode,
-    raw_text: event.rawText,
-    severity: event.severity,
-    reason: 'Recorded.',
-    created_at: now,
-    updated_at: now,
-    published_at: now,
-  };
+/** One student's Full Logs page and count, read one way; answers the rows on the page. */
+async function readFullLogs(variant: FullLogsVariant, k: number): Promise<number> {
+  const ref = { type: CONTACT_TYPE, documentId: contactDocumentId(k) };
+  const where = { contactType: ref.type, contactDocumentId: ref.documentId };
+  switch (variant) {
+    case 'service':
+      return (await service<Logs>('logs').forContact(ref, { page: 1, pageSize: 25 })).results.length;
+    case 'query': {
+      const query = strapi.db.query(LOG as never);
+      const [found] = await Promise.all([query.findMany({ where, orderBy: { createdAt: 'desc' }, limit: 25 }), query.count({ where })]);
+      return (found as unknown[]).length;
+    }
+    case 'raw': {
+      const q = () => knex()('deliverability_logs').where({ contact_type: ref.type, contact_document_id: ref.documentId });
+      const [found] = await Promise.all([q().select('*').orderBy('created_at', 'desc').limit(25), q().count({ n: '*' })]);
+      return found.length;
+    }
+    case 'documents': {
+      const documents = strapi.documents(LOG as never);
+      const [found] = await Promise.all([documents.findMany({ filters: where, sort: 'createdAt:desc', limit: 25 } as never), documents.count({ filters: where } as never)]);
+      return (found as unknown[]).length;
+    }
+  }
+}
+
+/** Each batch parsed before its clock starts, then applied by `apply` (which answers its repeats), timed. */
+async function timedBatches(specs: BatchSpec[], apply: (events: NormalizedEvent[]) => Promise<number>): Promise<{ events: number; duplicates: number; samples: number[] }> {
+  const samples: number[] = [];
+  let events = 0;
+  let duplicates = 0;
+  for (const spec of specs) {
+    const parsed = parsedEvents(spec);
+    const started = process.hrtime.bigint();
+    duplicates += await apply(parsed);
+    samples.push(since(started));
+    events += parsed.length;
+  }
+  return { events, duplicates, samples };
 }
 
 function parsedEvents(spec: BatchSpec): NormalizedEvent[] {
@@ -128,6 +159,13 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   async gc() {
     (global as { gc?: () => void }).gc?.();
     return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  },
+
+  /** Where the RSS is, before any collection (MB): the JS heap V8 holds (garbage included) and memory outside it. */
+  async heap() {
+    const usage = process.memoryUsage();
+    const mb = (bytes: number) => Math.round(bytes / 2 ** 20);
+    return { heapTotalMb: mb(usage.heapTotal), outsideHeapMb: mb(usage.rss - usage.heapTotal) };
   },
 
   async queryStatsStart() {
@@ -195,7 +233,7 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return null;
   },
 
-  /** The limit: the same number of event rows, bulk-inserted into the same table in one transaction a batch. */
+  /** The insert-only floor: the same number of event rows, bulk-inserted into the same table in one transaction a batch, and nothing else. */
   async intakeRaw({ specs }: { specs: BatchSpec[] }) {
     const samples: number[] = [];
     let events = 0;
@@ -212,45 +250,14 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return { events, samples };
   },
 
-  /** The naive peer: one Document Service call per event (its unique check on eventKey is its dedupe). */
+  /** The ideal arm (`lib/ideal.ts`): the intake's effects as set-based SQL, one transaction a batch. */
+  async intakeIdeal({ specs }: { specs: BatchSpec[] }) {
+    return timedBatches(specs, (events) => applyIdeal(knex(), dialect(), events).then((fresh) => events.length - fresh));
+  },
+
+  /** The naive peer (`lib/naive.ts`): the same effects, event by event through the Document Service. */
   async intakeNaive({ specs }: { specs: BatchSpec[] }) {
-    const samples: number[] = [];
-    let events = 0;
-    let duplicates = 0;
-    const documents = strapi.documents(EVENT as never);
-    for (const spec of specs) {
-      const parsed = parsedEvents(spec);
-      const started = process.hrtime.bigint();
-      for (const event of parsed) {
-        try {
-          await documents.create({
-            data: {
-              eventKey: `naive:${event.eventKey}`,
-              logDocumentId: event.correlationId,
-              kind: event.kind,
-              outcome: 'applied',
-              channel: event.channel,
-              address: event.address,
-              provider: event.provider,
-              providerMessageId: event.providerMessageId,
-              attempt: event.attempt,
-              occurredAt: new Date(event.occurredAt),
-              rawType: event.rawType,
-              rawCode: event.rawCode,
-              rawText: event.rawText,
-              severity: event.severity,
-              reason: 'Recorded.',
-            },
-          } as never);
-        } catch (error) {
-          if ((error as Error).name !== 'ValidationError') throw error;
-          duplicates += 1;
-        }
-      }
-      samples.push(since(started));
-      events += parsed.length;
-    }
-    return { events, duplicates, samples };
+    return timedBatches(specs, (events) => applyNaive(strapi, events));
   },
 
   /** Sends through the plugin's own API: one call a message, `concurrency` callers at once. */
@@ -283,28 +290,36 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     const items = Array.from({ length: count }, (_, i) => from + i);
     const started = process.hrtime.bigint();
     await pool(items, concurrency, async (k) => {
-      const now = new Date();
-      const documentId = randomUUID().replace(/-/g, '').slice(0, 24);
+      const { log, event } = sentRows(k, `raw:${tag}`, new Date());
       await knex().transaction(async (trx) => {
-        await insertRows(trx, 'deliverability_logs', [
-          {
-            document_id: documentId, channel: 'email', address: `student${k}@example.ac.uk`, contact_type: CONTACT_TYPE,
-            contact_document_id: contactDocumentId(k), source: 'touchpoint', source_name: 'Week 1 welcome', status: 'sent',
-            status_reason: 'Attempt 1 handed to sandbox.', attempts: 1, first_attempt_at: now, provider: 'sandbox',
-            provider_message_id: `sbx-${randomUUID()}`, content: JSON.stringify({ subject: 'Welcome to week 1', html: '<p>Your timetable is attached.</p>', text: 'Your timetable is attached.' }),
-            idempotency_key: `raw:${tag}:${k}`, created_at: now, updated_at: now, published_at: now,
-          },
-        ]);
-        await insertRows(trx, 'deliverability_events', [
-          {
-            document_id: randomUUID().replace(/-/g, '').slice(0, 24), event_key: `attempt:${documentId}:1`, log_document_id: documentId,
-            kind: 'send_attempt', outcome: 'attempt', channel: 'email', address: `student${k}@example.ac.uk`, provider: 'sandbox',
-            attempt: 1, occurred_at: now, raw_type: 'send', reason: 'Attempt 1 handed to sandbox.', created_at: now, updated_at: now, published_at: now,
-          },
-        ]);
+        await insertRows(trx, 'deliverability_logs', [log]);
+        await insertRows(trx, 'deliverability_events', [event]);
       });
     });
     return { ms: since(started) };
+  },
+
+  /** The re-send tick's baseline: `count` logs and their attempt events inserted `batch` rows a statement, one transaction a batch. */
+  async insertSentRows({ count, batch, tag }: { count: number; batch: number; tag: string }) {
+    const started = process.hrtime.bigint();
+    for (let from = 1; from <= count; from += batch) {
+      const now = new Date();
+      const rows = Array.from({ length: Math.min(batch, count - from + 1) }, (_, i) => sentRows(from + i, `rows:${tag}`, now));
+      await knex().transaction(async (trx) => {
+        await insertRows(trx, 'deliverability_logs', rows.map((r) => r.log));
+        await insertRows(trx, 'deliverability_events', rows.map((r) => r.event));
+      });
+    }
+    return { ms: since(started) };
+  },
+
+  async retrierConcurrency() {
+    return service<Config>('config').get().retrier.concurrency;
+  },
+
+  async setTransportLatency({ ms }: { ms: number }) {
+    transportLatencyMs = ms;
+    return null;
   },
 
   async retrierTick() {
@@ -313,58 +328,30 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return { ms: since(started), ...result };
   },
 
-  async fullLogs({ variant, students }: { variant: 'service' | 'query' | 'raw' | 'documents'; students: number[] }) {
-    const samples: number[] = [];
+  /** Each student's page read by every variant in turn, the order rotating from one student to the next. */
+  async fullLogs({ variants, students }: { variants: FullLogsVariant[]; students: number[] }) {
+    const samples: Record<string, number[]> = Object.fromEntries(variants.map((v) => [v, []]));
     let rows = 0;
-    const logs = service<Logs>('logs');
-    for (const k of students) {
-      const ref = { type: CONTACT_TYPE, documentId: contactDocumentId(k) };
-      const started = process.hrtime.bigint();
-      switch (variant) {
-        case 'service': {
-          const page = await logs.forContact(ref, { page: 1, pageSize: 25 });
-          rows += page.results.length;
-          break;
-        }
-        case 'query': {
-          const where = { contactType: ref.type, contactDocumentId: ref.documentId };
-          const [found] = await Promise.all([
-            strapi.db.query(LOG as never).findMany({ where, orderBy: { createdAt: 'desc' }, limit: 25 }),
-            strapi.db.query(LOG as never).count({ where }),
-          ]);
-          rows += (found as unknown[]).length;
-          break;
-        }
-        case 'raw': {
-          const q = () => knex()('deliverability_logs').where({ contact_type: ref.type, contact_document_id: ref.documentId });
-          const [found] = await Promise.all([q().select('*').orderBy('created_at', 'desc').limit(25), q().count({ n: '*' })]);
-          rows += found.length;
-          break;
-        }
-        case 'documents': {
-          const documents = strapi.documents(LOG as never);
-          const filters = { contactType: ref.type, contactDocumentId: ref.documentId };
-          const [found] = await Promise.all([
-            documents.findMany({ filters, sort: 'createdAt:desc', limit: 25 } as never),
-            documents.count({ filters } as never),
-          ]);
-          rows += (found as unknown[]).length;
-          break;
-        }
+    for (const [i, k] of students.entries()) {
+      for (let j = 0; j < variants.length; j += 1) {
+        const variant = variants[(i + j) % variants.length];
+        const started = process.hrtime.bigint();
+        rows += await readFullLogs(variant, k);
+        samples[variant].push(since(started));
       }
-      samples.push(since(started));
     }
     return { samples, rows };
   },
 
-  async reports({ repeats, now }: { repeats: number; now: number }) {
+  /** The report for the `days` days up to `now` (30 unless told), `repeats` times. */
+  async reports({ repeats, now, days = 30 }: { repeats: number; now: number; days?: number }) {
     const reports = service<Reports>('reports');
     const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
     const samples: number[] = [];
     let total = 0;
     for (let i = 0; i < repeats; i += 1) {
       const started = process.hrtime.bigint();
-      const report = await reports.report({ from: day(now - 29 * 86_400_000), to: day(now), tzOffsetMinutes: 0 });
+      const report = await reports.report({ from: day(now - (days - 1) * 86_400_000), to: day(now), tzOffsetMinutes: 0 });
       samples.push(since(started));
       total = report.totals.total;
     }
@@ -398,17 +385,25 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   },
 };
 
-/** Holds the transport's own latency constant: BENCH_TRANSPORT_MS added to every hand-off (0: none). */
-function fixTransportLatency(ms: number): void {
-  if (ms <= 0) return;
+/** A fixed latency added to every transport hand-off (0: none); BENCH_TRANSPORT_MS at boot, `setTransportLatency` later. */
+let transportLatencyMs = 0;
+
+/** Wraps the transports so that each hand-off waits `transportLatencyMs` first. */
+function holdTransportLatency(ms: number): void {
+  transportLatencyMs = ms;
   const transports = service<Transports>('transports');
   const original = transports.for.bind(transports);
   transports.for = (channel) => {
     const transport = original(channel);
-    return { ...transport, provider: transport.provider, channel: transport.channel, send: async (m: unknown) => {
-      await new Promise((resolve) => setTimeout(resolve, ms));
-      return transport.send(m);
-    } };
+    return {
+      ...transport,
+      provider: transport.provider,
+      channel: transport.channel,
+      send: async (m: unknown) => {
+        if (transportLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, transportLatencyMs));
+        return transport.send(m);
+      },
+    };
   };
 }
 
@@ -419,7 +414,7 @@ async function main(): Promise<void> {
   await strapi.load();
   strapi.log.level = 'error';
   watchQueries();
-  fixTransportLatency(Number(process.env.BENCH_TRANSPORT_MS ?? 0));
+  holdTransportLatency(Number(process.env.BENCH_TRANSPORT_MS ?? 0));
   strapi.server.mount();
   await new Promise<void>((resolve) => strapi.server.httpServer.listen(port, '127.0.0.1', () => resolve()));
   process.on('message', async (message: { id: number; cmd: string; args: unknown }) => {

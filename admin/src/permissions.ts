@@ -12,6 +12,7 @@ export const ACTIONS = {
   retry: `plugin::${PLUGIN_ID}.messages.retry`,
   reactivate: `plugin::${PLUGIN_ID}.addresses.reactivate`,
   readSettings: `plugin::${PLUGIN_ID}.settings.read`,
+  syncSuppressions: `plugin::${PLUGIN_ID}.suppressions.sync`,
 } as const;
 
 export type ActionKey = keyof typeof ACTIONS;

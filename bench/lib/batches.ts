@@ -14,6 +14,11 @@ export const MESSAGES_PER_BATCH = 400;
 export interface BatchSpec {
   /** Names the pass (`small`, `large`): event ids differ between passes. */
   pass: string;
+  /**
+   * Names the arm that ingests the batch (`plugin`, `ideal`, `naive`): event ids differ between
+   * arms, the mix of events does not (each arm has its own messages, from `firstMessage`).
+   */
+  arm?: string;
   batch: number;
   /** Number of the pass's first intake message; batch b uses the next 400 from first + 400 b. */
   firstMessage: number;
@@ -75,7 +80,7 @@ function freshEvents(spec: BatchSpec): SgEvent[] {
       const base: SgEvent = {
         email: contactEmail(message.contact),
         timestamp: startSeconds + m + j * 60,
-        sg_event_id: `${spec.pass}-${spec.batch}-${m}-${j}`,
+        sg_event_id: `${spec.arm ?? 'plugin'}-${spec.pass}-${spec.batch}-${m}-${j}`,
         sg_message_id: `${message.providerMessageId}.filter0001.bench`,
         deliverability_id: message.documentId,
         deliverability_attempt: '1',

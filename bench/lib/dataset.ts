@@ -25,18 +25,26 @@ export interface Sizes {
   sends: number;
   sendConcurrency: number;
   retrierDue: number;
+  /** Due messages in the re-send tick whose transport answers after 50 ms. */
+  latencyDue: number;
   retrierFew: number;
   retrierRepeats: number;
   fullLogsQueries: number;
   reportQueries: number;
 }
 
+/**
+ * Every size at `scale`. Above 1 only the stored data grows (BENCH_SCALE=10: 10,000,000 logs and
+ * 1,000,000 students): the work measured on it stays that of scale 1, and the small database stays
+ * at 10,000 logs, so that the large step is read against the same small one.
+ */
 export function sizesFor(scale: number): Sizes {
-  const at = (n: number, min: number) => Math.max(min, Math.round(n * scale));
+  const work = Math.min(scale, 1);
+  const at = (n: number, min: number, by = work) => Math.max(min, Math.round(n * by));
   return {
     scale,
-    contacts: at(100_000, 1_000),
-    logs: at(1_000_000, 20_000),
+    contacts: at(100_000, 1_000, scale),
+    logs: at(1_000_000, 20_000, scale),
     smallLogs: at(10_000, 1_000),
     batchEvents: 1_000,
     intakeBatches: at(60, 10),
@@ -45,6 +53,7 @@ export function sizesFor(scale: number): Sizes {
     sends: at(10_000, 500),
     sendConcurrency: 4,
     retrierDue: at(10_000, 500),
+    latencyDue: at(1_000, 200),
     retrierFew: 10,
     retrierRepeats: 7,
     fullLogsQueries: at(300, 50),

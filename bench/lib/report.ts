@@ -18,6 +18,8 @@ export interface Row {
 
 export interface Results {
   startedAt: string;
+  /** The commit that produced these figures; `uncommitted` when the code measured differed from it. */
+  commit: { sha: string; subject: string; uncommitted: boolean };
   command: string;
   machine: Record<string, string>;
   sizes: Sizes;
@@ -43,7 +45,7 @@ export function markdownTable(rows: Row[]): string {
   );
 }
 
-export function printTable(results: Results): void {
+export function printTable(results: Pick<Results, 'rows' | 'machine' | 'sizes' | 'skipped'>): void {
   console.log('');
   console.log(markdownTable(results.rows));
   console.log('');
@@ -52,7 +54,7 @@ export function printTable(results: Results): void {
   for (const skipped of results.skipped) console.log(`${skipped}: skipped`);
 }
 
-function readResults(file: string): Results | null {
+export function readResults(file: string): Results | null {
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8')) as Results;
   } catch {
@@ -60,24 +62,12 @@ function readResults(file: string): Results | null {
   }
 }
 
-/**
- * The results to print this run's ratios beside: the file named, or else the newest earlier run
- * at the same scale (a committed baseline-*.json counts), or else the newest of any scale.
- */
-export function compareWith(dir: string, scale: number, named?: string): { print(current: Results): void } | null {
-  let file = named ?? null;
-  if (!file) {
-    const files = fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.endsWith('.json')) : [];
-    const byTime = files
-      .map((f) => ({ f, r: readResults(path.join(dir, f)) }))
-      .filter((x): x is { f: string; r: Results } => x.r !== null && typeof x.r.startedAt === 'string')
-      .sort((a, b) => a.r.startedAt.localeCompare(b.r.startedAt));
-    const same = byTime.filter((x) => x.r.sizes?.scale === scale);
-    const pool = same.length > 0 ? same : byTime;
-    const pick = pool[pool.length - 1];
-    file = pick ? path.join(dir, pick.f) : null;
-  }
-  if (!file || !fs.existsSync(file)) return null;
+/** Where a run's results for one database and scale are kept (committed, and read by `bench/table.ts`). */
+export const resultsFile = (dir: string, db: string, scale: number): string => path.join(dir, `${db}-${scale}.json`);
+
+/** The results in `file` (the same database and scale's previous run, or BENCH_COMPARE), to print this run's ratios beside. */
+export function compareWith(file: string): { print(current: Results): void } | null {
+  if (!fs.existsSync(file)) return null;
   const before = readResults(file);
   if (!before) return null;
   return {
@@ -91,7 +81,7 @@ export function compareWith(dir: string, scale: number, named?: string): { print
           return [r.db, r.scenario, r.metric, String(o.ratio), String(r.ratio), `${verdict(o.met)} → ${verdict(r.met)}`];
         });
       if (rows.length === 0) return;
-      console.log(`\nCompared with ${path.basename(file!)} (${before.startedAt}, scale ${before.sizes?.scale}):`);
+      console.log(`\nCompared with ${path.basename(file)} (${before.startedAt}, scale ${before.sizes?.scale}):`);
       console.log(table(['DB', 'Scenario', 'Metric', 'Ratio then', 'Ratio now', 'Target'], rows));
     },
   };

@@ -40,4 +40,5 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   }
   getService(strapi, 'retrier').start();
   getService(strapi, 'bulk-worker').start();
+  getService(strapi, 'suppression-sync').startSchedule();
 };

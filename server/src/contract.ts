@@ -187,6 +187,8 @@ export interface LedgerStateView {
 export interface AddressSummary extends LedgerStateView {
   address: string | null;
   reactivationReason: string | null;
+  /** What the last reactivation's push did at each provider (absent: none recorded). */
+  providerLifts?: ProviderLift[] | null;
 }
 
 /** GET /contacts/:documentId/summary: the side panel. */
@@ -196,6 +198,8 @@ export interface ContactDeliverability {
   lastMessages: LogView[];
   /** Messages to this contact, by channel and status. */
   counts: Record<Channel, Partial<Record<MessageStatus, number>> & { total: number }>;
+  /** Changes of a failed (or suppressed) address, newest first: `before`/`after` hold `{ address, state }`. */
+  addressChanges?: AuditView[];
 }
 
 /** POST /addresses/lookup */
@@ -251,6 +255,17 @@ export interface SuppressionQuery {
 }
 
 export type SuppressionList = Page<SuppressionView> & { counts: Record<AddressState, number> };
+
+/** What lifting a reactivated address did at one provider (the push; server/src/services/suppression-push.ts). */
+export interface ProviderLift {
+  /** `sms`: an SMS opt-out, which no API can lift. */
+  provider: 'sendgrid' | 'mailgun' | 'postmark' | 'ses' | 'sms';
+  /** `not_possible`: only the student can lift it (texting START). */
+  result: 'lifted' | 'not_listed' | 'failed' | 'not_possible';
+  /** Each list of the provider, and what happened there. */
+  lists: { list: string; result: 'lifted' | 'not_listed' | 'failed'; detail?: string }[];
+  detail: string | null;
+}
 
 /** POST /addresses/reactivate */
 export interface ReactivateRequest {
@@ -429,4 +444,107 @@ export interface MailboxProviderRow {
   /** The domain, for `other`; null for the named providers. */
   domain: string | null;
   counts: StatusCounts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Provider suppression lists (GET /suppression-sync, POST /suppression-sync/:provider)
+
+/** One provider's pull of its suppression lists, for the Providers page. */
+export interface SyncStateView {
+  provider: 'sendgrid' | 'mailgun' | 'postmark' | 'ses';
+  /** Its API credentials are set, so its lists can be read. */
+  configured: boolean;
+  /** The lists a pull reads, in order. */
+  lists: string[];
+  status: 'idle' | 'running' | 'done' | 'failed';
+  /** An instance holds the pull right now. */
+  running: boolean;
+  /** The list a running or interrupted pull is on. */
+  currentList: string | null;
+  pagesRead: number;
+  entriesRead: number;
+  /** Entries seen for the first time in this run (the rest were pulled before). */
+  entriesNew: number;
+  runStartedAt: string | null;
+  runFinishedAt: string | null;
+  /** Why the last run stopped; it resumes from where it stopped at the next run. */
+  lastError: string | null;
+}
+
+/** One provider listing of an address the plugin treats as usable: the provider would drop what the plugin sends. */
+export interface DriftAddressView {
+  provider: string;
+  list: string;
+  address: string;
+  /** What the listing means: hard_bounce, complaint, unsubscribe. */
+  kind: string;
+  listedAt: string | null;
+  /** The address's state here (active or soft-bouncing). */
+  state: AddressState;
+}
+
+/** GET /suppression-sync/drift?provider&page&pageSize */
+export type DriftReport = Page<DriftAddressView> & {
+  /** Per provider, how many addresses differ (providers with none are absent). */
+  counts: Record<string, number>;
+};
+
+export interface DriftParams {
+  provider?: string;
+  page?: string;
+  pageSize?: string;
+}
+
+/** POST /suppression-sync/drift/:provider/lift: the provider's drifted addresses lifted there (a batch at a time). */
+export interface ReconcileResult {
+  provider: string;
+  lifted: number;
+  failed: { address: string; detail: string | null }[];
+  /** Drifted addresses left at this provider after this batch. */
+  remaining: number;
+}
+
+/** POST /suppressions/import: what a CSV import did (on a 400, `data` holds it with the refused rows). */
+export interface ImportReport {
+  rows: number;
+  /** Rows stored for the first time (each decided like a provider's report). */
+  applied: number;
+  /** Rows imported before (the same address, state and date). */
+  alreadyImported: number;
+  /** Each refused row's line (1 is the header) and why; when any is refused, nothing is applied. */
+  refused: { line: number; reason: string }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// The advisors' worklist (GET /worklist?state&page&pageSize)
+
+/** A student with a failed address and no working alternative. */
+export interface WorklistItem {
+  contact: ContactSummary;
+  /** Each of the student's addresses, with its state and why. */
+  addresses: { channel: Channel; address: string; state: AddressState; reason: string | null; since: string | null }[];
+  /** When the newest of its suppressions happened. */
+  since: string | null;
+}
+
+export interface WorklistParams {
+  state?: AddressState;
+  page?: number;
+  pageSize?: number;
+}
+
+export type WorklistPage = Page<WorklistItem> & {
+  /** Contact types without status mirror fields, which the worklist cannot read. */
+  unlistedTypes: string[];
+};
+
+/** POST /contacts/:documentId/erase?type: what erasing a student deleted. */
+export interface ErasureResult {
+  messages: number;
+  events: number;
+  auditEntries: number;
+  /** Suppressed addresses kept only as salted hashes, so they are still never used. */
+  suppressedAddressesKeptAsHashes: number;
+  /** The contact itself (only the plugin's own Contact type; a host type's record is the host's to delete). */
+  contactDeleted: boolean;
 }

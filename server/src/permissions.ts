@@ -15,6 +15,8 @@ export const PERMISSION_UIDS = {
   addressesReactivate: 'addresses.reactivate',
   settingsRead: 'settings.read',
   bulkSend: 'bulk.send',
+  suppressionsSync: 'suppressions.sync',
+  contactsErase: 'contacts.erase',
 } as const;
 
 export type PermissionKey = keyof typeof PERMISSION_UIDS;
@@ -40,6 +42,8 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
   { key: 'bulkSend', displayName: 'Compose, pause, resume and cancel bulk sends', subCategory: 'Messages' },
+  { key: 'contactsErase', displayName: "Erase a student's delivery data (privacy request)", subCategory: 'Addresses' },
+  { key: 'suppressionsSync', displayName: "Pull the providers' suppression lists now, and import lists from other systems", subCategory: 'Addresses' },
 ].map(({ key, displayName, subCategory }) => ({
   section: 'plugins',
   displayName,

@@ -15,6 +15,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const indexMiddleware = getService(strapi, 'contact-index').middleware();
   // Strapi's Middleware type is a union over every content type and action; ours handles any of them.
   strapi.documents.use(indexMiddleware as unknown as Parameters<Core.Strapi['documents']['use']>[0]);
+  // A changed address of a student whose address failed is recorded in their Full Logs.
+  const changes = getService(strapi, 'address-changes').middleware();
+  strapi.documents.use(changes as unknown as Parameters<Core.Strapi['documents']['use']>[0]);
 
   // Check each configured contact type and its field map now, so a typo stops the boot with a
   // clear message rather than failing at the first send. Then mark the types for the admin's

@@ -10,6 +10,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../helpers/fake-provider-lists';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = path.join(ROOT, 'docs', 'screenshots');
@@ -17,6 +18,8 @@ const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 // With a query of its own: without one, the Content Manager reopens the list with the last filters used.
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
+const NOAH = 'noah.williams@example.ac.uk';
+let fakeLists: FakeProviderLists;
 
 let playground: RunningPlayground;
 let browser: Browser;
@@ -61,7 +64,20 @@ beforeAll(async () => {
   }
   fs.mkdirSync(SHOTS, { recursive: true });
   buildPlaygroundIfStale();
-  playground = await startPlayground();
+  // SendGrid's suppression list, as a fake API on 127.0.0.1: Noah's address bounced there before the
+  // plugin knew; Amira's is listed too, and lifting her there fails once (the drift report shows it).
+  fakeLists = await startFakeProviderLists();
+  const day = 86_400;
+  const now = Math.floor(Date.now() / 1000);
+  fakeLists.seed('sendgrid:bounces', [
+    { address: AMIRA, created: now - 2 * day, reason: '550 5.1.1 The email account does not exist', code: '5.1.1' },
+    { address: NOAH, created: now - day, reason: '550 5.1.1 Mailbox unavailable', code: '5.1.1' },
+  ]);
+  fakeLists.failures.push({ method: 'DELETE', when: (p) => p === `/sendgrid/v3/suppression/bounces/${encodeURIComponent(AMIRA)}`, status: 503 });
+  playground = await startPlayground({
+    DELIVERABILITY_SENDGRID_API_KEY: FAKE_KEYS.sendgrid,
+    DELIVERABILITY_SENDGRID_BASE_URL: `${fakeLists.baseUrl}/sendgrid`,
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -78,6 +94,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await playground?.stop();
+  await fakeLists?.close();
 });
 
 describe('the admin panel, in Chromium', () => {
@@ -126,6 +143,21 @@ describe('the admin panel, in Chromium', () => {
     // The Content Manager remembers filters; take it off as an editor would.
     await page.getByRole('button', { name: 'Email status is failed' }).click();
     await rowWith('farah.khan@example.ac.uk').waitFor();
+  });
+
+  step("pulls SendGrid's suppression list from the Providers page, and Noah becomes unreachable", async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/providers`);
+    const sendgrid = page.locator('[data-sync-provider="sendgrid"]');
+    await sendgrid.getByRole('button', { name: 'Sync now' }).click();
+    await sendgrid.getByText('Up to date').waitFor();
+    expect(await sendgrid.innerText()).toMatch(/2 entries read, 2 new/);
+    await page.goto(`${playground.url}/admin/plugins/deliverability/worklist`);
+    const noah = page.locator('[data-worklist-row="Noah Williams"]');
+    await noah.waitFor();
+    expect(await noah.innerText()).toContain(NOAH);
+    // Everyone else still has a working channel.
+    expect(await page.locator('[data-worklist-row]').count()).toBe(1);
+    await shot('worklist');
   });
 
   step("opens the student's Full Logs and finds the Bounced message with its provider code", async () => {
@@ -179,6 +211,22 @@ describe('the admin panel, in Chromium', () => {
     expect(await amira.locator('[data-deliverability-badge]').count()).toBe(0);
     await rowWith('ben.okafor@full.test').locator('[data-deliverability-badge="soft_bouncing"]').waitFor();
     await shot('list-view-after-reactivation');
+  });
+
+  step('shows that SendGrid still suppresses the reactivated address, and lifts it there', async () => {
+    await page.goto(`${playground.url}/admin/plugins/deliverability/providers`);
+    const summary = page.locator('[data-drift-summary]');
+    await summary.waitFor();
+    expect(await summary.innerText()).toContain('sendgrid: 1');
+    await page.locator(`[data-drift-row="${AMIRA}"]`).waitFor();
+    await page.locator('[data-drift-report]').scrollIntoViewIfNeeded();
+    await shot('providers-drift', 2300);
+    await page.getByRole('combobox', { name: 'Provider' }).click();
+    await page.getByRole('option', { name: 'sendgrid' }).click();
+    await page.locator('[data-drift-lift="sendgrid"]').click();
+    await page.getByText('1 lifted, 0 could not be lifted, 0 left.').waitFor();
+    await page.getByText('No drift: every address a provider suppresses is suppressed here too.').waitFor();
+    expect(fakeLists.lists.get('sendgrid:bounces')?.map((e) => e.address)).toEqual([NOAH]);
   });
 
   step('retries a failed message now, and the attempt and who asked for it show in its history', async () => {

@@ -78,7 +78,7 @@ async function waitFor(url: string, child: ChildProcess, timeoutMs: number, logs
 }
 
 /** Starts the built playground with the demo seed on a fresh database; resolves once the admin answers. */
-export async function startPlayground(): Promise<RunningPlayground> {
+export async function startPlayground(extraEnv: Record<string, string> = {}): Promise<RunningPlayground> {
   const port = await freePort();
   const database = `.tmp/e2e-${process.pid}-${Date.now()}.db`;
   let output = '';
@@ -102,6 +102,7 @@ export async function startPlayground(): Promise<RunningPlayground> {
       TRANSFER_TOKEN_SALT: secret(),
       JWT_SECRET: secret(),
       ENCRYPTION_KEY: secret(),
+      ...extraEnv,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

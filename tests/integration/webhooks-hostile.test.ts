@@ -255,29 +255,21 @@ describe.each(DATABASES)('on %s', (label, database) => {
       delete withoutEmail.email;
       const body = JSON.stringify([sendgridEvent(1), withoutEmail]);
       const before = await snapshot(app.strapi);
-      const db = app.strapi.db;
-      const original = db.query;
-      // Only the write of the unreadable record fails, after the readable event was written.
-      db.query = ((uid: Parameters<typeof original>[0]) => {
-        const query = original.call(db, uid);
-        if (uid !== UID.event) return query;
-        return new Proxy(query, {
-          get(target, prop, receiver) {
-            const value: unknown = Reflect.get(target, prop, receiver);
-            if (prop !== 'createMany' || typeof value !== 'function') return value;
-            return async (params: { data: { outcome?: string }[] }) => {
-              if (params.data.some((row) => row.outcome === 'unreadable')) throw new Error('injected fault: the database went away');
-              return (value as (p: unknown) => Promise<unknown>).call(target, params);
-            };
-          },
-        });
-      }) as typeof original;
+      // Only the write of the unreadable record fails, after the readable event was written: the
+      // statement that inserts it throws as it is sent (knex runs its 'query' listeners first).
+      const connection = app.strapi.db.connection;
+      const failUnreadableInsert = (query: { sql?: string; bindings?: unknown[] }) => {
+        if (/^insert into\s+["`]?deliverability_events/i.test(query.sql ?? '') && (query.bindings ?? []).includes('unreadable')) {
+          throw new Error('injected fault: the database went away');
+        }
+      };
+      connection.on('query', failUnreadableInsert);
       app.strapi.log.silent = true;
       let failed;
       try {
         failed = await postSendgrid(body);
       } finally {
-        db.query = original;
+        connection.off('query', failUnreadableInsert);
         app.strapi.log.silent = false;
       }
       expect(failed.status).toBe(503);

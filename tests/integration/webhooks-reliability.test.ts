@@ -218,8 +218,9 @@ const WRITES = ['create', 'createMany', 'update', 'updateMany', 'delete', 'delet
 /**
  * Makes the given write methods of one content type's queries throw, until `heal` is called.
  * `writes` lists every write the plugin attempted meanwhile, in order, to show where the fault hit:
- * Query Engine calls as `<uid>.<method>`, and every UPDATE statement as `sql:update <table>` (the
- * intake writes message statuses for a whole batch in a few statements, past the Query Engine).
+ * Query Engine calls as `<uid>.<method>`, and every UPDATE and INSERT statement as `sql:update <table>`,
+ * `sql:insert into <table>` (the intake writes a batch's event rows and message statuses in a few
+ * statements, past the Query Engine).
  */
 function injectFault(strapi: Core.Strapi, uid: string, methods: string[]): { heal(): void; writes: string[] } {
   const db = strapi.db;
@@ -241,8 +242,8 @@ function injectFault(strapi: Core.Strapi, uid: string, methods: string[]): { hea
   };
   db.query = faulty as QueryFn;
   const onQuery = (query: { sql?: string }) => {
-    const update = /^update\s+["`]?(\w+)["`]?/i.exec(query.sql ?? '');
-    if (update) writes.push(`sql:update ${update[1]}`);
+    const write = /^(update|insert into)\s+["`]?(\w+)["`]?/i.exec(query.sql ?? '');
+    if (write) writes.push(`sql:${write[1].toLowerCase()} ${write[2]}`);
   };
   db.connection.on('query', onQuery);
   return {
@@ -273,9 +274,9 @@ describe('a database failure in the middle of a batch', () => {
       suite.strapi.log.silent = false;
     }
     // The fault hit after the event rows and the message statuses had been written in the transaction.
-    expect(fault.writes).toEqual(expect.arrayContaining([`${UID.event}.createMany`, 'sql:update deliverability_logs']));
+    expect(fault.writes).toEqual(expect.arrayContaining(['sql:insert into deliverability_events', 'sql:update deliverability_logs']));
     expect(fault.writes.indexOf('sql:update deliverability_logs')).toBeLessThan(fault.writes.findIndex((w) => w.startsWith(`${uid}.`)));
-    expect(fault.writes.indexOf(`${UID.event}.createMany`)).toBeLessThan(fault.writes.findIndex((w) => w.startsWith(`${uid}.`)));
+    expect(fault.writes.indexOf('sql:insert into deliverability_events')).toBeLessThan(fault.writes.findIndex((w) => w.startsWith(`${uid}.`)));
     expect(failed.status).toBe(503);
     expect(failed.body).toEqual({ ok: false, error: 'The events could not be stored; nothing was recorded. Please retry.' });
     // No event rows, no log changes, no ledger rows, no contact changes: the transaction rolled back.

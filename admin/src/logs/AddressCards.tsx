@@ -58,6 +58,14 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                     {t('addresses.reactivated', { name: a.reactivatedBy ?? '-', date: date(a.reactivatedAt) ?? '', reason: a.reactivationReason ?? '-' })}
                   </Typography>
                 ) : null}
+                {a.providerLifts?.some((l) => l.provider !== 'sms') ? (
+                  <Typography textColor="neutral600" variant="pi" data-provider-lifts>
+                    {t('addresses.lifts', {
+                      lifted: a.providerLifts.filter((l) => l.result === 'lifted').map((l) => l.provider).join(', ') || '-',
+                      failed: a.providerLifts.filter((l) => l.result === 'failed').map((l) => l.provider).join(', ') || '-',
+                    })}
+                  </Typography>
+                ) : null}
                 {canReactivate && a.state !== 'active' && a.address ? (
                   <Box>
                     <Button variant="secondary" size="S" onClick={() => onReactivate(a)}>

@@ -11,6 +11,7 @@ import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, MESSAGE_STATUSES, channelKey, messageStatusKey, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
 import { AddressCards } from './AddressCards';
+import { AddressChanges } from './AddressChanges';
 import { Timeline } from './Timeline';
 
 /** The Content Manager's edit view of a contact. */
@@ -118,6 +119,7 @@ export function FullLogsPage(): JSX.Element {
                 onReactivate={(a: AddressSummary) => a.address && setReactivating({ channel: a.channel, address: a.address, state: a.state, reason: a.reason })}
               />
               <CountsLine summary={summary.data} />
+              <AddressChanges changes={summary.data.addressChanges} />
             </Flex>
           ) : summary.error ? (
             <ErrorState error={summary.error} onRetry={summary.refetch} />

@@ -9,6 +9,7 @@ import { ProvidersPage } from '../providers/ProvidersPage';
 import { ReportsPage } from '../reports/ReportsPage';
 import { SuppressionsPage } from '../suppressions/SuppressionsPage';
 import { useT } from '../utils/translations';
+import { WorklistPage } from '../worklist/WorklistPage';
 
 function Nav(): JSX.Element {
   const t = useT();
@@ -16,6 +17,7 @@ function Nav(): JSX.Element {
   const links = [
     can.readReports ? { to: `${PLUGIN_PATH}/reports`, label: t('nav.reports') } : null,
     can.readLogs ? { to: `${PLUGIN_PATH}/suppressions`, label: t('nav.suppressions') } : null,
+    can.readLogs ? { to: `${PLUGIN_PATH}/worklist`, label: t('nav.worklist') } : null,
     can.readLogs ? { to: `${PLUGIN_PATH}/unmatched`, label: t('nav.unmatched') } : null,
     can.readSettings ? { to: `${PLUGIN_PATH}/providers`, label: t('nav.providers') } : null,
   ].filter((link): link is { to: string; label: string } => link !== null);
@@ -85,6 +87,14 @@ export function App(): JSX.Element {
                   element={
                     <Protected keys={['readLogs']}>
                       <SuppressionsPage />
+                    </Protected>
+                  }
+                />
+                <Route
+                  path="worklist"
+                  element={
+                    <Protected keys={['readLogs']}>
+                      <WorklistPage />
                     </Protected>
                   }
                 />

@@ -2,6 +2,7 @@ import { Alert, Badge, Box, Flex, Grid, IconButton, Typography } from '@strapi/d
 import { Duplicate } from '@strapi/icons';
 import { Layouts, Page, useClipboard, useNotification } from '@strapi/strapi/admin';
 import { useIntl } from 'react-intl';
+import { SuppressionSyncPanel } from '../sync/SuppressionSyncPanel';
 import { useApi, type ProviderHealth, type ProvidersReport } from '../utils/api';
 import { ErrorState, LoadingState } from '../utils/States';
 import { channelKey } from '../utils/status';
@@ -123,6 +124,7 @@ export function ProvidersPage(): JSX.Element {
                 {t('providers.refused.since', { date: date(report.data.refusalsSince) })}
               </Typography>
             ) : null}
+            <SuppressionSyncPanel />
           </Flex>
         )}
       </Layouts.Content>

@@ -2,9 +2,9 @@ import * as React from 'react';
 import { Button, Dialog, Field, Flex, Textarea, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
-import { errorMessage, useReactivate } from '../utils/api';
+import { errorMessage, useReactivate, type ProviderLift } from '../utils/api';
 import { addressStateKey, type AddressState, type Channel } from '../utils/status';
-import { useT } from '../utils/translations';
+import { useT, type Translate } from '../utils/translations';
 
 export interface ReactivateTarget {
   channel: Channel;
@@ -19,6 +19,13 @@ export interface ReactivateDialogProps {
 }
 
 const MAX_REASON = 1000;
+
+/** What the push did at each email provider, in one sentence (none configured: nothing to say). */
+function liftSummary(t: Translate, lifts: ProviderLift[]): string | null {
+  const names = (result: ProviderLift['result']): string => lifts.filter((l) => l.result === result).map((l) => l.provider).join(', ') || '-';
+  if (!lifts.some((l) => l.provider !== 'sms')) return null;
+  return t('reactivate.lifts', { lifted: names('lifted'), notListed: names('not_listed'), failed: names('failed') });
+}
 
 /**
  * Reactivating says what it means before it happens: the plugin will send to this address again,
@@ -51,8 +58,12 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
     setSubmitting(true);
     setServerError(null);
     try {
-      await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
-      toggleNotification({ type: 'success', message: t('reactivate.done', { address: target.address }) });
+      const lifts = await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
+      const failed = lifts.filter((l) => l.result === 'failed' || l.result === 'not_possible');
+      toggleNotification({
+        type: failed.length > 0 ? 'warning' : 'success',
+        message: [t('reactivate.done', { address: target.address }), liftSummary(t, lifts)].filter(Boolean).join(' '),
+      });
       onClose();
     } catch (error) {
       setServerError(errorMessage(error) ?? t('reactivate.failed'));
@@ -74,6 +85,11 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
                   state: t(addressStateKey(target.state)),
                 })}
               </Typography>
+              {target.channel === 'sms' && target.state === 'opted_out' ? (
+                <Typography textAlign="center" textColor="danger600" variant="omega" data-reactivate-sms-opt-out>
+                  {t('reactivate.smsOptOut')}
+                </Typography>
+              ) : null}
               <Typography textAlign="center" textColor="neutral600" variant="omega">
                 {t('reactivate.warning')}
               </Typography>

@@ -11,6 +11,7 @@ import { query, useApi, type SuppressionList, type SuppressionParams, type Suppr
 import { ListTable, type ListColumn } from '../utils/ListTable';
 import { ADDRESS_STATES, CHANNELS, addressStateKey, channelKey, sourceKey, type AddressState, type Channel, type MessageStatus } from '../utils/status';
 import { useT } from '../utils/translations';
+import { CsvActions } from './CsvActions';
 import { ReactivateDialog, type ReactivateTarget } from './ReactivateDialog';
 
 const LISTED: AddressState[] = ADDRESS_STATES.filter((s) => s !== 'active');
@@ -144,6 +145,7 @@ export function SuppressionsPage(): JSX.Element {
         subtitle={list.data ? t('suppressions.subtitle', { count: list.data.pagination.total }) : t('suppressions.subtitleLoading')}
       />
       <Layouts.Action
+        endActions={<CsvActions filters={{ q, channel: channel ?? undefined, state: state ?? undefined }} />}
         startActions={
           <Flex gap={3} wrap="wrap">
             <form

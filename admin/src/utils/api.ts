@@ -7,7 +7,17 @@ import { PLUGIN_ID } from '../pluginId';
  * field renamed on one side fails the type check on the other.
  */
 export type * from '../../../server/src/contract';
-import type { AddressLookupRequest, AddressStatus, Answer, LogView, ReactivateRequest } from '../../../server/src/contract';
+import type {
+  AddressLookupRequest,
+  AddressStatus,
+  Answer,
+  LogView,
+  ImportReport,
+  ProviderLift,
+  ReactivateRequest,
+  ReconcileResult,
+  SyncStateView,
+} from '../../../server/src/contract';
 
 /** The admin API's base path. */
 export const apiPath = (path: string): string => `/${PLUGIN_ID}${path}`;
@@ -52,9 +62,25 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       transformResponse: (response: Answer<AddressStatus[]>) => response.data,
       providesTags: [TAG],
     }),
-    deliverabilityReactivate: builder.mutation<unknown, ReactivateRequest>({
+    deliverabilityReactivate: builder.mutation<{ providerLifts?: ProviderLift[] }, ReactivateRequest>({
       query: (body) => ({ url: apiPath('/addresses/reactivate'), method: 'POST', data: body }),
+      transformResponse: (response: Answer<{ providerLifts?: ProviderLift[] }>) => response.data,
       invalidatesTags: [TAG, 'Document'],
+    }),
+    deliverabilityStartSync: builder.mutation<SyncStateView, string>({
+      query: (provider) => ({ url: apiPath(`/suppression-sync/${encodeURIComponent(provider)}`), method: 'POST', data: {} }),
+      transformResponse: (response: Answer<SyncStateView>) => response.data,
+      invalidatesTags: [TAG],
+    }),
+    deliverabilityImportCsv: builder.mutation<ImportReport, string>({
+      query: (csv) => ({ url: apiPath('/suppressions/import'), method: 'POST', data: { csv } }),
+      transformResponse: (response: Answer<ImportReport>) => response.data,
+      invalidatesTags: [TAG, 'Document'],
+    }),
+    deliverabilityReconcile: builder.mutation<ReconcileResult, string>({
+      query: (provider) => ({ url: apiPath(`/suppression-sync/drift/${encodeURIComponent(provider)}/lift`), method: 'POST', data: {} }),
+      transformResponse: (response: Answer<ReconcileResult>) => response.data,
+      invalidatesTags: [TAG],
     }),
     deliverabilityRetry: builder.mutation<LogView, string>({
       query: (documentId) => ({ url: apiPath(`/logs/${encodeURIComponent(documentId)}/retry`), method: 'POST', data: {} }),
@@ -77,8 +103,8 @@ export interface ApiState<T> {
  * page change) is a new cache entry, so a slow old page never overwrites a newer one. `null` skips.
  * `T` is what the path answers (the contract's type for it).
  */
-export function useApi<T>(path: string | null): ApiState<T> {
-  const result = deliverabilityApi.useDeliverabilityGetQuery(path ?? '', { skip: path === null });
+export function useApi<T>(path: string | null, options: { pollingMs?: number } = {}): ApiState<T> {
+  const result = deliverabilityApi.useDeliverabilityGetQuery(path ?? '', { skip: path === null, pollingInterval: options.pollingMs ?? 0 });
   const { refetch } = result;
   return {
     data: result.data as T | undefined,
@@ -95,14 +121,32 @@ export function useAddressStatuses(body: AddressLookupRequest, enabled: boolean)
   return result.isError ? [] : result.data;
 }
 
-/** Reactivates an address; resolves when done, throws the server's error otherwise. */
-export function useReactivate(): (body: ReactivateRequest) => Promise<void> {
+/** Reactivates an address; resolves with what each provider did when lifting it, throws the server's error otherwise. */
+export function useReactivate(): (body: ReactivateRequest) => Promise<ProviderLift[]> {
   const [reactivate] = deliverabilityApi.useDeliverabilityReactivateMutation();
-  return React.useCallback(async (body) => void (await reactivate(body).unwrap()), [reactivate]);
+  return React.useCallback(async (body) => (await reactivate(body).unwrap()).providerLifts ?? [], [reactivate]);
+}
+
+/** Starts a pull of one provider's suppression lists now. */
+export function useStartSync(): (provider: string) => Promise<SyncStateView> {
+  const [start] = deliverabilityApi.useDeliverabilityStartSyncMutation();
+  return React.useCallback((provider) => start(provider).unwrap(), [start]);
+}
+
+/** Lifts a batch of one provider's drifted addresses at that provider. */
+export function useReconcile(): (provider: string) => Promise<ReconcileResult> {
+  const [reconcile] = deliverabilityApi.useDeliverabilityReconcileMutation();
+  return React.useCallback((provider) => reconcile(provider).unwrap(), [reconcile]);
 }
 
 /** Sends a deferred or failed message again now; resolves with the message as it is after. */
 export function useRetry(): (documentId: string) => Promise<LogView> {
   const [retry] = deliverabilityApi.useDeliverabilityRetryMutation();
   return React.useCallback((documentId) => retry(documentId).unwrap(), [retry]);
+}
+
+/** Imports a CSV suppression list; resolves with the report, throws the server's error (with the report of refused rows) otherwise. */
+export function useImportCsv(): (csv: string) => Promise<ImportReport> {
+  const [importCsv] = deliverabilityApi.useDeliverabilityImportCsvMutation();
+  return React.useCallback((csv) => importCsv(csv).unwrap(), [importCsv]);
 }

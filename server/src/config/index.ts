@@ -20,6 +20,19 @@ export default {
         from: env('DELIVERABILITY_VONAGE_FROM'),
       },
     },
+    erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
+    // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
+    sync: {
+      sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY'), baseUrl: env('DELIVERABILITY_SENDGRID_BASE_URL') },
+      mailgun: { apiKey: env('DELIVERABILITY_MAILGUN_API_KEY'), domain: env('DELIVERABILITY_MAILGUN_DOMAIN'), baseUrl: env('DELIVERABILITY_MAILGUN_BASE_URL') },
+      postmark: { serverToken: env('DELIVERABILITY_POSTMARK_SERVER_TOKEN'), streams: env('DELIVERABILITY_POSTMARK_STREAMS') },
+      ses: {
+        accessKeyId: env('DELIVERABILITY_SES_ACCESS_KEY_ID'),
+        secretAccessKey: env('DELIVERABILITY_SES_SECRET_ACCESS_KEY'),
+        sessionToken: env('DELIVERABILITY_SES_SESSION_TOKEN'),
+        region: env('DELIVERABILITY_SES_REGION'),
+      },
+    },
     providers: {
       sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
       mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -2,6 +2,8 @@ import type { CountryCode } from '../core/phone';
 import type { BreakerPolicy } from '../core/bulk-breaker';
 import type { DecisionPolicy } from '../core/policy';
 import type { EmailPath, ProviderSettings } from '../providers/types';
+import type { SyncConfig } from './sync';
+import type { ErasureConfig } from './erasure';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -64,6 +66,10 @@ export interface PluginConfig extends DecisionPolicy {
   providers: ProviderSettings;
   sending: SendingConfig;
   contacts: ContactSourceConfig[];
+  /** Provider suppression lists: credentials and the pull's schedule (config/sync.ts). */
+  sync: SyncConfig;
+  /** The salt of erased students' address hashes (config/erasure.ts). */
+  erasure: ErasureConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

@@ -14,6 +14,8 @@ import { isCountryCode, type CountryCode } from '../core/phone';
 import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../core/bulk-breaker';
 import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
+import { validateSyncConfig } from './sync';
+import { validateErasureConfig } from './erasure';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -232,7 +234,7 @@ function validateBulk(input: unknown): BulkConfig {
   };
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'bulk'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'bulk'];
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -269,6 +271,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     providers: validateProviders(config.providers),
     sending,
     contacts: validateContacts(config.contacts),
+    sync: validateSyncConfig(config.sync),
+    erasure: validateErasureConfig(config.erasure),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),
       schedule,

@@ -5,6 +5,9 @@ import contact from './contact';
 import contactAddress from './contact-address';
 import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
+import erasedAddress from './erased-address';
+import providerListing from './provider-listing';
+import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 
 export default {
@@ -16,4 +19,7 @@ export default {
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
   'bulk-send': bulkSend,
+  'suppression-sync': suppressionSync,
+  'provider-listing': providerListing,
+  'erased-address': erasedAddress,
 };

@@ -35,6 +35,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await answer(ctx, async () => getService(strapi, 'logs').summary(contactRef(ctx)));
     },
 
+    /** POST /contacts/:documentId/erase?type: a privacy request (services/erasure.ts). */
+    async erase(ctx: Context) {
+      await answer(ctx, async () => getService(strapi, 'erasure').erase(contactRef(ctx)));
+    },
+
     /** GET /logs/:documentId: one message with its attempts, events and audit entries. */
     async findOne(ctx: Context) {
       await answer(ctx, async () => getService(strapi, 'logs').get(String(ctx.params.documentId)));

@@ -3,6 +3,8 @@ import adminLogs from './admin-logs';
 import adminProviders from './admin-providers';
 import adminReports from './admin-reports';
 import adminSuppressions from './admin-suppressions';
+import adminSuppressionCsv from './admin-suppression-csv';
+import adminSync from './admin-sync';
 import addresses from './addresses';
 import bulkSends from './bulk-sends';
 import messages from './messages';
@@ -16,6 +18,8 @@ export default {
   'admin-providers': adminProviders,
   'admin-reports': adminReports,
   'admin-suppressions': adminSuppressions,
+  'admin-suppression-csv': adminSuppressionCsv,
+  'admin-sync': adminSync,
   messages,
   webhooks,
 };

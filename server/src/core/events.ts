@@ -7,7 +7,8 @@ export const CHANNELS = ['email', 'sms'] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 // `smtp`: a site's own SMTP server through the Email plugin, whose only reports are synchronous.
-export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox', 'smtp'] as const;
+// `import`: a suppression list imported from another system (core/suppression-import.ts).
+export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox', 'smtp', 'import'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**

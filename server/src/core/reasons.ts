@@ -97,6 +97,7 @@ export const PROVIDER_LABELS: Record<ProviderName, string> = {
   vonage: 'Vonage',
   sandbox: 'the sandbox',
   smtp: 'the SMTP server',
+  import: 'an imported list',
 };
 
 /** Ends a phrase with a full stop, unless it (the provider's own text, say) already ends a sentence. */

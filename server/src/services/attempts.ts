@@ -119,6 +119,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await updateRows(strapi, trx, UID.log, updates);
     await insertRows(
       strapi,
+      trx,
       UID.event,
       drops.map(({ row, state, ledgerReason }, i) => ({
         eventKey: `dropped:${row.documentId}:${Number(row.attempts ?? 0) + 1}`,
@@ -162,6 +163,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
     await insertRows(
       strapi,
+      trx,
       UID.event,
       ready.map(({ row, attempt, transport }) => ({
         eventKey: `attempt:${row.documentId}:${attempt}`,

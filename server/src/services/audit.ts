@@ -10,7 +10,7 @@ import type { AuditView } from '../contract';
  */
 
 /** Named like the send service's own entries (`retry-message`, written by `messages.retryNow`). */
-export type AuditAction = 'reactivate-address' | 'retry-message';
+export type AuditAction = 'reactivate-address' | 'retry-message' | 'lift-provider-suppressions' | 'import-suppressions' | 'change-address';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {
@@ -27,6 +27,8 @@ export interface AuditInput {
   reason?: string | null;
   before?: unknown;
   after?: unknown;
+  /** The student it concerns, where it concerns one (an address change). */
+  contact?: { type: string; documentId: string } | null;
   /** Epoch milliseconds; defaults to now. */
   at?: number;
 }
@@ -76,11 +78,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         reason: input.reason ?? null,
         before: input.before ?? null,
         after: input.after ?? null,
+        contactType: input.contact?.type ?? null,
+        contactDocumentId: input.contact?.documentId ?? null,
         createdAt: at,
         updatedAt: at,
       },
     });
     return auditView(row);
+  },
+
+  /** The newest entry of `action` about an address, or null. */
+  async latestFor(action: AuditAction, channel: Channel, address: string): Promise<AuditView | null> {
+    const row = await table(strapi, UID.audit).findOne({
+      where: { action, channel, address },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    });
+    return row ? auditView(row) : null;
   },
 
   /** Entries about these messages, oldest first (they are shown inside each message's history). */

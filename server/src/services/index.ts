@@ -1,3 +1,4 @@
+import addressChanges from './address-changes';
 import attempts from './attempts';
 import audit from './audit';
 import bulkRecipients from './bulk-recipients';
@@ -6,6 +7,7 @@ import bulkWorker from './bulk-worker';
 import config from './config';
 import contactIndex from './contact-index';
 import contacts from './contacts';
+import erasure from './erasure';
 import intake from './intake';
 import leases from './leases';
 import ledger from './ledger';
@@ -13,14 +15,20 @@ import logs from './logs';
 import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
+import providerListings from './provider-listings';
 import reactivation from './reactivation';
 import reports from './reports';
 import retrier from './retrier';
 import suppressions from './suppressions';
+import suppressionCsv from './suppression-csv';
+import suppressionPush from './suppression-push';
+import suppressionSync from './suppression-sync';
 import transports from './transports';
 import webhooks from './webhooks';
+import worklist from './worklist';
 
 export default {
+  'address-changes': addressChanges,
   attempts,
   audit,
   'bulk-recipients': bulkRecipients,
@@ -29,6 +37,7 @@ export default {
   config,
   contacts,
   'contact-index': contactIndex,
+  erasure,
   intake,
   leases,
   ledger,
@@ -36,10 +45,15 @@ export default {
   messages,
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
+  'provider-listings': providerListings,
   reactivation,
   reports,
   retrier,
   suppressions,
+  'suppression-csv': suppressionCsv,
+  'suppression-push': suppressionPush,
+  'suppression-sync': suppressionSync,
   transports,
   webhooks,
+  worklist,
 };

@@ -424,7 +424,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * contacts of the addresses whose state changed (for the announcements).
    */
   async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<Map<string, ContactRef[]>> {
-    await insertRows(strapi, UID.event, effects.eventRows);
+    await insertRows(strapi, trx, UID.event, effects.eventRows);
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
     await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
     await ledger().writeMany(effects.ledgerWrites);

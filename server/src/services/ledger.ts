@@ -6,7 +6,8 @@ import type { Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks } from '../utils/locks';
-import { table, toDate, toMs, type Row, toIso } from '../utils/plugin';
+import { getService, table, toDate, toMs, type Row, toIso } from '../utils/plugin';
+import { addressHash } from '../core/erasure';
 import { builder } from '../utils/sql';
 import { UID } from '../utils/uids';
 
@@ -85,6 +86,22 @@ function byChannel(pairs: { channel: Channel; address: string }[]): [Channel, st
   ]);
 }
 
+export const ERASED_REASON = 'The student was erased on request; the address stays suppressed.';
+
+/** The suppressed states of these addresses (not in the ledger) that erased students had, by their salted hashes. */
+async function erasedStates(strapi: Core.Strapi, channel: Channel, addresses: string[]): Promise<Map<string, AddressState>> {
+  const salt = getService(strapi, 'config').get().erasure.salt;
+  const found = new Map<string, AddressState>();
+  if (!salt || addresses.length === 0) return found;
+  const byHash = new Map(addresses.map((address) => [addressHash(salt, channel, address), address]));
+  const hashes = [...byHash.keys()];
+  for (let i = 0; i < hashes.length; i += CHUNK) {
+    const rows = await table(strapi, UID.erasedAddress).findMany({ select: ['addressHash', 'state'], where: { addressHash: { $in: hashes.slice(i, i + CHUNK) } } });
+    for (const row of rows) found.set(byHash.get(row.addressHash as string)!, row.state as AddressState);
+  }
+  return found;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   /**
    * Locks the existing ledger rows of these addresses (`SELECT … FOR UPDATE`, by channel then
@@ -123,9 +140,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
           entries.set(ledgerKey(channel, address), { id: row.id, channel, address, state: rowToLedgerState(row) });
         }
       }
-      for (const address of addresses) {
-        const key = ledgerKey(channel, address);
-        if (!entries.has(key)) entries.set(key, { id: null, channel, address, state: { ...NEW_ADDRESS } });
+      const missing = addresses.filter((address) => !entries.has(ledgerKey(channel, address)));
+      const erased = await erasedStates(strapi, channel, missing);
+      for (const address of missing) {
+        // An erased student's suppressed address has no row, only its hash: it stays suppressed.
+        const state = erased.get(address);
+        entries.set(ledgerKey(channel, address), { id: null, channel, address, state: state ? { ...NEW_ADDRESS, state, reason: ERASED_REASON } : { ...NEW_ADDRESS } });
       }
     }
     return entries;
@@ -140,7 +160,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
 
   async stateOf(channel: Channel, rawAddress: string): Promise<{ state: AddressState; reason: string | null; at: Date | null }> {
     const found = await this.find(channel, rawAddress);
-    if (!found?.row) return { state: 'active', reason: null, at: null };
+    if (!found) return { state: 'active', reason: null, at: null };
+    if (!found.row) {
+      const erased = (await erasedStates(strapi, channel, [found.address])).get(found.address);
+      return erased ? { state: erased, reason: ERASED_REASON, at: null } : { state: 'active', reason: null, at: null };
+    }
     return {
       state: found.row.state as AddressState,
       reason: (found.row.reason as string | null) ?? null,
@@ -153,7 +177,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const found = await this.find(channel, rawAddress);
     if (!found) return null;
     const row = found.row;
-    const state = (row?.state as AddressState | undefined) ?? 'active';
+    const erased = row ? undefined : (await erasedStates(strapi, channel, [found.address])).get(found.address);
+    const state = (row?.state as AddressState | undefined) ?? erased ?? 'active';
     return {
       channel,
       address: found.address,
@@ -167,6 +192,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       softBounceCount: Number(row?.softBounceCount ?? 0),
       reactivatedAt: toIso(row?.reactivatedAt),
     };
+  },
+
+  /** Addresses with no ledger row that an erased student had suppressed (matched by their salted hashes), with their states. */
+  erasedStates(channel: Channel, addresses: string[]): Promise<Map<string, AddressState>> {
+    return erasedStates(strapi, channel, addresses);
   },
 
   isSuppressed(state: AddressState): boolean {

@@ -2,8 +2,10 @@ import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
 import { isReasonData, type ReasonPart } from '../core/reasons';
 import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
+import { LISTED_RAW_TYPE_PREFIX } from '../core/listed';
 import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
+import { ERASED_REASON } from './ledger';
 import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -20,6 +22,7 @@ import type {
   LogFilters,
   LogView,
   Page,
+  ProviderLift,
   UnmatchedQuery,
 } from '../contract';
 
@@ -225,7 +228,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ['sms', contact.mobile],
       ] as const) {
         const found = address ? await ledger.find(channel, address) : null;
-        addresses.push(addressSummary(channel, found?.address ?? address, found?.row ?? null));
+        const summary = addressSummary(channel, found?.address ?? address, found?.row ?? null);
+        // What the last reactivation's push did at the providers (services/suppression-push.ts).
+        const lifted = found?.row
+          ? await getService(strapi, 'audit').latestFor('lift-provider-suppressions', channel, found.address)
+          : null;
+        addresses.push(
+          lifted ? { ...summary, providerLifts: (lifted.after as { lifts?: ProviderLift[] } | null)?.lifts ?? null } : summary,
+        );
       }
       const recent = await table(strapi, UID.log).findMany({
         where: { contactType: contact.type, contactDocumentId: contact.documentId },
@@ -251,7 +261,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const lastMessages = recent.map((row) =>
         logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'),
       );
-      return { contact, addresses, lastMessages, counts };
+      const addressChanges = await getService(strapi, 'address-changes').forContact({ type: contact.type, documentId: contact.documentId });
+      return { contact, addresses, lastMessages, counts, addressChanges };
     },
 
     /** The ledger state of many addresses at once: one request for every row of a list page. */
@@ -264,6 +275,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (wanted.length === 0) continue;
         for (const row of await table(strapi, UID.address).findMany({ where: { channel, address: { $in: wanted } } })) {
           rows.set(`${channel}:${row.address as string}`, row);
+        }
+        // An erased student's suppressed address has no row, only its hash (services/erasure.ts).
+        const missing = wanted.filter((address) => !rows.has(`${channel}:${address}`));
+        for (const [address, state] of await getService(strapi, 'ledger').erasedStates(channel, missing)) {
+          rows.set(`${channel}:${address}`, { id: 0, documentId: '', state, reason: ERASED_REASON } as Row);
         }
       }
       return normalized.map((item) => {
@@ -283,6 +299,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Events that matched no message (mail from another system, or a message deleted since) and the items of a batch that could not be read at all, newest first. */
     async unmatched(filters: UnmatchedQuery): Promise<Page<EventView>> {
       const where: Record<string, unknown> = { outcome: filters.outcome ?? { $in: [...UNMATCHED_OUTCOMES] } };
+      // Entries pulled from a provider's suppression list concern an address, never a message.
+      where.$not = { rawType: { $startsWith: LISTED_RAW_TYPE_PREFIX } };
       if (filters.provider) where.provider = filters.provider;
       if (filters.channel) where.channel = filters.channel;
       const [rows, total] = await Promise.all([

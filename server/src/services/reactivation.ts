@@ -9,6 +9,7 @@ import { withConflictRetry } from '../utils/locks';
 import { getService, table, toMs, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { Actor } from './audit';
+import type { ProviderLift } from '../contract';
 
 /**
  * Reactivation: an editor decides that a suppressed (or soft-bouncing) address may be used again.
@@ -45,6 +46,8 @@ export interface ReactivationResult {
   after: LedgerSnapshot;
   contactsUpdated: number;
   auditDocumentId: string;
+  /** Whether each provider that suppressed the address lifted it (after the commit). */
+  providerLifts: ProviderLift[];
 }
 
 /** Longest reason kept: enough for a sentence or two, not a pasted email thread. */
@@ -142,7 +145,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
         });
         return { channel, address, before, after, contactsUpdated, auditDocumentId: audit.documentId };
       });
-    const result = await withConflictRetry(reactivateOnce);
+    const committed = await withConflictRetry(reactivateOnce);
+    // After the commit, outside the transaction: the providers' lists (suppression-push.ts).
+    const providerLifts = await getService(strapi, 'suppression-push')
+      .liftEverywhere({ channel, address, before: committed.before.state, actor: input.actor, reason })
+      .catch((error: Error): ProviderLift[] => {
+        // The reactivation stands (it committed); the drift report shows what is still listed.
+        strapi.log.error(`[deliverability] lifting a reactivated address at the providers failed: ${error.message}`);
+        return [];
+      });
+    const result = { ...committed, providerLifts };
     // After the commit: Strapi webhooks hear only what is stored.
     await getService(strapi, 'outbound-events').announce([
       { event: 'deliverability.address.reactivated', channel, address, state: 'active', reason: ledgerReason },

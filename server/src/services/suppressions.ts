@@ -18,13 +18,19 @@ export const LISTED_STATES: readonly AddressState[] = ADDRESS_STATES.filter((s) 
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value !== '' ? value : null);
 
+/** The ledger rows the list's filters select (the page and its CSV export alike). */
+export function suppressionWhere(query: Pick<SuppressionQuery, 'q' | 'channel' | 'state'>): Record<string, unknown> {
+  const where: Record<string, unknown> = { state: query.state ? query.state : { $in: [...LISTED_STATES] } };
+  if (query.channel) where.channel = query.channel;
+  // Addresses are stored normalized (lower-case emails, E.164 numbers): a case-insensitive "contains" finds them.
+  const search = query.q?.trim();
+  if (search) where.address = { $containsi: search };
+  return where;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async list(query: SuppressionQuery): Promise<SuppressionList> {
-    const where: Record<string, unknown> = { state: query.state ? query.state : { $in: [...LISTED_STATES] } };
-    if (query.channel) where.channel = query.channel;
-    // Addresses are stored normalized (lower-case emails, E.164 numbers): a case-insensitive "contains" finds them.
-    const search = query.q?.trim();
-    if (search) where.address = { $containsi: search };
+    const where = suppressionWhere(query);
     const c = columnsOf(strapi, UID.address, ['channel', 'state'] as const);
     // Per-state counts ignore the state filter, so the filter can show how many each choice holds.
     const byStateQuery = builder(strapi, UID.address).select({ state: c.state }).count({ n: '*' }).groupBy(c.state);

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { webhookProviders } from '../providers';
 import { MalformedPayloadError, storableKey, UpstreamUnavailableError } from '../providers/shared';
 import type { UnreadableItem, WebhookProviderName, WebhookRequest } from '../providers/types';
@@ -190,7 +191,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         createdAt: at,
         updatedAt: at,
       }));
-      await insertRows(strapi, UID.event, rows);
+      // The intake's transaction, which this joins.
+      await strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => insertRows(strapi, trx, UID.event, rows));
       return rows.length;
     },
 

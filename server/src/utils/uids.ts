@@ -10,4 +10,7 @@ export const UID = {
   audit: 'plugin::deliverability.audit-entry',
   contactAddress: 'plugin::deliverability.contact-address',
   bulkSend: 'plugin::deliverability.bulk-send',
+  suppressionSync: 'plugin::deliverability.suppression-sync',
+  providerListing: 'plugin::deliverability.provider-listing',
+  erasedAddress: 'plugin::deliverability.erased-address',
 } as const;

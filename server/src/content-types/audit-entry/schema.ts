@@ -23,10 +23,15 @@ export default {
     reason: { type: 'text' },
     before: { type: 'json' },
     after: { type: 'json' },
+    // The student an entry concerns, where it concerns one (an address change).
+    contactType: { type: 'string', maxLength: 255 },
+    contactDocumentId: { type: 'string', maxLength: 255 },
   },
   indexes: [
     { name: 'dlv_audit_address_idx', columns: ['channel', 'address', 'created_at'] },
     // Full Logs: the manual actions on the messages of a page.
     { name: 'dlv_audit_log_idx', columns: ['log_document_id', 'created_at'] },
+    // Full Logs: a student's address changes.
+    { name: 'dlv_audit_contact_idx', columns: ['contact_document_id', 'created_at'] },
   ],
 };
