@@ -116,6 +116,17 @@ describe('the request, checked whole before anything is queued', () => {
   });
 });
 
+describe('from code', () => {
+  it('messages.sendBulk checks and queues the same way', async () => {
+    const messages = app.strapi.plugin('deliverability').service('messages') as { sendBulk(raw: unknown): Promise<{ id: string; total: number }> };
+    await expect(messages.sendBulk(grab('Checks', { subject: 'Hi {{nickname}}' }))).rejects.toMatchObject({ status: 400, field: 'mergeFields' });
+    const created = await messages.sendBulk(grab('Checks', { sourceName: 'From code' }));
+    expect(created.total).toBe(5);
+    await waitUntil(async () => (await view(created.id)).status === 'done', 30_000, 'the send to finish');
+    expect(await handOffs(created.id)).toEqual({ total: 5, twice: 0 });
+  });
+});
+
 describe('the breaker', () => {
   let sendId: string;
 
