@@ -39,5 +39,6 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     strapi.log.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
   getService(strapi, 'retrier').start();
+  getService(strapi, 'bulk-worker').start();
   getService(strapi, 'suppression-sync').startSchedule();
 };

@@ -459,6 +459,62 @@ export interface MessageView {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Bulk sends (Grabs)
+
+export type BulkSendStatus = 'queued' | 'running' | 'paused' | 'cancelled' | 'done';
+
+/** What tripped a bulk send's breaker: the rate seen over the sample, against its threshold. */
+export interface BreakerTripView {
+  metric: 'hardBounceRate' | 'complaintRate' | 'smsFailureRate';
+  rate: number;
+  threshold: number;
+  sample: number;
+  count: number;
+}
+
+export type BulkPauseView = { by: 'breaker'; at: string; trip: BreakerTripView } | { by: 'editor'; at: string; actor: string };
+
+export interface BulkSendView {
+  id: string;
+  sourceName: string;
+  channel: Channel;
+  status: BulkSendStatus;
+  contactType: string | null;
+  /** Messages queued when the send was created. */
+  total: number;
+  /** Contacts left out because they had no usable address. */
+  withoutAddress: number;
+  /** Messages removed from the queue by a cancel, never handed over. */
+  cancelledCount: number;
+  /** Its messages by status now (`queued` is what is still to send). */
+  counts: StatusCounts;
+  /** Messages handed over in the last minute. */
+  perMinute: number;
+  pause: BulkPauseView | null;
+  createdAt: string | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+/** The start of a bulk send's recipient list, before it is queued. */
+export interface BulkPreview {
+  recipients: { documentId: string; displayName: string; address: string; suppressed: boolean }[];
+  /** Recipients with a usable address. */
+  total: number;
+  /** Of those, how many will be dropped because their address is suppressed. */
+  suppressed: number;
+  withoutAddress: number;
+}
+
+/** A bulk send's messages by mailbox provider: one row per provider, and one per domain for the others. */
+export interface MailboxProviderRow {
+  provider: 'campus' | 'gmail' | 'microsoft' | 'yahoo' | 'other';
+  /** The domain, for `other`; null for the named providers. */
+  domain: string | null;
+  counts: StatusCounts;
+}
+
+// ---------------------------------------------------------------------------------------------
 // Provider suppression lists (GET /suppression-sync, POST /suppression-sync/:provider)
 
 /** One provider's pull of its suppression lists, for the Providers page. */

@@ -3,6 +3,7 @@ import { getService } from './utils/plugin';
 
 export default async ({ strapi }: { strapi: Core.Strapi }) => {
   // Stop the schedule and let the tick in flight finish (bounded), then cancel pending sandbox reports.
+  await getService(strapi, 'bulk-worker').stop();
   await getService(strapi, 'retrier').stop();
   await getService(strapi, 'suppression-sync').stop();
   getService(strapi, 'leases').stop();

@@ -15,6 +15,7 @@ export const PERMISSION_UIDS = {
   addressesReactivate: 'addresses.reactivate',
   eventsReclassify: 'events.reclassify',
   settingsRead: 'settings.read',
+  bulkSend: 'bulk.send',
   suppressionsSync: 'suppressions.sync',
   contactsErase: 'contacts.erase',
 } as const;
@@ -42,6 +43,7 @@ export const ACTIONS: ActionDefinition[] = [
   { key: 'addressesReactivate', displayName: 'Reactivate a suppressed address', subCategory: 'Addresses' },
   { key: 'eventsReclassify', displayName: 'Re-classify a misread provider event', subCategory: 'Events' },
   { key: 'settingsRead', displayName: 'Read provider settings and webhook URLs', subCategory: 'Settings' },
+  { key: 'bulkSend', displayName: 'Compose, pause, resume and cancel bulk sends', subCategory: 'Messages' },
   { key: 'contactsErase', displayName: "Erase a student's delivery data (privacy request)", subCategory: 'Addresses' },
   { key: 'suppressionsSync', displayName: "Pull the providers' suppression lists now, and import lists from other systems", subCategory: 'Addresses' },
 ].map(({ key, displayName, subCategory }) => ({

@@ -7,10 +7,10 @@
  *
  * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
  */
-import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { appDir, freePort, writeApp } from '../helpers/app';
+import { appDir, writeApp } from '../helpers/app';
+import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
 import { twilioHeaders } from '../helpers/webhooks';
@@ -22,42 +22,6 @@ const describeEach = kinds.length > 0 ? describe.each(kinds) : describe.skip.eac
 
 const TWILIO_TOKEN = 'test-token';
 const PUBLIC_URL = 'http://127.0.0.1:9';
-
-interface FakeTwilio {
-  port: number;
-  /** How many times each message (log documentId) was handed over. */
-  receipts: Map<string, number>;
-  /** Milliseconds before each answer; changeable between tests. */
-  delayMs: number;
-  close(): Promise<void>;
-}
-
-async function fakeTwilio(delayMs: number): Promise<FakeTwilio> {
-  let counter = 0;
-  const fake: FakeTwilio = {
-    port: await freePort(),
-    receipts: new Map(),
-    delayMs,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
-  };
-  const server = http.createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
-    req.on('end', () => {
-      const form = new URLSearchParams(body);
-      const callback = new URL(form.get('StatusCallback') ?? 'http://x/');
-      const logId = (callback.searchParams.get('dlv') ?? 'unknown').split('.')[0];
-      fake.receipts.set(logId, (fake.receipts.get(logId) ?? 0) + 1);
-      counter += 1;
-      setTimeout(() => {
-        res.writeHead(201, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ sid: `SM${counter.toString().padStart(32, '0')}`, status: 'queued' }));
-      }, fake.delayMs);
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(fake.port, '127.0.0.1', resolve));
-  return fake;
-}
 
 /** `count` deferred SMS messages due now (attempt 1 soft-bounced a minute ago). */
 async function insertDue(db: ServerDatabase, count: number, prefix: string): Promise<string[]> {

@@ -1,4 +1,5 @@
 import type { CountryCode } from '../core/phone';
+import type { BreakerPolicy } from '../core/bulk-breaker';
 import type { DecisionPolicy } from '../core/policy';
 import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
@@ -86,4 +87,24 @@ export interface PluginConfig extends DecisionPolicy {
     /** Hand-offs in flight at once within a tick. */
     concurrency: number;
   };
+  bulk: BulkConfig;
+}
+
+/** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */
+export interface BulkConfig {
+  /** Whether this instance works on bulk sends' queues (every instance does, by default). */
+  enabled: boolean;
+  /** How often the worker looks for work and re-reads the sends' statuses (pause and cancel take effect within this, plus one hand-off). */
+  pollMs: number;
+  /** Hand-offs a second per provider, in each instance (see README, "Bulk sends"), unless `rates` names the provider. */
+  ratePerSecond: number;
+  /** Per-provider rates (`{ sandbox: 50, twilio: 10 }`), by the transport's provider name. */
+  rates: Record<string, number>;
+  /** Hand-offs in flight at once in each instance. */
+  concurrency: number;
+  /** Messages one instance claims at a time. Small, so that a pause releases little and work spreads over instances. */
+  claimSize: number;
+  breaker: BreakerPolicy;
+  /** The institution's own mail domains (subdomains included): reported as "campus" in the mailbox-provider breakdown. */
+  campusDomains: string[];
 }

@@ -13,8 +13,9 @@ import {
   validateTwoStrikePolicy,
 } from '../core/policy';
 import { isCountryCode, type CountryCode } from '../core/phone';
+import { DEFAULT_BREAKER_POLICY, type BreakerPolicy } from '../core/bulk-breaker';
 import type { ProviderSettings } from '../providers/types';
-import type { ContactSourceConfig, PluginConfig, SendingConfig } from './types';
+import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
 
@@ -202,7 +203,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -220,6 +221,40 @@ function validateInboundSms(input: unknown): PluginConfig['inboundSms'] {
     helpReply,
   };
 }
+
+function fraction(key: string, value: unknown, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0 || value >= 1) throw new PolicyError(key, 'a fraction between 0 and 1 (0.05 = 5%)', value);
+  return value;
+}
+
+function validateBreaker(key: string, input: unknown): BreakerPolicy {
+  const breaker = section(key, input);
+  const d = DEFAULT_BREAKER_POLICY;
+  return {
+    minSample: requirePositiveNumber(`${key}.minSample`, breaker.minSample ?? d.minSample, { integer: true }),
+    hardBounceRate: fraction(`${key}.hardBounceRate`, breaker.hardBounceRate, d.hardBounceRate),
+    complaintRate: fraction(`${key}.complaintRate`, breaker.complaintRate, d.complaintRate),
+    smsFailureRate: fraction(`${key}.smsFailureRate`, breaker.smsFailureRate, d.smsFailureRate),
+  };
+}
+
+function validateBulk(input: unknown): BulkConfig {
+  const key = `${PREFIX}.bulk`;
+  const bulk = section(key, input);
+  const rates = section(`${key}.rates`, bulk.rates);
+  return {
+    enabled: optionalBoolean(`${key}.enabled`, bulk.enabled, true),
+    pollMs: requirePositiveNumber(`${key}.pollMs`, bulk.pollMs ?? 250, { integer: true }),
+    ratePerSecond: requirePositiveNumber(`${key}.ratePerSecond`, bulk.ratePerSecond ?? 10),
+    rates: Object.fromEntries(Object.entries(rates).map(([provider, rate]) => [provider, requirePositiveNumber(`${key}.rates.${provider}`, rate)])),
+    concurrency: requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true }),
+    claimSize: requirePositiveNumber(`${key}.claimSize`, bulk.claimSize ?? 20, { integer: true }),
+    breaker: validateBreaker(`${key}.breaker`, bulk.breaker),
+    campusDomains: stringList(`${key}.campusDomains`, bulk.campusDomains).map((d) => d.toLowerCase()),
+  };
+}
+
 
 /** Turns the raw plugin config into a `PluginConfig`, or throws a `PolicyError` naming the first bad key. */
 export function validatePluginConfig(raw: unknown): PluginConfig {
@@ -269,5 +304,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       leaseSeconds,
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
     },
+    bulk: validateBulk(config.bulk),
   };
 }

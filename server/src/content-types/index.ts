@@ -1,5 +1,6 @@
 import address from './address';
 import auditEntry from './audit-entry';
+import bulkSend from './bulk-send';
 import contact from './contact';
 import consentEntry from './consent-entry';
 import contactAddress from './contact-address';
@@ -18,6 +19,7 @@ export default {
   'webhook-receipt': webhookReceipt,
   'audit-entry': auditEntry,
   'contact-address': contactAddress,
+  'bulk-send': bulkSend,
   'suppression-sync': suppressionSync,
   'provider-listing': providerListing,
   'erased-address': erasedAddress,

@@ -1,3 +1,4 @@
+import adminBulkSends from './admin-bulk-sends';
 import adminLogs from './admin-logs';
 import adminProviders from './admin-providers';
 import adminReports from './admin-reports';
@@ -5,11 +6,14 @@ import adminSuppressions from './admin-suppressions';
 import adminSuppressionCsv from './admin-suppression-csv';
 import adminSync from './admin-sync';
 import addresses from './addresses';
+import bulkSends from './bulk-sends';
 import messages from './messages';
 import webhooks from './webhooks';
 
 export default {
   addresses,
+  'admin-bulk-sends': adminBulkSends,
+  'bulk-sends': bulkSends,
   'admin-logs': adminLogs,
   'admin-providers': adminProviders,
   'admin-reports': adminReports,

@@ -9,6 +9,12 @@ export default {
   routes: [
     { method: 'POST', path: '/messages', handler: 'messages.send', config: { policies: [] } },
     { method: 'GET', path: '/messages/:id', handler: 'messages.findOne', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends', handler: 'bulk-sends.create', config: { policies: [] } },
+    { method: 'GET', path: '/bulk-sends/:id', handler: 'bulk-sends.findOne', config: { policies: [] } },
+    { method: 'GET', path: '/bulk-sends/:id/mailbox-providers', handler: 'bulk-sends.mailboxProviders', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/pause', handler: 'bulk-sends.pause', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'bulk-sends.resume', config: { policies: [] } },
+    { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'bulk-sends.cancel', config: { policies: [] } },
     { method: 'GET', path: '/addresses/:channel/:address', handler: 'addresses.findOne', config: { policies: [] } },
     // Students' texts (STOP, START, HELP) to the site's number: Twilio and Vonage, signed like their status callbacks.
     { method: 'POST', path: '/webhooks/:provider/inbound', handler: 'webhooks.inbound', config: { auth: false } },

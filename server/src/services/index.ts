@@ -1,6 +1,9 @@
 import addressChanges from './address-changes';
 import attempts from './attempts';
 import audit from './audit';
+import bulkRecipients from './bulk-recipients';
+import bulkSends from './bulk-sends';
+import bulkWorker from './bulk-worker';
 import config from './config';
 import contactIndex from './contact-index';
 import consent from './consent';
@@ -32,6 +35,9 @@ export default {
   'address-changes': addressChanges,
   attempts,
   audit,
+  'bulk-recipients': bulkRecipients,
+  'bulk-sends': bulkSends,
+  'bulk-worker': bulkWorker,
   config,
   consent,
   contacts,

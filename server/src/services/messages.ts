@@ -6,7 +6,7 @@ import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/
 import { getService, table, type Row, toIso, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { AttemptOptions, AttemptTally, BegunChunk } from './attempts';
-import type { MessageView } from '../contract';
+import type { BulkSendView, MessageView } from '../contract';
 
 /**
  * Sending: validating a request, the outbox (a DeliveryLog written first, as `queued`, with its
@@ -230,6 +230,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       });
       const fresh = (await logs().findOne({ where: { id: row.id } }))!;
       return toMessageView(await leases().keepWhile(lease.owner, () => this.attempt(fresh, lease.owner)));
+    },
+
+    /** A bulk send (a Grab): checked whole, then queued for the bulk worker (see the bulk-sends service). */
+    sendBulk(raw: unknown, actor: { id: string; name: string } | null = null): Promise<BulkSendView> {
+      return getService(strapi, 'bulk-sends').create(raw, actor);
     },
 
     async find(documentId: string): Promise<MessageView | null> {

@@ -9,6 +9,7 @@ export const UID = {
   receipt: 'plugin::deliverability.webhook-receipt',
   audit: 'plugin::deliverability.audit-entry',
   contactAddress: 'plugin::deliverability.contact-address',
+  bulkSend: 'plugin::deliverability.bulk-send',
   suppressionSync: 'plugin::deliverability.suppression-sync',
   providerListing: 'plugin::deliverability.provider-listing',
   erasedAddress: 'plugin::deliverability.erased-address',

@@ -50,6 +50,8 @@ export default {
     // The retrier's claim: whoever holds an unexpired lease is the only one re-sending this message.
     leaseOwner: { type: 'string', maxLength: 255 },
     leaseExpiresAt: { type: 'datetime' },
+    // The bulk send (its documentId) this message belongs to, if any.
+    bulkSendId: { type: 'string', maxLength: 255 },
   },
   indexes: [
     // Every send with an idempotency key looks it up first. Unique per scope, so that two requests with
@@ -67,5 +69,7 @@ export default {
     { name: 'dlv_logs_address_idx', columns: ['channel', 'address', 'created_at'] },
     // Reports: counts by channel and status over a period.
     { name: 'dlv_logs_report_idx', columns: ['created_at', 'channel', 'status'] },
+    // Bulk sends: a send's queue (parked messages) and its progress by status.
+    { name: 'dlv_logs_bulk_idx', columns: ['bulk_send_id', 'status'] },
   ],
 };

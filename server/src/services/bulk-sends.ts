@@ -1,0 +1,251 @@
+import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
+import { MessageInputError } from '../core/message-input';
+import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
+import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
+import type { BreakerTrip } from '../core/bulk-breaker';
+import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, StatusCounts } from '../contract';
+import { domainOf, mailboxProviderOf } from '../core/mailbox-providers';
+import { getService, table, toIso, type Row } from '../utils/plugin';
+import { builder, columnsOf, toCount } from '../utils/sql';
+import { UID } from '../utils/uids';
+import { SendRefusedError } from './messages';
+
+/**
+ * Bulk sends (Grabs): creating one (checked whole, then its messages queued in chunks, in one
+ * transaction), its progress, and an editor's pause, resume and cancel. The queue worker
+ * (bulk-worker.ts) hands the messages over.
+ *
+ * A queued message of a bulk send waits *parked*: its lease is held by `PARKED_OWNER` until a
+ * far-off date, so the retrier (which takes queued messages whose lease is free or expired) leaves
+ * it alone, and only the bulk worker, which honours pause, cancel and the pace, takes it.
+ */
+export const PARKED_OWNER = 'bulk:parked';
+export const PARKED_UNTIL = new Date('2999-01-01T00:00:00.000Z');
+
+const CHUNK = 500;
+const PREVIEW_SIZE = 10;
+
+export interface BulkActor {
+  id: string;
+  name: string;
+}
+
+const emptyCounts = (): StatusCounts => Object.fromEntries(MESSAGE_STATUSES.map((s) => [s, 0])) as StatusCounts;
+
+function toView(row: Row, counts: StatusCounts, perMinute: number): BulkSendView {
+  return {
+    id: row.documentId,
+    sourceName: row.sourceName as string,
+    channel: row.channel as BulkSendView['channel'],
+    status: row.status as BulkSendStatus,
+    contactType: (row.contactType as string | null) ?? null,
+    total: Number(row.total ?? 0),
+    withoutAddress: Number(row.withoutAddress ?? 0),
+    cancelledCount: Number(row.cancelledCount ?? 0),
+    counts,
+    perMinute,
+    pause: (row.pause as BulkPauseView | null) ?? null,
+    createdAt: toIso(row.createdAt),
+    startedAt: toIso(row.startedAt),
+    finishedAt: toIso(row.finishedAt),
+  };
+}
+
+export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const sends = () => table(strapi, UID.bulkSend);
+  const logs = () => table(strapi, UID.log);
+  const recipients = () => getService(strapi, 'bulk-recipients');
+
+  function validate(raw: unknown): BulkSendInput {
+    try {
+      return validateBulkSendInput(raw);
+    } catch (error) {
+      if (error instanceof MessageInputError) throw new SendRefusedError(400, error.field, error.message);
+      throw error;
+    }
+  }
+
+  async function findRow(documentId: string): Promise<Row> {
+    const row = await sends().findOne({ where: { documentId } });
+    if (!row) throw new SendRefusedError(404, 'id', `No bulk send "${documentId}".`);
+    return row;
+  }
+
+  /** Its messages by status; `since` keeps those first attempted from then on (the breaker's sample). */
+  async function countsOf(documentId: string, since: Date | null = null): Promise<StatusCounts> {
+    const c = columnsOf(strapi, UID.log, ['bulkSendId', 'status', 'firstAttemptAt'] as const);
+    const query = builder(strapi, UID.log).select(c.status).count({ n: '*' }).where(c.bulkSendId, documentId).groupBy(c.status);
+    if (since) query.where(c.firstAttemptAt, '>=', since);
+    const counts = emptyCounts();
+    for (const row of (await query) as Record<string, unknown>[]) counts[row[c.status] as MessageStatus] = toCount(row.n);
+    return counts;
+  }
+
+  async function perMinuteOf(documentId: string): Promise<number> {
+    return logs().count({ where: { bulkSendId: documentId, firstAttemptAt: { $gte: new Date(Date.now() - 60_000) } } });
+  }
+
+  /** Moves a send from one of `from` to `to`; 409 when it is in none of them (someone else moved it first). */
+  async function transition(documentId: string, from: BulkSendStatus[], data: Record<string, unknown>): Promise<void> {
+    const row = await findRow(documentId);
+    const { count } = await sends().updateMany({ where: { id: row.id, status: { $in: from } }, data: { ...data, updatedAt: new Date() } });
+    if (count === 0) {
+      throw new SendRefusedError(409, 'status', `The bulk send is ${row.status as string}; this needs it to be ${from.join(' or ')}.`);
+    }
+  }
+
+  /** Writes the send and its parked messages in one transaction: a failure leaves nothing queued. */
+  async function queue(input: BulkSendInput, resolved: Awaited<ReturnType<ReturnType<typeof recipients>['resolve']>>, actor: BulkActor | null): Promise<Row> {
+    return strapi.db.transaction(async () => {
+      const now = new Date();
+      const send = await sends().create({
+        data: {
+          sourceName: input.sourceName,
+          channel: input.channel,
+          status: 'queued',
+          content: input.content,
+          recipients: input.recipients,
+          contactType: resolved.source.uid,
+          total: resolved.recipients.length,
+          withoutAddress: resolved.withoutAddress,
+          cancelledCount: 0,
+          createdByName: actor?.name ?? null,
+          createdAt: now,
+          updatedAt: now,
+          publishedAt: now,
+        },
+      });
+      const base = { channel: input.channel, contactType: resolved.source.uid, source: 'grab', sourceName: input.sourceName, status: 'queued', attempts: 0 };
+      for (let i = 0; i < resolved.recipients.length; i += CHUNK) {
+        const data = resolved.recipients.slice(i, i + CHUNK).map((r) => ({
+          ...base,
+          address: r.address,
+          contactDocumentId: r.documentId,
+          content: r.content,
+          bulkSendId: send.documentId,
+          leaseOwner: PARKED_OWNER,
+          leaseExpiresAt: PARKED_UNTIL,
+          createdAt: now,
+          updatedAt: now,
+          publishedAt: now,
+        }));
+        await logs().createMany({ data });
+      }
+      return send;
+    });
+  }
+
+  return {
+    countsOf,
+
+    /** Checks the whole request, then queues every message; answers with the new send. */
+    async create(raw: unknown, actor: BulkActor | null = null): Promise<BulkSendView> {
+      const input = validate(raw);
+      const resolved = await recipients().resolve(input);
+      const send = await queue(input, resolved, actor);
+      strapi.log.info(`[deliverability] bulk send ${send.documentId} queued: ${resolved.recipients.length} messages`);
+      return this.find(send.documentId);
+    },
+
+    /** The first recipients and how many will be dropped as suppressed, without queuing anything. */
+    async preview(raw: unknown): Promise<BulkPreview> {
+      const input = validate(raw);
+      const resolved = await recipients().resolve(input);
+      const suppressed = await recipients().suppressed(
+        input.channel,
+        resolved.recipients.map((r) => r.address),
+      );
+      return {
+        recipients: resolved.recipients.slice(0, PREVIEW_SIZE).map(({ documentId, displayName, address }) => ({
+          documentId,
+          displayName,
+          address,
+          suppressed: suppressed.has(address),
+        })),
+        total: resolved.recipients.length,
+        suppressed: suppressed.size,
+        withoutAddress: resolved.withoutAddress,
+      };
+    },
+
+    async find(documentId: string): Promise<BulkSendView> {
+      const row = await findRow(documentId);
+      return toView(row, await countsOf(documentId), await perMinuteOf(documentId));
+    },
+
+    /** The newest bulk sends first. */
+    async list(limit = 50): Promise<BulkSendView[]> {
+      const rows = await sends().findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit });
+      return Promise.all(rows.map(async (row) => toView(row, await countsOf(row.documentId), await perMinuteOf(row.documentId))));
+    },
+
+    /**
+     * Its messages by mailbox provider and status, so that a block by one provider shows as such.
+     * Grouped here rather than in SQL: taking the domain out of an address differs on every
+     * database, and one send's addresses are read once per request.
+     */
+    async mailboxProviders(documentId: string): Promise<MailboxProviderRow[]> {
+      await findRow(documentId);
+      const campus = getService(strapi, 'config').get().bulk.campusDomains;
+      const c = columnsOf(strapi, UID.log, ['bulkSendId', 'address', 'status'] as const);
+      const rows = (await builder(strapi, UID.log).select(c.address, c.status).where(c.bulkSendId, documentId)) as Record<string, string>[];
+      const groups = new Map<string, MailboxProviderRow>();
+      for (const row of rows) {
+        const provider = mailboxProviderOf(row[c.address], campus);
+        const domain = provider === 'other' ? domainOf(row[c.address]) : null;
+        const key = `${provider}:${domain ?? ''}`;
+        const group = groups.get(key) ?? { provider, domain, counts: emptyCounts() };
+        group.counts[row[c.status] as MessageStatus] += 1;
+        groups.set(key, group);
+      }
+      const total = (g: MailboxProviderRow) => Object.values(g.counts).reduce((a, b) => a + b, 0);
+      return [...groups.values()].sort((a, b) => total(b) - total(a));
+    },
+
+    async pause(documentId: string, actor: BulkActor): Promise<BulkSendView> {
+      const pause: BulkPauseView = { by: 'editor', at: new Date().toISOString(), actor: actor.name };
+      await transition(documentId, ['queued', 'running'], { status: 'paused', pause });
+      return this.find(documentId);
+    },
+
+    /** Resumes a paused send; the breaker starts a new sample, of the messages attempted from now on. */
+    async resume(documentId: string): Promise<BulkSendView> {
+      await transition(documentId, ['paused'], { status: 'running', pause: null, breakerSince: new Date() });
+      return this.find(documentId);
+    },
+
+    /** Stops the send: no message is handed over after this (in flight ones finish); the rest leave the queue. */
+    async cancel(documentId: string, actor: BulkActor): Promise<BulkSendView> {
+      await transition(documentId, ['queued', 'running', 'paused'], { status: 'cancelled', finishedAt: new Date(), pause: { by: 'editor', at: new Date().toISOString(), actor: actor.name } });
+      await this.sweepCancelled(documentId);
+      return this.find(documentId);
+    },
+
+    /** Removes a cancelled send's parked messages (never attempted) and counts them on the send. */
+    async sweepCancelled(documentId: string): Promise<number> {
+      return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        const c = columnsOf(strapi, UID.log, ['bulkSendId', 'status', 'leaseOwner', 'attempts'] as const);
+        const removed = await builder(strapi, UID.log)
+          .transacting(trx)
+          .where({ [c.bulkSendId]: documentId, [c.status]: 'queued', [c.leaseOwner]: PARKED_OWNER, [c.attempts]: 0 })
+          .delete();
+        if (removed > 0) {
+          const s = columnsOf(strapi, UID.bulkSend, ['documentId', 'cancelledCount'] as const);
+          await builder(strapi, UID.bulkSend).transacting(trx).where(s.documentId, documentId).increment(s.cancelledCount, removed);
+        }
+        return removed;
+      });
+    },
+
+    /** The breaker tripped: the send pauses with the figures that tripped it (only if it was still running). */
+    async pauseForBreaker(documentId: string, trip: BreakerTrip): Promise<boolean> {
+      const pause: BulkPauseView = { by: 'breaker', at: new Date().toISOString(), trip };
+      const { count } = await sends().updateMany({ where: { documentId, status: 'running' }, data: { status: 'paused', pause, updatedAt: new Date() } });
+      if (count > 0) {
+        strapi.log.warn(`[deliverability] bulk send ${documentId} paused by its breaker: ${trip.metric} ${(trip.rate * 100).toFixed(2)}% over ${trip.sample} messages (threshold ${(trip.threshold * 100).toFixed(2)}%)`);
+      }
+      return count > 0;
+    },
+  };
+};

@@ -1,0 +1,137 @@
+/**
+ * Bulk sends with several Strapi processes on one PostgreSQL, and on one MySQL/MariaDB, database:
+ * two processes share one send's queue and no message reaches the provider twice; a process
+ * killed mid-send loses nothing (another takes its claims over once they expire). The provider is
+ * a fake Twilio REST server on 127.0.0.1 that counts what it receives.
+ *
+ * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
+ */
+import { randomUUID } from 'node:crypto';
+import { appDir, writeApp } from '../helpers/app';
+import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
+import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
+import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+
+jest.setTimeout(400_000);
+
+const kinds = serverKinds('bulk-multi-instance.test.ts');
+const describeEach = kinds.length > 0 ? describe.each(kinds) : describe.skip.each(['none' as ServerKind]);
+const CONCURRENCY = 4;
+
+const id = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}`;
+
+/** A running bulk send of `count` SMS messages, queued (parked) as the bulk-sends service queues them. */
+async function insertSend(db: ServerDatabase, count: number, prefix: string): Promise<{ sendId: string; ids: string[] }> {
+  const now = new Date();
+  const sendId = id(`${prefix}send`);
+  const rows = Array.from({ length: count }, (_, i) => ({
+    document_id: id(prefix),
+    channel: 'sms',
+    address: `+4477009${String(i).padStart(5, '0')}`,
+    source: 'grab',
+    source_name: `Grab ${prefix}`,
+    status: 'queued',
+    attempts: 0,
+    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
+    bulk_send_id: sendId,
+    lease_owner: 'bulk:parked',
+    lease_expires_at: new Date('2999-01-01T00:00:00.000Z'),
+    created_at: now,
+    updated_at: now,
+    published_at: now,
+  }));
+  await db.knex.batchInsert('deliverability_logs', rows, 500);
+  // The send last, as the service's one transaction makes both visible at once: a worker that saw
+  // the send before its messages would find nothing to send and call it done.
+  await db.knex('deliverability_bulk_sends').insert({
+    document_id: sendId,
+    source_name: `Grab ${prefix}`,
+    channel: 'sms',
+    status: 'queued',
+    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
+    total: count,
+    without_address: 0,
+    cancelled_count: 0,
+    created_at: now,
+    updated_at: now,
+    published_at: now,
+  });
+  return { sendId, ids: rows.map((r) => r.document_id) };
+}
+
+const pidOf = (leaseOwner: string): string => leaseOwner.split(':')[1];
+
+describeEach('bulk sends with several Strapi instances on %s', (kind) => {
+  let db: ServerDatabase;
+  let twilio: FakeTwilio;
+  let instances: Instance[] = [];
+  const dir = appDir(`bulk-multi-${kind}`);
+
+  const statusOf = async (sendId: string): Promise<string> => (await db.knex('deliverability_bulk_sends').where('document_id', sendId).first()).status;
+  const handedOver = (ids: string[]) => ids.reduce((sum, i) => sum + (twilio.receipts.get(i) ?? 0), 0);
+
+  beforeAll(async () => {
+    db = await createServerDatabase(kind, 'bulkmulti');
+    twilio = await fakeTwilio(5);
+    writeApp(dir, {
+      database: db.strapiConnection,
+      literalPluginConfig: true,
+      pluginConfig: {
+        publicUrl: 'http://127.0.0.1:9',
+        providers: { twilio: { authToken: 'test-token' } },
+        sending: { sms: 'twilio', timeoutMs: 2000, twilio: { accountSid: 'ACtest', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
+        // The retrier is off: what is proved here is the bulk worker's own recovery.
+        retrier: { enabled: false, leaseSeconds: 5 },
+        bulk: { pollMs: 100, ratePerSecond: 150, concurrency: CONCURRENCY, claimSize: 10 },
+      },
+    });
+    instances.push(await startInstance(dir)); // the first one creates the schema
+  });
+
+  afterAll(async () => {
+    await Promise.all(instances.map((i) => stopInstance(i)));
+    await twilio?.close();
+    await db?.drop();
+  });
+
+  it('two processes share a send of 2,000 and hand no message over twice', async () => {
+    instances.push(await startInstance(dir));
+    const { sendId, ids } = await insertSend(db, 2000, 'a');
+    const claimants = new Set<string>();
+    await waitUntil(
+      async () => {
+        const owners = await db.knex('deliverability_logs').distinct('lease_owner').whereNotNull('lease_owner').whereNot('lease_owner', 'bulk:parked');
+        owners.forEach((row: { lease_owner: string }) => claimants.add(pidOf(row.lease_owner)));
+        return (await statusOf(sendId)) === 'done';
+      },
+      240_000,
+      'the send to finish',
+    );
+    const counts = ids.map((i) => twilio.receipts.get(i) ?? 0);
+    expect(counts.filter((c) => c === 0)).toHaveLength(0);
+    expect(counts.filter((c) => c > 1)).toHaveLength(0);
+    expect(claimants.size).toBe(2);
+    const attempts = await db.knex('deliverability_events').count({ n: '*' }).where('kind', 'send_attempt').whereIn('log_document_id', ids);
+    expect(Number(attempts[0].n)).toBe(2000);
+  });
+
+  it('a process killed mid-send loses nothing: another finishes its claims once they expire', async () => {
+    await stopInstance(instances.pop()!);
+    const { sendId, ids } = await insertSend(db, 1500, 'b');
+    await waitUntil(async () => handedOver(ids) >= 300, 120_000, 'the send to be under way');
+    await stopInstance(instances[0], 'SIGKILL');
+    instances = [];
+    const atCrash = handedOver(ids);
+    expect(atCrash).toBeLessThan(1500);
+    instances.push(await startInstance(dir));
+    await waitUntil(async () => (await statusOf(sendId)) === 'done', 240_000, 'the send to finish');
+
+    const counts = ids.map((i) => twilio.receipts.get(i) ?? 0);
+    expect(counts.filter((c) => c === 0)).toHaveLength(0);
+    // A message whose attempt was on record and handed over, but whose outcome was not written
+    // when the process died, is sent once more: at most the hand-offs in flight at that moment.
+    expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(CONCURRENCY);
+    const leftovers = await db.knex('deliverability_logs').count({ n: '*' }).whereNotNull('lease_owner').whereIn('document_id', ids);
+    expect(Number(leftovers[0].n)).toBe(0);
+  });
+});
