@@ -73,6 +73,18 @@ export interface AttemptOptions {
   pace?: (transport: Transport) => Promise<void>;
 }
 
+/** A message's status and lease as the record stage finds them, under its lock. */
+interface InFlightState {
+  status: unknown;
+  leaseOwner: unknown;
+}
+
+/** When an unanswered hand-off may be sent again (null: not at all), and why. */
+interface UnconfirmedWhy {
+  nextAttemptAt: Date | null;
+  parts: ReasonPart[];
+}
+
 const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok && 'failure' in handed.outcome;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -234,7 +246,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * A message's columns after an answered hand-off. Only a message still `queued` moves to `sent`
    * (a fast provider's report may already have said more), and only our own lease is released.
    */
-  function answeredLogData(current: Row, { ready, outcome }: HandedOff, owner: string, now: number): Record<string, unknown> {
+  function answeredLogData(
+    current: InFlightState,
+    { ready, outcome }: HandedOff,
+    unconfirmed: UnconfirmedWhy | null,
+    owner: string,
+    now: number,
+  ): Record<string, unknown> {
     const data: Record<string, unknown> = { updatedAt: new Date(now) };
     const stillInFlight = current.status === 'queued';
     if (outcome.ok) {
@@ -244,9 +262,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         data.status = 'sent';
         Object.assign(data, statusReason([reasonPart('send.handedOff', { attempt: ready.attempt, transport: outcome.provider })]));
       }
-    } else if ('unconfirmed' in outcome && stillInFlight) {
-      const why = unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now);
-      Object.assign(data, { status: 'sent', nextAttemptAt: why.nextAttemptAt, ...statusReason(why.parts), lastError: outcome.unconfirmed.text });
+    } else if ('unconfirmed' in outcome && unconfirmed && stillInFlight) {
+      Object.assign(data, { status: 'sent', nextAttemptAt: unconfirmed.nextAttemptAt, ...statusReason(unconfirmed.parts), lastError: outcome.unconfirmed.text });
     }
     if (current.leaseOwner === owner) Object.assign(data, { leaseOwner: null, leaseExpiresAt: null });
     return data;
@@ -257,7 +274,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * sent again only if no report has come by the end of the wait (and the retry window is still
    * open; after it, the message stays as it is, for an editor to look at).
    */
-  function unconfirmedReason(ready: ReadyAttempt, provider: string, unconfirmed: UnconfirmedHandOff, now: number) {
+  function unconfirmedReason(ready: ReadyAttempt, provider: string, unconfirmed: UnconfirmedHandOff, now: number): UnconfirmedWhy {
     const config = getService(strapi, 'config').get();
     const waitUntil = now + config.sending.unconfirmedWaitMinutes * 60_000;
     const windowEnd = (toMs(ready.row.firstAttemptAt) ?? now) + config.retry.windowHours * 3_600_000;
@@ -272,39 +289,46 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The attempt events of answered hand-offs learn the provider's id, or why no answer came. */
-  function answeredEventData({ ready, outcome }: HandedOff, now: number): Record<string, unknown> | null {
+  function answeredEventData({ outcome }: HandedOff, unconfirmed: UnconfirmedWhy | null): Record<string, unknown> | null {
     if (outcome.ok) return { providerMessageId: outcome.providerMessageId, provider: outcome.provider };
-    if (!('unconfirmed' in outcome)) return null;
-    const { parts } = unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now);
-    return { rawCode: outcome.unconfirmed.code, rawText: outcome.unconfirmed.text.slice(0, 10_000), ...eventReason(parts) };
+    if (!('unconfirmed' in outcome) || !unconfirmed) return null;
+    return { rawCode: outcome.unconfirmed.code, rawText: outcome.unconfirmed.text.slice(0, 10_000), ...eventReason(unconfirmed.parts) };
   }
 
   /** Stage 3, for the hand-offs the providers took (or left unanswered): one transaction. */
   async function recordAnswered(answered: HandedOff[], owner: string): Promise<void> {
     const now = Date.now();
+    // Why each unanswered hand-off waits (or gave up), once, for its message and its attempt event.
+    const unconfirmed = new Map<HandedOff, UnconfirmedWhy>();
+    for (const handed of answered) {
+      const { ready, outcome } = handed;
+      if (!outcome.ok && 'unconfirmed' in outcome) unconfirmed.set(handed, unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now));
+    }
     await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const ids = answered.map((handed) => handed.ready.row.id);
       const c = logColumns();
       const query = builder(strapi, UID.log).transacting(trx).select('id', c.status, c.leaseOwner).whereIn('id', ids).orderBy('id');
       if (takesRowLocks(strapi)) query.forUpdate();
-      const current = new Map<number, Row>();
-      for (const row of await query) {
-        current.set(Number(row.id), { id: Number(row.id), documentId: '', status: row[c.status], leaseOwner: row[c.leaseOwner] });
-      }
+      const current = new Map<number, InFlightState>();
+      for (const row of await query) current.set(Number(row.id), { status: row[c.status], leaseOwner: row[c.leaseOwner] });
       const logUpdates = answered
         .filter((handed) => current.has(handed.ready.row.id))
-        .map((handed) => ({ id: handed.ready.row.id, data: answeredLogData(current.get(handed.ready.row.id)!, handed, owner, now) }));
+        .map((handed) => ({
+          id: handed.ready.row.id,
+          data: answeredLogData(current.get(handed.ready.row.id)!, handed, unconfirmed.get(handed) ?? null, owner, now),
+        }));
       await updateRows(strapi, trx, UID.log, logUpdates);
-      await updateAttemptEvents(trx, answered, now);
+      await updateAttemptEvents(trx, answered, unconfirmed);
     });
   }
 
-  async function updateAttemptEvents(trx: Knex.Transaction, answered: HandedOff[], now: number): Promise<void> {
+  async function updateAttemptEvents(trx: Knex.Transaction, answered: HandedOff[], unconfirmed: Map<HandedOff, UnconfirmedWhy>): Promise<void> {
     const byKey = new Map(answered.map((handed) => [`attempt:${handed.ready.row.documentId}:${handed.ready.attempt}`, handed]));
     const events = await table(strapi, UID.event).findMany({ select: ['id', 'eventKey'], where: { eventKey: { $in: [...byKey.keys()] } } });
     const updates: RowUpdate[] = [];
     for (const event of events) {
-      const data = answeredEventData(byKey.get(event.eventKey as string)!, now);
+      const handed = byKey.get(event.eventKey as string)!;
+      const data = answeredEventData(handed, unconfirmed.get(handed) ?? null);
       if (data) updates.push({ id: event.id, data });
     }
     await updateRows(strapi, trx, UID.event, updates);

@@ -1,6 +1,7 @@
 import { randomBytes } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
+import { columnsOf, metadataOf } from './sql';
 
 /** Set-based writes for hot paths: a webhook batch's events, messages and addresses; a batch of attempts. */
 
@@ -14,19 +15,6 @@ export interface RowUpdate {
   id: number;
   /** Attribute name → new value (Dates, nulls and JSON values as the Query Engine takes them). */
   data: Record<string, unknown>;
-}
-
-interface TableMetadata {
-  tableName: string;
-  attributes: Record<string, { columnName?: string; type?: string }>;
-}
-
-const metadataOf = (strapi: Core.Strapi, uid: string): TableMetadata => strapi.db.metadata.get(uid) as unknown as TableMetadata;
-
-function columnOf(meta: TableMetadata, uid: string, attribute: string): string {
-  const name = meta.attributes[attribute]?.columnName;
-  if (!name) throw new Error(`${uid} has no column for "${attribute}"`);
-  return name;
 }
 
 const sameValue = (a: unknown, b: unknown): boolean =>
@@ -44,7 +32,7 @@ export async function updateRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
   // Raw knex does not encode a JSON attribute as the Query Engine does (SQLite cannot bind an object).
   const encode = (attribute: string, value: unknown): unknown =>
     meta.attributes[attribute]?.type === 'json' && value !== null ? JSON.stringify(value) : value;
-  const column = (attribute: string): string => columnOf(meta, uid, attribute);
+  const column = (attribute: string): string => columnsOf(strapi, uid, [attribute])[attribute];
   const groups = new Map<string, RowUpdate[]>();
   for (const update of [...updates].sort((a, b) => a.id - b.id)) {
     const key = Object.keys(update.data).sort().join(',');
@@ -108,7 +96,7 @@ export async function insertRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
   const meta = metadataOf(strapi, uid);
   const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
   const attributes = Object.keys(rows[0]);
-  const columns = attributes.map((attribute) => columnOf(meta, uid, attribute));
+  const columns = Object.values(columnsOf(strapi, uid, attributes));
   const encode = (attribute: string, value: unknown): unknown =>
     meta.attributes[attribute]?.type === 'json' && value !== null && value !== undefined ? JSON.stringify(value) : (value ?? null);
   const tuple = `(${columns.map(() => '?').join(', ')})`;

@@ -9,10 +9,11 @@ import type { Knex } from 'knex';
 
 interface Metadata {
   tableName: string;
-  attributes: Record<string, { columnName?: string }>;
+  attributes: Record<string, { columnName?: string; type?: string }>;
 }
 
-function metadataOf(strapi: Core.Strapi, uid: string): Metadata {
+/** A content type's table and attributes, as Strapi's metadata has them. */
+export function metadataOf(strapi: Core.Strapi, uid: string): Metadata {
   return (strapi.db.metadata as unknown as { get(uid: string): Metadata }).get(uid);
 }
 
