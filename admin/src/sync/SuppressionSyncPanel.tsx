@@ -218,15 +218,22 @@ export function SuppressionSyncPanel(): JSX.Element | null {
           <Typography variant="delta" tag="h3">
             {t('drift.title')}
           </Typography>
-          <Typography textColor="neutral600" data-drift-summary>
-            {total === 0
-              ? t('drift.none')
-              : t('drift.summary', {
-                  counts: Object.entries(counts)
-                    .map(([name, n]) => `${name}: ${n}`)
-                    .join(', '),
-                })}
-          </Typography>
+          {/* "No drift" only once the report has come: while it loads, or when it failed, nothing is known. */}
+          {drift.data ? (
+            <Typography textColor="neutral600" data-drift-summary>
+              {total === 0
+                ? t('drift.none')
+                : t('drift.summary', {
+                    counts: Object.entries(counts)
+                      .map(([name, n]) => `${name}: ${n}`)
+                      .join(', '),
+                  })}
+            </Typography>
+          ) : (
+            <Typography textColor={drift.error ? 'danger600' : 'neutral600'} data-drift-pending>
+              {t(drift.error ? 'state.error' : 'state.loading')}
+            </Typography>
+          )}
           {total > 0 ? <DriftList counts={counts} canLift={can.reactivate} /> : null}
         </Flex>
       ) : null}
