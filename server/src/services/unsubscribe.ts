@@ -49,7 +49,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const warned = new Set<string>();
   let inFlight = 0;
 
-  /** A warning once a process, for a setting that stops bulk email from carrying the headers. */
+  /** At the first bulk hand-off without the headers, once a process (the boot said it too; a log search may start here). */
   function warnOnce(what: string, text: string): void {
     if (warned.has(what)) return;
     warned.add(what);
@@ -105,10 +105,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    /** At boot: say once whether bulk email will carry the headers, so a missing secret is not discovered at Gmail. */
+    /** At boot: say whether bulk email will carry the headers, so a missing secret is not discovered at Gmail. */
     warnIfDisabled(): void {
       const missing = missingSetting();
-      if (missing) warnOnce(missing.what, missing.text);
+      if (missing) strapi.log.warn(`[deliverability] ${missing.text}`);
     },
 
     /**
