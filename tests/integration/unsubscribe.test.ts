@@ -42,6 +42,7 @@ beforeAll(async () => {
   origin = `http://127.0.0.1:${app.port}`;
   admin = await adminToken(app);
   await createContact(app, { firstName: 'Amira', lastName: 'Oneclick', email: 'amira@example.ac.uk' });
+  await createContact(app, { firstName: 'Bea', lastName: 'Oneclick', email: 'bea@example.ac.uk' });
   await createCohort(app, 'Oneclick', 5);
   bulkSendId = await bulkSendTo(app, 'Oneclick');
   const logs = await app.strapi.db.query(UID.log as 'plugin::deliverability.delivery-log').findMany({ where: { bulkSendId }, select: ['documentId'] });
@@ -57,7 +58,7 @@ afterAll(async () => {
 
 describe('the headers', () => {
   it('every message of a bulk send carries both, with a link to this site and the mailto', () => {
-    expect(messages.size).toBe(6);
+    expect(messages.size).toBe(7);
     for (const [, handed] of messages) {
       expect(handed.headers?.['List-Unsubscribe-Post']).toBe(ONE_CLICK);
       expect(handed.headers?.['List-Unsubscribe']).toMatch(
@@ -146,6 +147,26 @@ describe('the link', () => {
   });
 });
 
+describe('after an editor reactivates the address', () => {
+  it('the same link unsubscribes it again: the latest request wins', async () => {
+    const address = 'amira@example.ac.uk';
+    const reactivated = await request(app.server)
+      .post('/deliverability/addresses/reactivate')
+      .set('Authorization', `Bearer ${admin}`)
+      .send({ channel: 'email', address, reason: 'Asked at the front desk to get term news again' });
+    expect(reactivated.status).toBe(200);
+    expect(await ledgerStateOf(app, address)).toBe('active');
+    const again = await request(app.server).post(linkOf(address)).type('form').send(ONE_CLICK);
+    expect(again.status).toBe(200);
+    expect(await ledgerStateOf(app, address)).toBe('unsubscribed');
+    const events = await unsubscribeEventsOf(app, messages.get(address)!.logDocumentId);
+    expect(events.map((e) => e.outcome)).toEqual(['applied', 'applied']);
+    // And a replay of that second request is harmless too.
+    await request(app.server).post(linkOf(address)).type('form').send(ONE_CLICK);
+    expect(await unsubscribeEventsOf(app, messages.get(address)!.logDocumentId)).toHaveLength(2);
+  });
+});
+
 describe('links that change nothing', () => {
   const target = 'oneclick.0@example.ac.uk';
   /** `token` with its MAC's first character changed. */
@@ -188,6 +209,35 @@ describe('links that change nothing', () => {
     expect(wrong.status).toBe(400);
     expect(await ledgerStateOf(app, target)).not.toBe('unsubscribed');
     expect(await eventCount()).toBe(before);
+  });
+
+  it('a database failure while the intake writes: 503, and nothing of it is kept; the retry then works', async () => {
+    const address = 'bea@example.ac.uk';
+    const contactOf = () => app.strapi.db.query(UID.contact as 'plugin::deliverability.contact').findOne({ where: { email: address } });
+    const before = { events: await eventCount(), ledger: await ledgerStateOf(app, address), mirror: (await contactOf()).emailStatus };
+    // The contact's badge is written last in the intake's transaction: the event and the ledger are written by then.
+    const db = app.strapi.db;
+    const query = db.query;
+    db.query = ((uid: Parameters<typeof query>[0]) => {
+      const real = query.call(db, uid);
+      if (uid !== UID.contact) return real;
+      return { ...real, update: () => Promise.reject(new Error('injected fault')), updateMany: () => Promise.reject(new Error('injected fault')) };
+    }) as typeof query;
+    app.strapi.log.silent = true;
+    let failed;
+    try {
+      failed = await request(app.server).post(linkOf(address)).type('form').send(ONE_CLICK);
+    } finally {
+      db.query = query;
+      app.strapi.log.silent = false;
+    }
+    expect(failed.status).toBe(503);
+    expect(failed.headers['retry-after']).toBeDefined();
+    expect({ events: await eventCount(), ledger: await ledgerStateOf(app, address), mirror: (await contactOf()).emailStatus }).toEqual(before);
+    const retried = await request(app.server).post(linkOf(address)).type('form').send(ONE_CLICK);
+    expect(retried.status).toBe(200);
+    expect(await ledgerStateOf(app, address)).toBe('unsubscribed');
+    expect((await contactOf()).emailStatus).toBe('unsubscribed');
   });
 
   it('the valid link still works after all that', async () => {

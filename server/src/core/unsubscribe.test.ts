@@ -126,6 +126,14 @@ describe('which messages offer it, and the headers', () => {
     expect(oneClickEvent(message, NOW + 5000).eventKey).toBe(first.eventKey);
     expect(oneClickEvent({ ...message, logDocumentId: 'doc2' }, NOW).eventKey).not.toBe(first.eventKey);
   });
+
+  it('counts again once the address was reactivated, once per reactivation', () => {
+    const message = { channel: 'email' as const, address: ADDRESS, logDocumentId: 'doc1' };
+    const before = oneClickEvent(message, NOW).eventKey;
+    const after = oneClickEvent(message, NOW + 5000, NOW + 1000).eventKey;
+    expect(after).not.toBe(before);
+    expect(oneClickEvent(message, NOW + 9000, NOW + 1000).eventKey).toBe(after);
+  });
 });
 
 describe('the page', () => {

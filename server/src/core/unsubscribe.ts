@@ -103,9 +103,15 @@ export function maskAddress(address: string): string {
 /**
  * The recipient's one-click request as a normalized event of the message it came from, so the
  * intake records it in Full Logs and marks the address like a provider's unsubscribe report. One
- * event per message: a second click (or a mail client's retry) of the same link is a replay.
+ * event per message: a second click (or a mail client's retry) of the same link is a replay. Once
+ * an editor reactivates the address (`reactivatedAt`), the same link counts again: the student's
+ * latest request wins.
  */
-export function oneClickEvent(message: { channel: Channel; address: string; logDocumentId: string }, now: number): NormalizedEvent {
+export function oneClickEvent(
+  message: { channel: Channel; address: string; logDocumentId: string },
+  now: number,
+  reactivatedAt: number | null = null,
+): NormalizedEvent {
   return {
     provider: 'one-click',
     channel: message.channel,
@@ -114,7 +120,7 @@ export function oneClickEvent(message: { channel: Channel; address: string; logD
     providerMessageId: null,
     correlationId: message.logDocumentId,
     attempt: null,
-    eventKey: `one-click:${message.logDocumentId}`,
+    eventKey: `one-click:${message.logDocumentId}${reactivatedAt === null ? '' : `:${reactivatedAt}`}`,
     occurredAt: now,
     rawType: 'List-Unsubscribe=One-Click',
     rawCode: null,

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { AddressLedgerState } from '../core/decide';
 import type { Channel } from '../core/events';
 import { isSuppressed } from '../core/statuses';
 import {
@@ -87,10 +88,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { ok: true, message: { channel: parsed.token.channel, address, logDocumentId: row.documentId } };
   }
 
-  async function alreadyUnsubscribed(message: LinkedMessage): Promise<boolean> {
+  /** The address's ledger state as it stands (read without a lock: the intake locks it before it writes). */
+  async function addressStateOf(message: LinkedMessage): Promise<AddressLedgerState | null> {
     const ledger = await getService(strapi, 'ledger').loadMany([{ channel: message.channel, address: message.address }]);
-    const entry = ledger.get(ledgerKey(message.channel, message.address));
-    return entry !== undefined && isSuppressed(entry.state.state);
+    return ledger.get(ledgerKey(message.channel, message.address))?.state ?? null;
   }
 
   /** Runs `work` unless too many requests are already in hand: then 503, and the client comes back. */
@@ -132,7 +133,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const checked = await check(tokenText);
         if (!checked.ok) return checked.answer;
         const maskedAddress = maskAddress(checked.message.address);
-        if (await alreadyUnsubscribed(checked.message)) return { status: 200, page: { kind: 'already', maskedAddress } };
+        const state = await addressStateOf(checked.message);
+        if (state && isSuppressed(state.state)) return { status: 200, page: { kind: 'already', maskedAddress } };
         return { status: 200, page: { kind: 'confirm', action: `${linkPath()}/${String(tokenText)}`, maskedAddress } };
       });
     },
@@ -144,7 +146,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         if (!checked.ok) return checked.answer;
         const { message } = checked;
         if (!oneClick) return { status: 400, page: { kind: 'confirm', action: `${linkPath()}/${String(tokenText)}`, maskedAddress: maskAddress(message.address) } };
-        await getService(strapi, 'intake').apply([oneClickEvent(message, Date.now())]);
+        const reactivatedAt = (await addressStateOf(message))?.reactivatedAt ?? null;
+        await getService(strapi, 'intake').apply([oneClickEvent(message, Date.now(), reactivatedAt)]);
         strapi.log.info(`[deliverability] one-click unsubscribe recorded for message ${message.logDocumentId}`);
         return { status: 200, page: { kind: 'done', maskedAddress: maskAddress(message.address) } };
       });
