@@ -79,6 +79,21 @@ describe('the headers', () => {
   });
 });
 
+describe('the boot check', () => {
+  it('with a secret but an http publicUrl, warns that mailbox providers want https', () => {
+    const warnings: string[] = [];
+    const log = app.strapi.log as unknown as { warn(text: string): void };
+    const original = log.warn;
+    log.warn = (text: string) => void warnings.push(text);
+    try {
+      (app.strapi.plugin('deliverability').service('unsubscribe') as { warnIfDisabled(): void }).warnIfDisabled();
+    } finally {
+      log.warn = original;
+    }
+    expect(warnings).toEqual([expect.stringMatching(/publicUrl is not https/)]);
+  });
+});
+
 describe('the link', () => {
   it('GET shows a page with a button that posts the one-click body, and changes nothing', async () => {
     const before = await eventCount();

@@ -110,6 +110,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     warnIfDisabled(): void {
       const missing = missingSetting();
       if (missing) strapi.log.warn(`[deliverability] ${missing.text}`);
+      else if (!config().publicUrl!.startsWith('https:')) {
+        strapi.log.warn('[deliverability] publicUrl is not https: Gmail and Yahoo only honour one-click unsubscribe links that are, so use http for local testing only.');
+      }
     },
 
     /**
