@@ -8,14 +8,28 @@ import request from 'supertest';
 import { adminToken, type TestAppOptions } from '../helpers/app';
 import { createServerDatabase, serverKinds, type ServerDatabase } from '../helpers/databases';
 import { signedRequest, webhookSuite, type WebhookSuite } from '../helpers/webhook-suite';
-import { ledgerRow, logRow, payloadJson, payloadRequestBody, q, seedMessage, UID, vectors, vonageSigned, WEBHOOKS } from '../helpers/webhooks';
+import {
+  ledgerRow,
+  logRow,
+  payloadJson,
+  payloadRequestBody,
+  q,
+  seedMessage,
+  UID,
+  vectors,
+  vonageSigned,
+  WEBHOOKS,
+} from '../helpers/webhooks';
 
 const PUBLIC_URL = new URL(vectors.twilio.url).origin;
 const TWILIO_URL = `${PUBLIC_URL}${WEBHOOKS}/twilio`;
 const TWILIO_TOKEN = vectors.twilio.authToken;
 const PLUGIN_CONFIG = {
   publicUrl: PUBLIC_URL,
-  providers: { twilio: { authToken: TWILIO_TOKEN }, vonage: { signatureSecret: vectors.vonage.signatureSecret, signatureMethod: 'sha256' } },
+  providers: {
+    twilio: { authToken: TWILIO_TOKEN },
+    vonage: { signatureSecret: vectors.vonage.signatureSecret, signatureMethod: 'sha256' },
+  },
 };
 
 let sequence = 0;
@@ -25,7 +39,15 @@ const nextSid = (): string => `SM${Date.now().toString(16)}${String((sequence +=
 /** Twilio's status callback for `sid`: failed with 21610 (the recipient had replied STOP to Twilio), signed. */
 function twilio21610(sid: string, to: string) {
   const params = new URLSearchParams(payloadRequestBody('twilio', 'undelivered_30007_filtered.txt'));
-  for (const [name, value] of Object.entries({ MessageSid: sid, SmsSid: sid, To: to, MessageStatus: 'failed', SmsStatus: 'failed', ErrorCode: '21610' })) params.set(name, value);
+  for (const [name, value] of Object.entries({
+    MessageSid: sid,
+    SmsSid: sid,
+    To: to,
+    MessageStatus: 'failed',
+    SmsStatus: 'failed',
+    ErrorCode: '21610',
+  }))
+    params.set(name, value);
   return signedRequest('twilio', params.toString(), { publicUrl: TWILIO_URL, secret: TWILIO_TOKEN });
 }
 
@@ -37,7 +59,8 @@ function twilioStop(from: string) {
 
 const seedTwilio = async (suite: WebhookSuite, number: string, sid: string) =>
   (await seedMessage(suite.strapi, { channel: 'sms', address: number, provider: 'twilio', providerMessageId: sid })).log;
-const consents = (suite: WebhookSuite, number: string) => q(suite.strapi, UID.consent).findMany({ where: { address: number }, orderBy: { id: 'asc' } });
+const consents = (suite: WebhookSuite, number: string) =>
+  q(suite.strapi, UID.consent).findMany({ where: { address: number }, orderBy: { id: 'asc' } });
 
 describe('provider-reported opt-outs on SQLite', () => {
   const suite = webhookSuite('provider-opt-out-consent', { pluginConfig: PLUGIN_CONFIG });
@@ -51,7 +74,14 @@ describe('provider-reported opt-outs on SQLite', () => {
     expect((await ledgerRow(suite.strapi, 'sms', number))?.state).toBe('opted_out');
     expect((await logRow(suite.strapi, log.documentId)).status).toBe('failed');
     expect(await consents(suite, number)).toEqual([
-      expect.objectContaining({ channel: 'sms', action: 'opt_out', via: 'provider_report', actor: 'student', words: null, provider: 'twilio' }),
+      expect.objectContaining({
+        channel: 'sms',
+        action: 'opt_out',
+        via: 'provider_report',
+        actor: 'student',
+        words: null,
+        provider: 'twilio',
+      }),
     ]);
   });
 
@@ -77,13 +107,23 @@ describe('provider-reported opt-outs on SQLite', () => {
   });
 
   it('Vonage error 9 (the recipient asked not to receive messages) is the same: one row, reported by Vonage', async () => {
-    const params: Record<string, string> = { ...payloadJson<Record<string, string>>('vonage', 'dlr_failed_err3_signed_hmac_sha256.json'), 'err-code': '9', messageId: `0C${Date.now()}` };
+    const params: Record<string, string> = {
+      ...payloadJson<Record<string, string>>('vonage', 'dlr_failed_err3_signed_hmac_sha256.json'),
+      'err-code': '9',
+      messageId: `0C${Date.now()}`,
+    };
     const number = `+${params.msisdn}`;
     await seedMessage(suite.strapi, { channel: 'sms', address: number, provider: 'vonage', providerMessageId: params.messageId });
-    const response = await suite.send({ path: 'vonage', body: JSON.stringify(vonageSigned(params)), headers: { 'Content-Type': 'application/json' } });
+    const response = await suite.send({
+      path: 'vonage',
+      body: JSON.stringify(vonageSigned(params)),
+      headers: { 'Content-Type': 'application/json' },
+    });
     expect(response.status).toBe(200);
     expect((await ledgerRow(suite.strapi, 'sms', number))?.state).toBe('opted_out');
-    expect(await consents(suite, number)).toEqual([expect.objectContaining({ action: 'opt_out', via: 'provider_report', provider: 'vonage' })]);
+    expect(await consents(suite, number)).toEqual([
+      expect.objectContaining({ action: 'opt_out', via: 'provider_report', provider: 'vonage' }),
+    ]);
   });
 
   it('the admin’s consent history shows it', async () => {
@@ -97,7 +137,9 @@ describe('provider-reported opt-outs on SQLite', () => {
       .query({ channel: 'sms', address: number })
       .set('Authorization', `Bearer ${token}`);
     expect(response.status).toBe(200);
-    expect(response.body.data).toEqual([expect.objectContaining({ action: 'opt_out', via: 'provider_report', provider: 'twilio', address: number })]);
+    expect(response.body.data).toEqual([
+      expect.objectContaining({ action: 'opt_out', via: 'provider_report', provider: 'twilio', address: number }),
+    ]);
   });
 });
 

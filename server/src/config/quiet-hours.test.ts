@@ -10,8 +10,15 @@ describe('quietHours config', () => {
   });
 
   it('takes windows per channel and a zone, spelt as the runtime spells it', () => {
-    const { quietHours } = validatePluginConfig({ quietHours: { sms: { start: '21:00', end: '08:00' }, email: null, timeZone: 'europe/london', exemptCategories: [] } });
-    expect(quietHours).toEqual({ windows: { email: null, sms: { start: '21:00', end: '08:00' } }, timeZone: 'Europe/London', exemptCategories: [], sources: ['grab', 'touchpoint'] });
+    const { quietHours } = validatePluginConfig({
+      quietHours: { sms: { start: '21:00', end: '08:00' }, email: null, timeZone: 'europe/london', exemptCategories: [] },
+    });
+    expect(quietHours).toEqual({
+      windows: { email: null, sms: { start: '21:00', end: '08:00' } },
+      timeZone: 'Europe/London',
+      exemptCategories: [],
+      sources: ['grab', 'touchpoint'],
+    });
   });
 
   it.each([
@@ -28,7 +35,12 @@ describe('quietHours config', () => {
   });
 
   it('a contact type may map a time zone field', () => {
-    const [, student] = validatePluginConfig({ contacts: [{ uid: 'plugin::deliverability.contact' }, { uid: 'api::student.student', fields: { mobile: 'mobilePhone', timeZone: 'timeZone' } }] }).contacts;
+    const [, student] = validatePluginConfig({
+      contacts: [
+        { uid: 'plugin::deliverability.contact' },
+        { uid: 'api::student.student', fields: { mobile: 'mobilePhone', timeZone: 'timeZone' } },
+      ],
+    }).contacts;
     expect(student.fields.timeZone).toBe('timeZone');
     expect(validatePluginConfig({}).contacts[0].fields.timeZone).toBeNull();
   });

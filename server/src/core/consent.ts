@@ -36,7 +36,12 @@ export interface ConsentRecord {
  * inbound STOP writes its own row with the student's words; a suppression list's entry is a
  * listing, not a report about a message.
  */
-export function providerReportedOptOut(event: NormalizedEvent, address: string, before: AddressState, after: AddressState): ConsentRecord | null {
+export function providerReportedOptOut(
+  event: NormalizedEvent,
+  address: string,
+  before: AddressState,
+  after: AddressState,
+): ConsentRecord | null {
   if (event.channel !== 'sms' || after !== 'opted_out' || before === 'opted_out') return null;
   if (event.rawType === INBOUND_RAW_TYPE || event.rawType.startsWith(LISTED_RAW_TYPE_PREFIX)) return null;
   return {

@@ -3,7 +3,8 @@ import { clockMinutes, firstInstantAtWall, inWindow, nextAllowedInstant, quietHo
 const night = { start: '21:00', end: '08:00' };
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
-const next = (window: { start: string; end: string }, zone: string, now: string): string | null => iso(nextAllowedInstant(window, zone, at(now)));
+const next = (window: { start: string; end: string }, zone: string, now: string): string | null =>
+  iso(nextAllowedInstant(window, zone, at(now)));
 
 describe('nextAllowedInstant: a window crossing midnight', () => {
   it('before midnight waits for tomorrow morning; after midnight for this morning', () => {
@@ -112,7 +113,11 @@ describe('quietHold', () => {
 
   it('holds a bulk SMS in the site’s zone, or in the student’s own', () => {
     expect(quietHold(sms, policy, now)).toEqual({ until: at('2026-06-11T07:00:00Z'), timeZone: 'Europe/London', window: night });
-    expect(quietHold({ ...sms, timeZone: 'America/New_York' }, policy, now)).toEqual({ until: at('2026-06-11T12:00:00Z'), timeZone: 'America/New_York', window: night });
+    expect(quietHold({ ...sms, timeZone: 'America/New_York' }, policy, now)).toEqual({
+      until: at('2026-06-11T12:00:00Z'),
+      timeZone: 'America/New_York',
+      window: night,
+    });
   });
 
   it('an unknown or empty student zone falls back to the site’s', () => {

@@ -72,7 +72,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             status: 'deferred',
             nextAttemptAt: new Date(hold.until),
             ...statusReason([
-              reasonPart('send.quietHours', { at: new Date(hold.until).toISOString(), start: hold.window.start, end: hold.window.end, timeZone: hold.timeZone }),
+              reasonPart('send.quietHours', {
+                at: new Date(hold.until).toISOString(),
+                start: hold.window.start,
+                end: hold.window.end,
+                timeZone: hold.timeZone,
+              }),
             ]),
             leaseOwner: null,
             leaseExpiresAt: null,
