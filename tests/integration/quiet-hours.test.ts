@@ -11,6 +11,7 @@
 import { freePort, listen, startApp, type TestApp } from '../helpers/app';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { waitUntil } from '../helpers/instances';
+import { reportCountMismatches } from '../helpers/report-counts';
 import { sandboxConfig } from '../helpers/sandbox';
 import { q, resetData, UID } from '../helpers/webhooks';
 import logSchema from '../../server/src/content-types/delivery-log/schema';
@@ -110,6 +111,12 @@ describe.each(DATABASES)('on %s', (kind) => {
   // The retrier claims every due message: each test starts with none.
   beforeEach(async () => {
     await resetData(app.strapi);
+    for (const table of ['deliverability_report_deltas', 'deliverability_report_counts']) await app.strapi.db.connection(table).del();
+  });
+
+  // Holding a message changes its status: the report counts follow it, in the same transaction.
+  afterEach(async () => {
+    expect(await reportCountMismatches(app.strapi.db.connection)).toEqual([]);
   });
 
   /** The sandbox reports asynchronously: waits for the message to reach `status`. */

@@ -93,6 +93,10 @@ export interface PluginConfig extends DecisionPolicy {
   bulk: BulkConfig;
   /** When bulk sends and touchpoints wait, per channel, in the student's time zone (config/quiet-hours.ts). */
   quietHours: QuietHoursPolicy;
+  reports: {
+    /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
+    compactEverySeconds: number;
+  };
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

@@ -21,6 +21,7 @@ import providerListings from './provider-listings';
 import quietHours from './quiet-hours';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
+import reportRollup from './report-rollup';
 import reports from './reports';
 import retrier from './retrier';
 import senderBlocks from './sender-blocks';
@@ -56,6 +57,7 @@ export default {
   'quiet-hours': quietHours,
   reactivation,
   reclassification,
+  'report-rollup': reportRollup,
   reports,
   retrier,
   'sender-blocks': senderBlocks,

@@ -3,9 +3,10 @@ import type { Knex } from 'knex';
 import type { Channel } from '../core/events';
 import { quietHold, type QuietHold } from '../core/quiet-hours';
 import { reasonPart, statusReason } from '../core/reasons';
-import { updateRows } from '../utils/bulk';
+import { updateRows, type RowUpdate } from '../utils/bulk';
 import { getService, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { statusChangesOf } from './report-rollup';
 
 /**
  * Quiet hours at the begin stage of an attempt (README, "Quiet hours"): which of the messages
@@ -59,32 +60,32 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { held, due };
     },
 
-    /** Puts held messages back to wait: `deferred` until the window ends, the lease released, the reason on the row. */
+    /**
+     * Puts held messages back to wait: `deferred` until the window ends, the lease released, the
+     * reason on the row; the report counts follow the status change in the same transaction.
+     */
     async recordHolds(trx: Knex.Transaction, held: HeldMessage[], now: number): Promise<void> {
       const at = new Date(now);
-      await updateRows(
-        strapi,
-        trx,
-        UID.log,
-        held.map(({ row, hold }) => ({
-          id: row.id,
-          data: {
-            status: 'deferred',
-            nextAttemptAt: new Date(hold.until),
-            ...statusReason([
-              reasonPart('send.quietHours', {
-                at: new Date(hold.until).toISOString(),
-                start: hold.window.start,
-                end: hold.window.end,
-                timeZone: hold.timeZone,
-              }),
-            ]),
-            leaseOwner: null,
-            leaseExpiresAt: null,
-            updatedAt: at,
-          },
-        })),
-      );
+      const updates: RowUpdate[] = held.map(({ row, hold }) => ({
+        id: row.id,
+        data: {
+          status: 'deferred',
+          nextAttemptAt: new Date(hold.until),
+          ...statusReason([
+            reasonPart('send.quietHours', {
+              at: new Date(hold.until).toISOString(),
+              start: hold.window.start,
+              end: hold.window.end,
+              timeZone: hold.timeZone,
+            }),
+          ]),
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          updatedAt: at,
+        },
+      }));
+      await updateRows(strapi, trx, UID.log, updates);
+      await getService(strapi, 'report-rollup').record(trx, statusChangesOf(new Map(held.map(({ row }) => [row.id, row])), updates));
     },
   };
 };
