@@ -73,6 +73,16 @@ function sms(to: { documentId: string }, extra: Record<string, unknown> = {}) {
   });
 }
 
+const bulk = () =>
+  app.strapi.plugin('deliverability').service('messages') as { sendBulk(raw: unknown): Promise<{ id: string; total: number }> };
+const grab = (to: { documentId: string }[]) => ({
+  channel: 'sms',
+  body: 'Enrolment closes Friday.',
+  sourceName: 'Enrolment grab',
+  recipients: { type: STUDENT, contacts: to.map((s) => s.documentId) },
+});
+const sendStatus = async (id: string) =>
+  (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: id } }))?.status;
 const log = async (id: string) => (await q(app.strapi, UID.log).findOne({ where: { documentId: id } }))!;
 const attempts = (id: string) => q(app.strapi, UID.event).findMany({ where: { logDocumentId: id, kind: 'send_attempt' } });
 const at = (value: unknown): number => new Date(value as string).getTime();
@@ -163,32 +173,44 @@ describe.each(DATABASES)('on %s', (kind) => {
       expect(await attempts(inNewYork.id)).toHaveLength(1);
     });
 
-    it('a bulk send through its queue: the student in quiet hours waits (its queue lease given up), the one awake gets it', async () => {
+    it('a bulk send through its queue: the student in quiet hours waits (its queue lease given up), the one awake gets it; the send runs until the morning', async () => {
       const [asleep, awake] = [await student(STUDENT_ZONE), await student(AWAKE_ZONE)];
-      const bulk = app.strapi.plugin('deliverability').service('messages') as {
-        sendBulk(raw: unknown): Promise<{ id: string; total: number }>;
-      };
-      const created = await bulk.sendBulk({
-        channel: 'sms',
-        body: 'Enrolment closes Friday.',
-        sourceName: 'Enrolment grab',
-        recipients: { type: STUDENT, contacts: [asleep.documentId, awake.documentId] },
-      });
+      const created = await bulk().sendBulk(grab([asleep, awake]));
       expect(created.total).toBe(2);
-      const sendStatus = async () =>
-        (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: created.id } }))?.status;
-      await waitUntil(async () => (await sendStatus()) === 'done', 30_000, 'the bulk send to finish');
-      const rows = await q(app.strapi, UID.log).findMany({ where: { bulkSendId: created.id } });
-      const byAddress = new Map(rows.map((row) => [row.address as string, row]));
-      expect(byAddress.get(asleep.mobile)).toMatchObject({
-        source: 'grab',
-        status: 'deferred',
-        attempts: 0,
-        leaseOwner: null,
-        leaseExpiresAt: null,
-      });
-      expect(localClock(STUDENT_ZONE, at(byAddress.get(asleep.mobile)!.nextAttemptAt))).toBe(WINDOW.end);
-      expect(byAddress.get(awake.mobile)).toMatchObject({ source: 'grab', attempts: 1 });
+      const rowOf = async (to: { mobile: string }) =>
+        (await q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id, address: to.mobile } }))!;
+      await waitUntil(
+        async () => (await rowOf(awake)).attempts === 1 && (await rowOf(asleep)).status === 'deferred',
+        30_000,
+        'the queue to be worked',
+      );
+      const held = await rowOf(asleep);
+      expect(held).toMatchObject({ source: 'grab', status: 'deferred', attempts: 0, leaseOwner: null, leaseExpiresAt: null });
+      expect(localClock(STUDENT_ZONE, at(held.nextAttemptAt))).toBe(WINDOW.end);
+      // A few of the worker's polls later, the send still runs: one of its messages has not gone.
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(await sendStatus(created.id)).toBe('running');
+
+      expect(await retrier().tick(new Date(at(held.nextAttemptAt)))).toMatchObject({ claimed: 1, sent: 1 });
+      expect((await rowOf(asleep)).attempts).toBe(1);
+      await waitUntil(async () => (await sendStatus(created.id)) === 'done', 30_000, 'the bulk send to finish');
+    });
+
+    it('cancelling a bulk send withdraws its messages held by quiet hours: nothing goes in the morning', async () => {
+      const asleep = await student(STUDENT_ZONE);
+      const created = await bulk().sendBulk(grab([asleep]));
+      const rowOf = () => q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id } });
+      await waitUntil(async () => (await rowOf())?.status === 'deferred', 30_000, 'the message to be held');
+      const until = at((await rowOf())!.nextAttemptAt);
+      const sends = app.strapi.plugin('deliverability').service('bulk-sends') as {
+        cancel(id: string, actor: { id: string; name: string }): Promise<{ status: string }>;
+      };
+      expect(await sends.cancel(created.id, { id: '1', name: 'Jo Editor' })).toMatchObject({ status: 'cancelled' });
+      expect(await rowOf()).toBeNull();
+      expect(
+        (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: created.id } }))?.cancelledCount,
+      ).toBe(1);
+      expect(await retrier().tick(new Date(until))).toMatchObject({ claimed: 0, sent: 0 });
     });
 
     it('goes at once: a student whose clock is outside the window, an editor’s own send, a channel without quiet hours', async () => {
