@@ -35,3 +35,51 @@ export function mailboxProviderOf(address: string, campusDomains: readonly strin
   if (campusDomains.some((campus) => domain === campus || domain.endsWith(`.${campus}`))) return 'campus';
   return PUBLIC_DOMAINS[domain] ?? 'other';
 }
+
+/** Messages of one address in one status, as a grouped query answers them. */
+export interface AddressStatusCount<S extends string> {
+  address: string;
+  status: S;
+  count: number;
+}
+
+/** One row of a breakdown: a named provider (domain null), or one other domain (or, past the limit, the rest). */
+export interface MailboxProviderGroup<S extends string> {
+  provider: MailboxProvider;
+  domain: string | null;
+  counts: Record<S, number>;
+}
+
+const groupTotal = <S extends string>(group: MailboxProviderGroup<S>): number => Object.values<number>(group.counts).reduce((a, b) => a + b, 0);
+
+/**
+ * Messages by mailbox provider and status: one row per named provider, one per other domain, the
+ * largest first. With `maxOtherDomains`, the other domains past that many (the smallest) are
+ * merged into one `other` row whose domain is null, so a report stays readable on a site that
+ * mails thousands of domains. The per-send breakdown and the general reports both group here.
+ */
+export function groupByMailboxProvider<S extends string>(
+  rows: readonly AddressStatusCount<S>[],
+  campusDomains: readonly string[],
+  emptyCounts: () => Record<S, number>,
+  maxOtherDomains = Infinity,
+): MailboxProviderGroup<S>[] {
+  const groups = new Map<string, MailboxProviderGroup<S>>();
+  for (const row of rows) {
+    const provider = mailboxProviderOf(row.address, campusDomains);
+    const domain = provider === 'other' ? domainOf(row.address) : null;
+    const key = `${provider}:${domain ?? ''}`;
+    const group = groups.get(key) ?? { provider, domain, counts: emptyCounts() };
+    group.counts[row.status] = (group.counts[row.status] ?? 0) + row.count;
+    groups.set(key, group);
+  }
+  const sorted = [...groups.values()].sort((a, b) => groupTotal(b) - groupTotal(a) || (a.domain ?? '').localeCompare(b.domain ?? ''));
+  const others = sorted.filter((g) => g.provider === 'other');
+  if (others.length <= maxOtherDomains) return sorted;
+  const kept = new Set(others.slice(0, maxOtherDomains));
+  const rest: MailboxProviderGroup<S> = { provider: 'other', domain: null, counts: emptyCounts() };
+  for (const group of others.slice(maxOtherDomains)) {
+    for (const [status, n] of Object.entries(group.counts) as [S, number][]) rest.counts[status] += n;
+  }
+  return [...sorted.filter((g) => g.provider !== 'other' || kept.has(g)), rest];
+}
