@@ -7,7 +7,8 @@
  * hard bounces trip it. An editor composes a send (a refusal shown on its field, then the preview
  * with the merged content and the suppressed count), watches it to the end, composes a second one
  * to a filtered cohort whose first addresses bounce, sees the breaker pause it with its figures,
- * resumes it to the end, and reads the reports' breakdown by mailbox provider. Screenshots go to
+ * resumes it to the end, pauses and cancels a third by hand, and reads the reports' breakdown by
+ * mailbox provider. Screenshots go to
  * docs/screenshots (the README shows them).
  */
 import fs from 'node:fs';
@@ -187,6 +188,7 @@ describe('bulk sends, in Chromium', () => {
     // The "messages queued" notice covers the title: closed as an editor would, for the picture.
     const close = page.getByRole('button', { name: 'Close' });
     if ((await close.count()) > 0) await close.first().click();
+    await page.getByText('messages queued.').waitFor({ state: 'detached', timeout: 10_000 });
     await shot('bulk-progress');
     await page.locator('[data-bulk-status="done"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-bulk-progress="100"]').waitFor();
@@ -235,6 +237,37 @@ describe('bulk sends, in Chromium', () => {
     await page.locator('[data-bulk-row]').nth(1).waitFor();
     expect(await page.locator('[data-bulk-row]').count()).toBe(2);
     expect(await page.locator('[data-bulk-row]').first().innerText()).toMatch(/Breaker demo[\s\S]*Done/i);
+  });
+
+  step('lets the editor pause a send and then cancel what is left of it', async () => {
+    await page.goto(`${playground.url}${BULK}/new`);
+    await writeMessage('Cancelled mailing', 'Hello {{firstName}}', 'A mailing sent by mistake.');
+    await page.getByRole('button', { name: 'Preview', exact: true }).click();
+    await page.locator('[data-bulk-preview]').waitFor();
+    await page.getByRole('button', { name: /^Send to \d+ students$/ }).click();
+    await page.waitForURL(/\/bulk\/[a-z0-9]+$/);
+    await until(async () => (await figure('sent')) >= 2, 30_000, 'the first hand-offs');
+    await page.getByRole('button', { name: 'Pause', exact: true }).click();
+    await page.locator('[data-bulk-status="paused"]').waitFor();
+    expect(await page.locator('[data-bulk-pause="editor"]').innerText()).toMatch(/Paused by Playground Admin/);
+    // Paused: once the batch in flight is done (the page keeps polling), nothing more is handed over.
+    await page.waitForTimeout(1500);
+    const sent = await figure('sent');
+    await page.waitForTimeout(2500);
+    expect(await figure('sent')).toBe(sent);
+
+    await page.getByRole('button', { name: 'Cancel the send' }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.getByText(/messages still queued will not be sent/).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel the send' }).click();
+    await page.locator('[data-bulk-status="cancelled"]').waitFor();
+    expect(await figure('queued')).toBe(0);
+    expect(await page.getByText(/taken off the queue by a cancel/).innerText()).toMatch(/Not sent: [1-9]\d* taken off the queue/);
+    await page.locator('[data-bulk-progress="100"]').waitFor();
+    expect(await page.getByRole('button', { name: 'Resume' }).count()).toBe(0);
+    await page.goto(`${playground.url}${BULK}`);
+    await page.locator('[data-bulk-row]').nth(2).waitFor();
+    expect(await page.locator('[data-bulk-row]').first().innerText()).toMatch(/Cancelled mailing[\s\S]*Cancelled/i);
     await shot('bulk-list');
   });
 

@@ -11,7 +11,7 @@ import { ListTable, type ListColumn } from '../utils/ListTable';
 import { channelKey } from '../utils/status';
 import { useT } from '../utils/translations';
 import { BulkStatusBadge } from './BulkSendPage';
-import { figuresOf, isActive } from './progress';
+import { figuresOf, isSending } from './progress';
 
 /** While any listed send runs, the list asks again this often. */
 const POLL_MS = 3000;
@@ -28,7 +28,7 @@ export function BulkSendsPage(): JSX.Element {
   const path = `/bulk-sends${query<{ page: number; pageSize: number }>({ page, pageSize })}`;
   const [running, setRunning] = React.useState(false);
   const list = useApi<ApiPage<BulkSendView>>(path, { pollingMs: running ? POLL_MS : 0 });
-  React.useEffect(() => setRunning(list.data?.results.some((send) => isActive(send.status)) ?? false), [list.data]);
+  React.useEffect(() => setRunning(list.data?.results.some((send) => isSending(send.status)) ?? false), [list.data]);
   const columns: ListColumn<BulkSendView>[] = [
     {
       header: 'bulk.col.name',

@@ -1,4 +1,4 @@
-import { canCancel, canPause, canResume, figuresOf, isActive } from './progress';
+import { canCancel, canPause, canResume, figuresOf, isActive, isSending } from './progress';
 import type { StatusCounts } from '../utils/api';
 
 const counts = (partial: Partial<StatusCounts>): StatusCounts => ({
@@ -37,6 +37,7 @@ describe('what an editor may do', () => {
   it('pauses a queued or running send, resumes a paused one, cancels any unfinished one', () => {
     expect([canPause('running'), canPause('paused'), canResume('paused'), canResume('running')]).toEqual([true, false, true, false]);
     expect([canCancel('paused'), canCancel('done'), canCancel('cancelled')]).toEqual([true, false, false]);
-    expect([isActive('running'), isActive('paused')]).toEqual([true, false]);
+    expect([isActive('running'), isActive('paused'), isActive('done'), isActive('cancelled')]).toEqual([true, true, false, false]);
+    expect([isSending('queued'), isSending('paused')]).toEqual([true, false]);
   });
 });

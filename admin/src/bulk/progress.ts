@@ -41,8 +41,14 @@ export function figuresOf(send: Pick<BulkSendView, 'counts' | 'total' | 'cancell
   };
 }
 
-/** Sends that still change by themselves: their page polls. */
-export const isActive = (status: BulkSendStatus): boolean => status === 'queued' || status === 'running';
+/** Sends the worker is handing over: the list polls while there is one. */
+export const isSending = (status: BulkSendStatus): boolean => status === 'queued' || status === 'running';
+
+/**
+ * Sends whose figures still move: their page polls. A paused send too: the batch in flight when it
+ * paused, and the reports of what was already handed over, still come in.
+ */
+export const isActive = (status: BulkSendStatus): boolean => isSending(status) || status === 'paused';
 
 export const canPause = (status: BulkSendStatus): boolean => status === 'queued' || status === 'running';
 export const canResume = (status: BulkSendStatus): boolean => status === 'paused';
