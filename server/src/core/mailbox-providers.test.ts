@@ -1,4 +1,4 @@
-import { groupByMailboxProvider } from './mailbox-providers';
+import { consumerProviderOf, domainOf, groupByMailboxProvider, mailboxProviderOf } from './mailbox-providers';
 
 type S = 'delivered' | 'bounced';
 const empty = (): Record<S, number> => ({ delivered: 0, bounced: 0 });
@@ -49,5 +49,24 @@ describe('groupByMailboxProvider', () => {
 
   it('answers no rows for no messages', () => {
     expect(groupByMailboxProvider<S>([], campus, empty, 10)).toEqual([]);
+  });
+});
+
+describe('one table of consumer providers for every report', () => {
+  it.each([
+    ['ana@outlook.de', 'microsoft', 'Microsoft'],
+    ['ana@windowslive.com', 'microsoft', 'Microsoft'],
+    ['ana@yahoo.com.au', 'yahoo', 'Yahoo'],
+    ['ana@icloud.com', 'other', 'Apple'],
+    ['ana@outlook.college.ac.uk', 'other', undefined],
+    [' ana@GMAIL.com ', 'gmail', 'Google'],
+  ])('%s is %s in the breakdowns (and %s in the sender-block report)', (address, provider, name) => {
+    expect(mailboxProviderOf(address, [])).toBe(provider);
+    expect(consumerProviderOf(domainOf(address))?.name).toBe(name);
+  });
+
+  it('puts a campus domain before the consumer table, subdomains included', () => {
+    expect(mailboxProviderOf('ana@students.college.ac.uk', ['college.ac.uk'])).toBe('campus');
+    expect(mailboxProviderOf('ana@gmail.com', ['gmail.com'])).toBe('campus');
   });
 });

@@ -6,34 +6,41 @@
  */
 export type MailboxProvider = 'campus' | 'gmail' | 'microsoft' | 'yahoo' | 'other';
 
-const PUBLIC_DOMAINS: Record<string, MailboxProvider> = {
-  'gmail.com': 'gmail',
-  'googlemail.com': 'gmail',
-  'outlook.com': 'microsoft',
-  'hotmail.com': 'microsoft',
-  'hotmail.co.uk': 'microsoft',
-  'hotmail.fr': 'microsoft',
-  'live.com': 'microsoft',
-  'live.co.uk': 'microsoft',
-  'msn.com': 'microsoft',
-  'outlook.fr': 'microsoft',
-  'yahoo.com': 'yahoo',
-  'yahoo.co.uk': 'yahoo',
-  'yahoo.fr': 'yahoo',
-  'ymail.com': 'yahoo',
-  'rocketmail.com': 'yahoo',
+/** A public suffix these providers use: `.com`, `.fr`, `.co.uk`, `.com.au` (not `outlook.college.ac.uk`). */
+const PUBLIC_SUFFIX = String.raw`\.(com|net|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})$`;
+
+/**
+ * Consumer mailbox providers whose several domains are one receiving system: a block by Microsoft
+ * is one problem whether the students are on outlook.com or hotmail.co.uk. `name` is how the
+ * sender-block report shows them; `provider` is their row in the breakdowns by mailbox provider
+ * (Apple and GMX have none of their own there and show by domain). A campus domain hosted on one
+ * of them is shown under its own name (telling would need an MX look-up).
+ */
+export const CONSUMER_PROVIDERS: readonly { name: string; provider: MailboxProvider; pattern: RegExp }[] = [
+  { name: 'Google', provider: 'gmail', pattern: /^(gmail\.com|googlemail\.com)$/ },
+  { name: 'Microsoft', provider: 'microsoft', pattern: new RegExp(`^(outlook|hotmail|live|msn|windowslive|passport)${PUBLIC_SUFFIX}`) },
   // AOL mail runs on Yahoo's platform and shares its sender requirements.
-  'aol.com': 'yahoo',
-};
+  { name: 'Yahoo', provider: 'yahoo', pattern: new RegExp(`^(yahoo|ymail|rocketmail|aol|aim)${PUBLIC_SUFFIX}`) },
+  { name: 'Apple', provider: 'other', pattern: /^(icloud\.com|me\.com|mac\.com)$/ },
+  { name: 'GMX / Web.de', provider: 'other', pattern: /^(gmx\.[a-z.]+|web\.de)$/ },
+];
 
 export function domainOf(address: string): string {
-  return address.slice(address.lastIndexOf('@') + 1).toLowerCase();
+  return address
+    .slice(address.lastIndexOf('@') + 1)
+    .trim()
+    .toLowerCase();
+}
+
+/** The consumer provider that receives a domain's mail, or undefined for any other domain. */
+export function consumerProviderOf(domain: string): (typeof CONSUMER_PROVIDERS)[number] | undefined {
+  return CONSUMER_PROVIDERS.find(({ pattern }) => pattern.test(domain));
 }
 
 export function mailboxProviderOf(address: string, campusDomains: readonly string[]): MailboxProvider {
   const domain = domainOf(address);
   if (campusDomains.some((campus) => domain === campus || domain.endsWith(`.${campus}`))) return 'campus';
-  return PUBLIC_DOMAINS[domain] ?? 'other';
+  return consumerProviderOf(domain)?.provider ?? 'other';
 }
 
 /** Messages of one address in one status, as a grouped query answers them. */
@@ -50,7 +57,8 @@ export interface MailboxProviderGroup<S extends string> {
   counts: Record<S, number>;
 }
 
-const groupTotal = <S extends string>(group: MailboxProviderGroup<S>): number => Object.values<number>(group.counts).reduce((a, b) => a + b, 0);
+const groupTotal = <S extends string>(group: MailboxProviderGroup<S>): number =>
+  Object.values<number>(group.counts).reduce((a, b) => a + b, 0);
 
 /**
  * Messages by mailbox provider and status: one row per named provider, one per other domain, the
