@@ -7,20 +7,11 @@ import { PLUGIN_PATH } from '../pluginId';
 import { errorMessage, type BulkPreview } from '../utils/api';
 import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
-import { refusedField, useBulkPreview, useCreateBulkSend, type BulkSendRequest } from './api';
+import { refusedField, useBulkPreview, useCreateBulkSend } from './api';
+import { inputOf, requestOf, type Draft, type RefusedInput } from './request';
 import { useContactTypes } from './contactTypes';
-import { filtersOf, type Condition } from './filters';
 import { PreviewPanel } from './PreviewPanel';
 import { RecipientFilter } from './RecipientFilter';
-
-interface Draft {
-  channel: Channel;
-  sourceName: string;
-  subject: string;
-  text: string;
-  type: string;
-  conditions: Condition[];
-}
 
 /** The server's refusal, placed on the input it is about. */
 interface Refusal {
@@ -38,27 +29,6 @@ const LABELS = {
 } as const satisfies Record<string, TranslationKey>;
 
 const EMPTY: Draft = { channel: 'email', sourceName: '', subject: '', text: '', type: '', conditions: [] };
-
-export function requestOf(draft: Draft): BulkSendRequest {
-  const content = draft.channel === 'email' ? { subject: draft.subject, text: draft.text } : { body: draft.text };
-  return {
-    channel: draft.channel,
-    sourceName: draft.sourceName,
-    ...content,
-    recipients: { type: draft.type || null, filters: filtersOf(draft.conditions) },
-  };
-}
-
-/**
- * Which input a refusal belongs to. The body is `text` for email and `body` for SMS; a merge field
- * without a value is about the content; anything about the recipients goes under the type.
- */
-export function inputOf(field: string | null): 'sourceName' | 'subject' | 'text' | 'recipients' | null {
-  if (field === null) return null;
-  if (field === 'sourceName' || field === 'subject') return field;
-  if (field === 'text' || field === 'html' || field === 'body' || field === 'mergeFields') return 'text';
-  return field.startsWith('recipients') ? 'recipients' : null;
-}
 
 function TextField({
   name,
@@ -86,6 +56,61 @@ function TextField({
       <Field.Hint />
       <Field.Error />
     </Field.Root>
+  );
+}
+
+/** The message: its channel, the source name that labels it, the subject and the text with merge fields. */
+function ContentFields({
+  draft,
+  edit,
+  errorFor,
+}: {
+  draft: Draft;
+  edit: (changes: Partial<Draft>) => void;
+  errorFor: (input: RefusedInput) => string | undefined;
+}): JSX.Element {
+  const t = useT();
+  return (
+    <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
+      <Flex direction="column" alignItems="stretch" gap={4}>
+        <Field.Root name="channel">
+          <Field.Label>{t('bulk.compose.channel')}</Field.Label>
+          <SingleSelect value={draft.channel} onChange={(value: string | number) => edit({ channel: value as Channel })}>
+            {CHANNELS.map((c) => (
+              <SingleSelectOption key={c} value={c}>
+                {t(channelKey(c))}
+              </SingleSelectOption>
+            ))}
+          </SingleSelect>
+        </Field.Root>
+        <TextField
+          name="sourceName"
+          label={LABELS.sourceName}
+          hint={LABELS.sourceNameHint}
+          value={draft.sourceName}
+          error={errorFor('sourceName')}
+          onChange={(sourceName) => edit({ sourceName })}
+        />
+        {draft.channel === 'email' ? (
+          <TextField
+            name="subject"
+            label={LABELS.subject}
+            value={draft.subject}
+            error={errorFor('subject')}
+            onChange={(subject) => edit({ subject })}
+          />
+        ) : null}
+        <TextField
+          name="text"
+          label={draft.channel === 'email' ? LABELS.emailText : LABELS.smsText}
+          hint={LABELS.mergeHint}
+          value={draft.text}
+          error={errorFor('text')}
+          multiline
+          onChange={(text) => edit({ text })}
+        />
+      </Flex>
+    </Box>
   );
 }
 
@@ -137,8 +162,7 @@ export function ComposeBulkSendPage(): JSX.Element {
   React.useEffect(() => {
     if (!draft.type && types.length > 0) edit({ type: types[0].uid });
   }, [types]); // eslint-disable-line react-hooks/exhaustive-deps
-  const errorFor = (input: ReturnType<typeof inputOf>): string | undefined =>
-    refusal && inputOf(refusal.field) === input ? refusal.message : undefined;
+  const errorFor = (input: RefusedInput): string | undefined => (refusal && inputOf(refusal.field) === input ? refusal.message : undefined);
   const send = async (): Promise<void> => {
     const created = await compose.send();
     if (!created) return;
@@ -156,46 +180,7 @@ export function ComposeBulkSendPage(): JSX.Element {
       />
       <Layouts.Content>
         <Flex direction="column" alignItems="stretch" gap={6}>
-          <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
-            <Flex direction="column" alignItems="stretch" gap={4}>
-              <Field.Root name="channel">
-                <Field.Label>{t('bulk.compose.channel')}</Field.Label>
-                <SingleSelect value={draft.channel} onChange={(value: string | number) => edit({ channel: value as Channel })}>
-                  {CHANNELS.map((c) => (
-                    <SingleSelectOption key={c} value={c}>
-                      {t(channelKey(c))}
-                    </SingleSelectOption>
-                  ))}
-                </SingleSelect>
-              </Field.Root>
-              <TextField
-                name="sourceName"
-                label={LABELS.sourceName}
-                hint={LABELS.sourceNameHint}
-                value={draft.sourceName}
-                error={errorFor('sourceName')}
-                onChange={(sourceName) => edit({ sourceName })}
-              />
-              {draft.channel === 'email' ? (
-                <TextField
-                  name="subject"
-                  label={LABELS.subject}
-                  value={draft.subject}
-                  error={errorFor('subject')}
-                  onChange={(subject) => edit({ subject })}
-                />
-              ) : null}
-              <TextField
-                name="text"
-                label={draft.channel === 'email' ? LABELS.emailText : LABELS.smsText}
-                hint={LABELS.mergeHint}
-                value={draft.text}
-                error={errorFor('text')}
-                multiline
-                onChange={(text) => edit({ text })}
-              />
-            </Flex>
-          </Box>
+          <ContentFields draft={draft} edit={edit} errorFor={errorFor} />
           <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
             <Flex direction="column" alignItems="stretch" gap={4}>
               <Typography variant="delta" tag="h2">
