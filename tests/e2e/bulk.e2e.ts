@@ -11,14 +11,11 @@
  * mailbox provider. Screenshots go to
  * docs/screenshots (the README shows them).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { sandboxKeys } from '../helpers/sandbox';
-import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+import { openBrowser, shot, step as browserStep } from './browser';
+import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const BULK = '/admin/plugins/deliverability/bulk';
 const CONTACT_UID = 'plugin::deliverability.contact';
@@ -30,28 +27,14 @@ let playground: RunningPlayground;
 let browser: Browser;
 let page: Page;
 
-async function shot(name: string, height = 900): Promise<void> {
-  if (height !== 900) {
-    await page.setViewportSize({ width: 1440, height });
-    await page.waitForTimeout(300);
-  }
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  if (height !== 900) await page.setViewportSize({ width: 1440, height: 900 });
-}
-
-/** A test whose failure leaves a screenshot of the page as it was (in .tmp/, not committed). */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      const file = path.join(ROOT, '.tmp', `e2e-bulk-failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      throw new Error(`${(error as Error).message}\nScreenshot: ${file}\n${playground?.logs().slice(-3000) ?? ''}`);
-    }
-  });
-}
+/** A test step that leaves a screenshot and the server's last log lines when it fails. */
+const step = (name: string, body: () => Promise<void>): void =>
+  browserStep(
+    name,
+    () => page,
+    body,
+    () => playground?.logs().slice(-3000) ?? '',
+  );
 
 /** Creates the breaker's cohort through the Content Manager's own API, as an editor's import would. */
 async function createCohort(): Promise<void> {
@@ -101,10 +84,6 @@ async function writeMessage(sourceName: string, subject: string, text: string): 
 }
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
-  }
-  fs.mkdirSync(SHOTS, { recursive: true });
   buildPlaygroundIfStale();
   // Keys for the sandbox to sign its delivery reports as SendGrid would: without them no report comes back.
   const keys = sandboxKeys();
@@ -114,21 +93,7 @@ beforeAll(async () => {
     DELIVERABILITY_BULK_RATE: '2',
     DELIVERABILITY_BREAKER_MIN_SAMPLE: '4',
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
-  context.setDefaultTimeout(30_000);
-  await context.addInitScript({ content: "window.localStorage.setItem('STRAPI_MEDIA_LIBRARY_BANNER_DISMISSED_FOR_false:false', 'true');" });
-  page = await context.newPage();
+  ({ browser, page } = await openBrowser());
 }, 15 * 60_000);
 
 afterAll(async () => {
@@ -172,7 +137,7 @@ describe('bulk sends, in Chromium', () => {
     expect(await amira.innerText()).toMatch(/Welcome, Amira[\s\S]*Hello Amira, term starts on Monday\.[\s\S]*Dropped/i);
     const farah = preview.locator('[data-preview-recipient="farah.khan@example.ac.uk"]');
     expect(await farah.innerText()).toMatch(/Welcome, Farah[\s\S]*Will be sent/i);
-    await shot('bulk-compose-preview', 1300);
+    await shot(page, 'bulk-compose-preview', 1300);
   });
 
   step('sends, and shows the progress and figures while it runs, to the end', async () => {
@@ -189,7 +154,7 @@ describe('bulk sends, in Chromium', () => {
     const close = page.getByRole('button', { name: 'Close' });
     if ((await close.count()) > 0) await close.first().click();
     await page.getByText('messages queued.').waitFor({ state: 'detached', timeout: 10_000 });
-    await shot('bulk-progress');
+    await shot(page, 'bulk-progress');
     await page.locator('[data-bulk-status="done"]').waitFor({ timeout: 60_000 });
     await page.locator('[data-bulk-progress="100"]').waitFor();
     expect(await figure('dropped')).toBe(2);
@@ -224,7 +189,7 @@ describe('bulk sends, in Chromium', () => {
     await page.waitForTimeout(2000);
     expect(await figure('queued')).toBe(queued);
     await page.locator('[data-mailbox-provider="bounce.test"]').waitFor({ timeout: 15_000 });
-    await shot('bulk-breaker-paused', 1100);
+    await shot(page, 'bulk-breaker-paused', 1100);
   });
 
   step('resumes on the editor`s word and finishes the send', async () => {
@@ -268,7 +233,7 @@ describe('bulk sends, in Chromium', () => {
     await page.goto(`${playground.url}${BULK}`);
     await page.locator('[data-bulk-row]').nth(2).waitFor();
     expect(await page.locator('[data-bulk-row]').first().innerText()).toMatch(/Cancelled mailing[\s\S]*Cancelled/i);
-    await shot('bulk-list');
+    await shot(page, 'bulk-list');
   });
 
   step('shows the reports by mailbox provider, the campus apart', async () => {
@@ -279,6 +244,6 @@ describe('bulk sends, in Chromium', () => {
     const bounceRow = section.locator('[data-mailbox-provider="bounce.test"]');
     await bounceRow.waitFor();
     await section.scrollIntoViewIfNeeded();
-    await shot('reports-mailbox-providers', 1800);
+    await shot(page, 'reports-mailbox-providers', 1800);
   });
 });
