@@ -48,4 +48,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async mailboxProviders(ctx: Context) {
     await answer(ctx, async () => getService(strapi, 'reports').mailboxProviders(periodOf(ctx)));
   },
+
+  /** GET /reports/unsubscribes?from&to&tz: addresses unsubscribed, one-click or reported, and per bulk send. */
+  async unsubscribes(ctx: Context) {
+    await answer(ctx, async () => getService(strapi, 'reports').unsubscribes(periodOf(ctx)));
+  },
 });

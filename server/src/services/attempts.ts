@@ -14,6 +14,8 @@ import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
+import type { HeldMessage } from './quiet-hours';
+import { statusChangesOf } from './report-rollup';
 
 /**
  * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
@@ -42,10 +44,11 @@ export interface ReadyAttempt {
   transport: Transport;
 }
 
-/** What the begin stage did with a chunk: ready to hand over, dropped (suppressed address), or passed over (no longer ours, or no longer due). */
+/** What the begin stage did with a chunk: ready to hand over, dropped (suppressed address), held by quiet hours, or passed over (no longer ours, or no longer due). */
 export interface BegunChunk {
   ready: ReadyAttempt[];
   dropped: { row: Row; reason: string }[];
+  held: HeldMessage[];
   passedOver: number[];
 }
 
@@ -62,6 +65,8 @@ export interface AttemptTally {
   /** Refused by the provider. */
   failed: number;
   dropped: number;
+  /** Waiting for quiet hours to end (deferred until then). */
+  held: number;
   /** No longer held under the caller's lease, or no longer due (a report finished it): not attempted. */
   passedOver: number;
 }
@@ -71,6 +76,8 @@ export interface AttemptOptions {
   concurrency?: number;
   /** Awaited before each hand-off: lets a caller hold to a rate per provider. */
   pace?: (transport: Transport) => Promise<void>;
+  /** The instant quiet hours are judged at (the retrier's tick time); now by default. */
+  now?: number;
 }
 
 /** A message's status and lease as the record stage finds them, under its lock. */
@@ -87,7 +94,10 @@ interface UnconfirmedWhy {
 
 const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok && 'failure' in handed.outcome;
 
+const rowsById = (rows: Row[]): Map<number, Row> => new Map(rows.map((row) => [row.id, row]));
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const rollup = () => getService(strapi, 'report-rollup');
   const logColumns = () => columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
 
   /**
@@ -129,6 +139,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { status: 'dropped', ...statusReason(why[i]), nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
     }));
     await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(drops.map((drop) => drop.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -157,22 +168,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The attempts on record before the hand-off, so Full Logs show them ahead of the providers' reports. */
   async function recordAttempts(trx: Knex.Transaction, ready: ReadyAttempt[], now: number): Promise<void> {
     const at = new Date(now);
-    await updateRows(
-      strapi,
-      trx,
-      UID.log,
-      ready.map(({ row, attempt, transport }) => ({
-        id: row.id,
-        data: {
-          status: 'queued',
-          attempts: attempt,
-          firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
-          nextAttemptAt: null,
-          provider: transport.provider,
-          updatedAt: at,
-        },
-      })),
-    );
+    const updates: RowUpdate[] = ready.map(({ row, attempt, transport }) => ({
+      id: row.id,
+      data: {
+        status: 'queued',
+        attempts: attempt,
+        firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
+        nextAttemptAt: null,
+        provider: transport.provider,
+        updatedAt: at,
+      },
+    }));
+    await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(ready.map((r) => r.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -195,8 +203,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
   }
 
+  /** Of the messages about to be attempted, those that must wait for quiet hours to end go back to wait (lease released). */
+  async function holdForQuietHours(trx: Knex.Transaction, ready: ReadyAttempt[], judgedAt: number, now: number): Promise<{ held: HeldMessage[]; due: ReadyAttempt[] }> {
+    const quietHours = getService(strapi, 'quiet-hours');
+    const { held, due } = await quietHours.judge(ready, judgedAt);
+    if (held.length > 0) await quietHours.recordHolds(trx, held, now);
+    return { held, due };
+  }
+
   /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
-  async function begin(items: { id: number }[], owner: string): Promise<BegunChunk> {
+  async function begin(items: { id: number }[], owner: string, judgedAt?: number): Promise<BegunChunk> {
     const now = Date.now();
     const ids = items.map((item) => item.id);
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
@@ -217,8 +233,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
       const dropped = drops.length > 0 ? await recordDrops(trx, drops, now) : [];
-      if (ready.length > 0) await recordAttempts(trx, ready, now);
-      return { ready, dropped, passedOver: ids.filter((id) => !held.has(id)) };
+      const quiet = await holdForQuietHours(trx, ready, judgedAt ?? now, now);
+      if (quiet.due.length > 0) await recordAttempts(trx, quiet.due, now);
+      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)) };
+    });
+  }
+
+  /** Headers the message needs besides the transport's own: List-Unsubscribe on bulk email (services/unsubscribe.ts). */
+  function extraHeaders(row: Row): Record<string, string> | undefined {
+    return getService(strapi, 'unsubscribe').headersFor({
+      channel: row.channel as 'email' | 'sms',
+      address: row.address as string,
+      documentId: row.documentId,
+      bulkSendId: row.bulkSendId,
     });
   }
 
@@ -231,6 +258,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         logDocumentId: row.documentId,
         attempt,
         correlationId: correlationIdOf(row.documentId, attempt),
+        headers: extraHeaders(row),
       });
     } catch (error) {
       // A transport that throws failed before or while building the request: nothing was sent.
@@ -318,6 +346,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: answeredLogData(current.get(handed.ready.row.id)!, handed, unconfirmed.get(handed) ?? null, owner, now),
         }));
       await updateRows(strapi, trx, UID.log, logUpdates);
+      // The status each message had under the lock, with the columns that never change.
+      const before = new Map(answered.map(({ ready: { row } }) => [row.id, { ...row, status: current.get(row.id)?.status }]));
+      await rollup().record(trx, statusChangesOf(before, logUpdates));
       await updateAttemptEvents(trx, answered, unconfirmed);
     });
   }
@@ -369,6 +400,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** After a begin committed: its drops are announced, and counted. */
   async function afterBegin(begun: BegunChunk, tally: AttemptTally): Promise<ReadyAttempt[]> {
     tally.dropped += begun.dropped.length;
+    tally.held += begun.held.length;
     tally.passedOver += begun.passedOver.length;
     if (begun.dropped.length > 0) {
       await getService(strapi, 'outbound-events').announce(begun.dropped.map(({ row, reason }) => messageFailed(row, 'dropped', reason, null)));
@@ -382,7 +414,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     tally.sent += handed.length - refused;
   }
 
-  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, passedOver: 0 });
+  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0 });
 
   return {
     begin,
@@ -410,7 +442,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
         items,
         {
-          prepare: async (chunk) => afterBegin(await begin(chunk, owner), tally),
+          prepare: async (chunk) => afterBegin(await begin(chunk, owner, options.now), tally),
           work: async (item) => {
             if (options.pace) await options.pace(item.transport);
             return { ready: item, outcome: await handOff(item) };

@@ -18,8 +18,10 @@ import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
+import quietHours from './quiet-hours';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
+import reportRollup from './report-rollup';
 import reports from './reports';
 import retrier from './retrier';
 import senderBlocks from './sender-blocks';
@@ -28,6 +30,7 @@ import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 
@@ -52,8 +55,10 @@ export default {
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
   'provider-listings': providerListings,
+  'quiet-hours': quietHours,
   reactivation,
   reclassification,
+  'report-rollup': reportRollup,
   reports,
   retrier,
   'sender-blocks': senderBlocks,
@@ -62,6 +67,7 @@ export default {
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
+  unsubscribe,
   webhooks,
   worklist,
 };

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
+import { providerReportedOptOut, type ConsentRecord } from '../core/consent';
 import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
 import { withSenderBlocks } from '../core/sender-blocks';
@@ -15,6 +16,7 @@ import { UID } from '../utils/uids';
 import type { ContactRef } from './contacts';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
 import { FAILED_MESSAGE_STATUSES, messageFailed, type Announcement } from './outbound-events';
+import { statusChangesOf } from './report-rollup';
 
 /**
  * Applies normalized events, as a pipeline of named stages:
@@ -90,6 +92,7 @@ function messageStateOf(row: Row): MessageState {
 const LOG_FIELDS = [
   'id',
   'documentId',
+  'createdAt',
   'status',
   'attempts',
   'firstAttemptAt',
@@ -204,6 +207,8 @@ export interface BatchEffects {
     reason: string | null;
     at: number;
   }[];
+  /** Consent rows owed: a provider's report that moved a number to opted out. */
+  consents: ConsentRecord[];
 }
 
 /**
@@ -225,6 +230,7 @@ export function decideBatch(input: {
   const mirrors = new Map<string, BatchEffects['mirrors'][number]>();
   const ordered = [...input.events].sort((a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey));
   const eventRows: Record<string, unknown>[] = [];
+  const consents: ConsentRecord[] = [];
   for (const event of ordered) {
     const matched = matcher.logFor(event);
     const log = matched ? (logs.get(matched.documentId) ?? null) : null;
@@ -265,6 +271,8 @@ export function decideBatch(input: {
           logDocumentId: decision.address.stateChanged ? (log?.row.documentId ?? null) : (previous?.logDocumentId ?? null),
           now,
         });
+        const consent = providerReportedOptOut(event, entry.address, entry.state.state, decision.address.next.state);
+        if (consent) consents.push(consent);
         entry.state = decision.address.next;
       }
       if (entry && decision.contact) {
@@ -303,7 +311,7 @@ export function decideBatch(input: {
       updatedAt: new Date(now),
     });
   }
-  return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()] };
+  return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()], consents };
 }
 
 /** What the batch changed that Strapi webhooks announce: addresses newly suppressed, messages newly bounced, failed or dropped. */
@@ -428,8 +436,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<Map<string, ContactRef[]>> {
     await insertRows(strapi, trx, UID.event, effects.eventRows);
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
-    await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
+    const logUpdates = logUpdatesOf(effects.logs, now);
+    await updateRows(strapi, trx, UID.log, logUpdates);
+    const before = new Map([...effects.logs.values()].map((log) => [log.row.id, log.row]));
+    await getService(strapi, 'report-rollup').record(trx, statusChangesOf(before, logUpdates));
     await ledger().writeMany(effects.ledgerWrites);
+    await getService(strapi, 'consent').record(effects.consents);
     return (await getService(strapi, 'contacts').applyMirrors(effects.mirrors)).contacts;
   }
 
