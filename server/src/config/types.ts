@@ -5,6 +5,7 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { UnsubscribeConfig } from './unsubscribe';
 import type { QuietHoursPolicy } from '../core/quiet-hours';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
@@ -97,6 +98,8 @@ export interface PluginConfig extends DecisionPolicy {
     /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
     compactEverySeconds: number;
   };
+  /** One-click unsubscribe links in bulk email (config/unsubscribe.ts). */
+  unsubscribe: UnsubscribeConfig;
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

@@ -18,6 +18,7 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateUnsubscribeConfig } from './unsubscribe';
 import { validateQuietHoursConfig } from './quiet-hours';
 
 const PREFIX = 'deliverability';
@@ -208,7 +209,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'quietHours', 'reports'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -314,5 +315,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     reports: {
       compactEverySeconds: requirePositiveNumber(`${PREFIX}.reports.compactEverySeconds`, section(`${PREFIX}.reports`, config.reports).compactEverySeconds ?? 60),
     },
+    unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
   };
 }

@@ -239,6 +239,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
+  /** Headers the message needs besides the transport's own: List-Unsubscribe on bulk email (services/unsubscribe.ts). */
+  function extraHeaders(row: Row): Record<string, string> | undefined {
+    return getService(strapi, 'unsubscribe').headersFor({
+      channel: row.channel as 'email' | 'sms',
+      address: row.address as string,
+      documentId: row.documentId,
+      bulkSendId: row.bulkSendId,
+    });
+  }
+
   async function handOff({ row, attempt, transport }: ReadyAttempt): Promise<SendOutcome> {
     try {
       return await transport.send({
@@ -248,6 +258,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         logDocumentId: row.documentId,
         attempt,
         correlationId: correlationIdOf(row.documentId, attempt),
+        headers: extraHeaders(row),
       });
     } catch (error) {
       // A transport that throws failed before or while building the request: nothing was sent.

@@ -30,6 +30,7 @@ import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 
@@ -66,6 +67,7 @@ export default {
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
+  unsubscribe,
   webhooks,
   worklist,
 };

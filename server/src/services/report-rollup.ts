@@ -1,12 +1,12 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import type { Channel } from '../core/events';
-import { bucketOf, DeltaTally, rollupDeltas, type RollupDelta, type StatusChange } from '../core/report-rollup';
+import { DeltaTally, rollupDeltas, type RollupDelta, type StatusChange } from '../core/report-rollup';
 import type { MessageStatus } from '../core/statuses';
 import { documentIds, insertRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
-import { getService, toMs, type Row } from '../utils/plugin';
-import { builder, columnsOf, dialectOf, knexOf, tableName, toCount } from '../utils/sql';
+import { getService, toMs } from '../utils/plugin';
+import { builder, columnsOf, dialectOf, knexOf, tableName, toCount, type Dialect } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /**
@@ -21,7 +21,6 @@ import { UID } from '../utils/uids';
 
 /** Deltas folded in one compaction transaction. */
 const COMPACT_BATCH = 5_000;
-const REBUILD_PAGE = 5_000;
 
 /** The message columns a status change is computed from. */
 export type LogStatusRow = Record<string, unknown> & { createdAt?: unknown; channel?: unknown; status?: unknown };
@@ -42,6 +41,24 @@ export function statusChangesOf(before: Map<number, LogStatusRow>, updates: read
     if (change) changes.push(change);
   }
   return changes;
+}
+
+/**
+ * The quarter-hour (UTC) that holds a datetime column's value, as SQL for the rebuild, by wall-clock
+ * arithmetic with no time-zone conversion (`bucketOf` in JavaScript). SQLite stores Strapi's
+ * datetimes as epoch milliseconds.
+ */
+function quarterHourSql(knex: Knex, dialect: Dialect, column: string): Knex.Raw {
+  const template =
+    dialect === 'sqlite'
+      ? '((?? / 900000) * 900000)'
+      : dialect === 'postgres'
+        ? "(date_trunc('hour', ??) + floor(extract(minute from ??) / 15) * interval '15 minutes')"
+        : '(?? - interval (minute(??) % 15) minute - interval second(??) second - interval microsecond(??) microsecond)';
+  return knex.raw(
+    template,
+    Array.from({ length: template.split('??').length - 1 }, () => column),
+  );
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -183,27 +200,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         await builder(strapi, UID.reportDelta).transacting(trx).delete();
         await builder(strapi, UID.reportCount).transacting(trx).delete();
+        // One grouped INSERT … SELECT: a site with millions of messages is recounted in seconds, at boot.
         const l = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
-        const tally = new DeltaTally();
-        let messages = 0;
-        for (let last = 0; ; ) {
-          const page = (await builder(strapi, UID.log)
-            .transacting(trx)
-            .select('id', l.createdAt, l.channel, l.status)
-            .where('id', '>', last)
-            .orderBy('id')
-            .limit(REBUILD_PAGE)) as Row[];
-          for (const row of page) {
-            const createdAt = toMs(row[l.createdAt]);
-            if (createdAt !== null) tally.add(bucketOf(createdAt), row[l.channel] as Channel, row[l.status] as MessageStatus, 1);
-          }
-          messages += page.length;
-          if (page.length < REBUILD_PAGE) break;
-          last = Number(page[page.length - 1].id);
-        }
-        const deltas = tally.deltas();
-        await addToCounts(trx, deltas, new Date());
-        return { messages, counts: deltas.length };
+        const c = cols(UID.reportCount);
+        const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
+        const qualified = (uid: string) => (schema ? `${schema}.${tableName(strapi, uid)}` : tableName(strapi, uid));
+        const now = new Date();
+        await trx.raw(
+          'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, count(*), ?, ? from ?? where ?? is not null group by 1, 2, 3',
+          [
+            ...[qualified(UID.reportCount), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
+            quarterHourSql(knexOf(strapi), dialectOf(strapi), l.createdAt),
+            ...[l.channel, l.status, now, now, qualified(UID.log), l.createdAt],
+          ],
+        );
+        const [{ n: messages }] = (await builder(strapi, UID.log).transacting(trx).count({ n: '*' })) as { n: unknown }[];
+        const [{ n: counts }] = (await builder(strapi, UID.reportCount).transacting(trx).count({ n: '*' })) as { n: unknown }[];
+        return { messages: toCount(messages), counts: toCount(counts) };
       });
     },
 

@@ -4,8 +4,10 @@ import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
 import { getService } from '../utils/plugin';
-import { knexOf, periodIndexSql, toCount } from '../utils/sql';
-import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from '../contract';
+import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
+import { UID } from '../utils/uids';
+import type { MailboxProviderReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
+import { groupByMailboxProvider } from '../core/mailbox-providers';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
@@ -73,7 +75,86 @@ export function periodDays(query: Pick<ReportQuery, 'from' | 'to'>): number {
   return dayCount;
 }
 
+/** Other domains named one by one in the mailbox-provider breakdown; the rest share one row. */
+export const MAX_OTHER_DOMAINS = 10;
+
+/** The instants a period covers, in the reader's zone: from the first day's start to the day after the last. */
+function periodBounds(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): { start: Date; end: Date; name: string } {
+  periodDays(query);
+  const { zone, name } = zoneOf(query);
+  return { start: new Date(zonedDayStart(query.from, zone)!), end: new Date(zonedDayStart(addDays(query.to, 1), zone)!), name };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Email over a period by the recipients' mailbox provider (campus, Gmail, Microsoft, Yahoo, the
+   * other domains), so that a block by one of them shows as such. The query groups by address and
+   * status (the database cannot take a domain out of an address the same way everywhere); the
+   * grouping by provider is the per-send breakdown's own (`groupByMailboxProvider`).
+   */
+  async mailboxProviders(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<MailboxProviderReport> {
+    const { start, end, name } = periodBounds(query);
+    const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status', 'address'] as const);
+    const rows = (await builder(strapi, UID.log)
+      .select({ address: c.address, status: c.status })
+      .count({ n: '*' })
+      .where(c.channel, 'email')
+      .andWhere(c.createdAt, '>=', start)
+      .andWhere(c.createdAt, '<', end)
+      .groupBy(c.address, c.status)) as { address: string | null; status: string; n: unknown }[];
+    const counted = rows
+      .filter((row) => row.address && (MESSAGE_STATUSES as readonly string[]).includes(row.status))
+      .map((row) => ({ address: row.address as string, status: row.status as MessageStatus, count: toCount(row.n) }));
+    const campusDomains = getService(strapi, 'config').get().bulk.campusDomains;
+    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS);
+    return {
+      from: query.from,
+      to: query.to,
+      timeZone: name,
+      campusDomains,
+      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, totals: totalsOf(g.counts) })),
+    };
+  },
+
+  /**
+   * Addresses unsubscribed in a period (events of kind `unsubscribe` that changed the address, by
+   * when they happened), by how: the one-click link of our bulk email, or a provider's report; and
+   * the one-click ones per bulk send they came from. A status count cannot show them: an
+   * unsubscribe leaves its message `delivered`.
+   */
+  async unsubscribes(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<UnsubscribeReport> {
+    const { start, end, name } = periodBounds(query);
+    const events = tableName(strapi, UID.event);
+    const logs = tableName(strapi, UID.log);
+    const e = columnsOf(strapi, UID.event, ['kind', 'outcome', 'occurredAt', 'provider', 'logDocumentId'] as const);
+    const l = columnsOf(strapi, UID.log, ['bulkSendId', 'documentId'] as const);
+    const applied = () =>
+      builder(strapi, UID.event)
+        .where(`${events}.${e.kind}`, 'unsubscribe')
+        .where(`${events}.${e.outcome}`, 'applied')
+        .where(`${events}.${e.occurredAt}`, '>=', start)
+        .where(`${events}.${e.occurredAt}`, '<', end);
+    const byProvider = (await applied().select({ provider: `${events}.${e.provider}` }).count({ n: '*' }).groupBy(`${events}.${e.provider}`)) as { provider: string; n: unknown }[];
+    const byBulkSend = (await applied()
+      .join(logs, `${logs}.${l.documentId}`, `${events}.${e.logDocumentId}`)
+      .where(`${events}.${e.provider}`, 'one-click')
+      .whereNotNull(`${logs}.${l.bulkSendId}`)
+      .select({ bulkSendId: `${logs}.${l.bulkSendId}` })
+      .count({ n: '*' })
+      .groupBy(`${logs}.${l.bulkSendId}`)) as { bulkSendId: string; n: unknown }[];
+    const oneClick = byProvider.filter((row) => row.provider === 'one-click').reduce((sum, row) => sum + toCount(row.n), 0);
+    const total = byProvider.reduce((sum, row) => sum + toCount(row.n), 0);
+    return {
+      from: query.from,
+      to: query.to,
+      timeZone: name,
+      total,
+      oneClick,
+      reportedByProviders: total - oneClick,
+      byBulkSend: byBulkSend.map((row) => ({ bulkSendId: row.bulkSendId, oneClick: toCount(row.n) })).sort((a, b) => b.oneClick - a.oneClick || a.bulkSendId.localeCompare(b.bulkSendId)),
+    };
+  },
+
   async report(query: ReportQuery): Promise<Report> {
     const dayCount = periodDays(query);
     const { zone, name } = zoneOf(query);
