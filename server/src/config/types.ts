@@ -5,6 +5,7 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { ReactivationConfig } from './reactivation';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -73,6 +74,8 @@ export interface PluginConfig extends DecisionPolicy {
   sync: SyncConfig;
   /** The salt of erased students' address hashes (config/erasure.ts). */
   erasure: ErasureConfig;
+  /** Whether reactivations wait for the student's confirmation (config/reactivation.ts). */
+  reactivation: ReactivationConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

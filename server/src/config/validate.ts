@@ -18,6 +18,7 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateReactivationConfig } from './reactivation';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -203,7 +204,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reactivation'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -296,6 +297,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     contacts: validateContacts(config.contacts),
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
+    reactivation: validateReactivationConfig(config.reactivation),
     inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),

@@ -1,4 +1,5 @@
 import address from './address';
+import addressVerification from './address-verification';
 import auditEntry from './audit-entry';
 import bulkSend from './bulk-send';
 import contact from './contact';
@@ -24,4 +25,5 @@ export default {
   'provider-listing': providerListing,
   'erased-address': erasedAddress,
   'consent-entry': consentEntry,
+  'address-verification': addressVerification,
 };

@@ -102,6 +102,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         };
         await deleteWhere(UID.log, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (addresses.length > 0) await deleteWhere(UID.providerListing, { address: { $in: addresses } });
+        if (addresses.length > 0) await deleteWhere(UID.verification, { address: { $in: addresses } });
         await deleteWhere(UID.contactAddress, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (source.uid === UID.contact) result.contactDeleted = (await deleteWhere(UID.contact, { documentId: ref.documentId })) > 0;
         strapi.log.info(

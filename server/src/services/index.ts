@@ -28,6 +28,7 @@ import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
+import verification from './verification';
 import webhooks from './webhooks';
 import worklist from './worklist';
 
@@ -62,6 +63,7 @@ export default {
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
+  verification,
   webhooks,
   worklist,
 };

@@ -14,4 +14,5 @@ export const UID = {
   providerListing: 'plugin::deliverability.provider-listing',
   erasedAddress: 'plugin::deliverability.erased-address',
   consent: 'plugin::deliverability.consent-entry',
+  verification: 'plugin::deliverability.address-verification',
 } as const;
