@@ -22,6 +22,7 @@ export default {
     },
     erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
     reactivation: { secret: env('DELIVERABILITY_VERIFICATION_SECRET') },
+    worklistDigest: { to: env('DELIVERABILITY_WORKLIST_DIGEST_TO') },
     // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
     sync: {
       sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY'), baseUrl: env('DELIVERABILITY_SENDGRID_BASE_URL') },

@@ -6,6 +6,7 @@ import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
 import type { ReactivationConfig } from './reactivation';
+import type { DigestConfig } from './digest';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -76,6 +77,8 @@ export interface PluginConfig extends DecisionPolicy {
   erasure: ErasureConfig;
   /** Whether reactivations wait for the student's confirmation (config/reactivation.ts). */
   reactivation: ReactivationConfig;
+  /** The worklist's daily digest email (config/digest.ts). */
+  worklistDigest: DigestConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

@@ -19,6 +19,7 @@ import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } fro
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
 import { validateReactivationConfig } from './reactivation';
+import { validateDigestConfig } from './digest';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -204,7 +205,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reactivation'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reactivation', 'worklistDigest'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -298,6 +299,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
     reactivation: validateReactivationConfig(config.reactivation),
+    worklistDigest: validateDigestConfig(config.worklistDigest),
     inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),

@@ -11,6 +11,7 @@ import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
+import worklistDigest from './worklist-digest';
 
 export default {
   contact,
@@ -26,4 +27,5 @@ export default {
   'erased-address': erasedAddress,
   'consent-entry': consentEntry,
   'address-verification': addressVerification,
+  'worklist-digest': worklistDigest,
 };

@@ -31,6 +31,7 @@ import transports from './transports';
 import verification from './verification';
 import webhooks from './webhooks';
 import worklist from './worklist';
+import worklistDigest from './worklist-digest';
 
 export default {
   'address-changes': addressChanges,
@@ -66,4 +67,5 @@ export default {
   verification,
   webhooks,
   worklist,
+  'worklist-digest': worklistDigest,
 };

@@ -15,4 +15,5 @@ export const UID = {
   erasedAddress: 'plugin::deliverability.erased-address',
   consent: 'plugin::deliverability.consent-entry',
   verification: 'plugin::deliverability.address-verification',
+  worklistDigest: 'plugin::deliverability.worklist-digest',
 } as const;
