@@ -1,11 +1,14 @@
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { addressHash } from '../core/erasure';
 import { CHANNELS, type Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import type { ContactRef, ErasureResult } from '../contract';
 import { AdminApiError } from '../utils/admin-error';
+import { takesRowLocks, withConflictRetry } from '../utils/locks';
 import { getService, table, type Row } from '../utils/plugin';
+import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { addressField } from './contacts';
 
@@ -57,6 +60,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return kept;
   }
 
+  /**
+   * The student's messages, locked in id order as the intake locks them (messages, then the
+   * addresses' ledger rows), as the transaction's first read: on MySQL, what is read next is then
+   * current. A report being applied to one of them finishes first, or waits for the erasure.
+   */
+  async function lockMessagesOf(trx: Knex.Transaction, ref: ContactRef): Promise<void> {
+    if (!takesRowLocks(strapi)) return;
+    const c = columnsOf(strapi, UID.log, ['contactType', 'contactDocumentId'] as const);
+    await builder(strapi, UID.log).transacting(trx).select('id').where(c.contactType, ref.type).where(c.contactDocumentId, ref.documentId).orderBy('id').forUpdate();
+  }
+
   async function deleteWhere(uid: string, where: Record<string, unknown>): Promise<number> {
     const { count } = await (
       table(strapi, uid) as unknown as { deleteMany(p: { where: Record<string, unknown> }): Promise<{ count: number }> }
@@ -77,12 +91,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!(await table(strapi, source.uid).findOne({ where: { documentId: ref.documentId } })))
         throw new AdminApiError(404, 'No such contact.');
       // Query Engine calls inside the callback join the transaction: all of it commits, or none.
-      return strapi.db.transaction(async () => {
+      // Retried whole when it loses a race (a deadlock the server broke) with a report being applied.
+      return withConflictRetry(() => strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        await lockMessagesOf(trx, ref);
         const logs = await table(strapi, UID.log).findMany({
           select: ['id', 'documentId', 'channel', 'address'],
           where: { contactType: ref.type, contactDocumentId: ref.documentId },
         });
         const pairs = await addressesOf(ref, logs);
+        // A report about these addresses applied meanwhile either committed before these locks (and
+        // its state is what is hashed) or waits, and finds the rows gone.
+        await getService(strapi, 'ledger').lockMany(trx, pairs);
         const logIds = logs.map((l) => l.documentId);
         const addresses = pairs.map((p) => p.address);
         const result: ErasureResult = {
@@ -109,7 +128,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `[deliverability] erased a contact: ${result.messages} messages, ${result.events} events, ${result.suppressedAddressesKeptAsHashes} suppressed addresses kept as hashes`,
         );
         return result;
-      });
+      }));
     },
   };
 };
