@@ -196,6 +196,38 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
     });
   });
 
+  describe("an editor changes a failed student's address", () => {
+    const messages = () => app.strapi.plugin('deliverability').service('messages') as { send(input: unknown): Promise<{ status: string; id: string }> };
+    const send = (address: string) => messages().send({ channel: 'email', to: { address }, subject: 'Timetable', text: 'Hi' });
+    let lina: string;
+
+    beforeAll(async () => {
+      lina = await createContact(app, { firstName: 'Lina', lastName: 'Park', email: 'lina.old@example.ac.uk' });
+      await applyEvents(app, [eventFor(null, { address: 'lina.old@example.ac.uk', kind: 'hard_bounce', severity: 'permanent' })]);
+      await app.strapi.documents(UID.contact as 'plugin::deliverability.contact').update({ documentId: lina, data: { email: 'lina.new@example.ac.uk' } } as never);
+    });
+
+    it('holds the new address until the student confirms it: only the verification gets through', async () => {
+      const row = await table(app.strapi, UID.verification).findOne({ where: { address: 'lina.new@example.ac.uk' } });
+      expect(row).toMatchObject({ purpose: 'address-change', status: 'pending', contactDocumentId: lina });
+      expect(textOf(lastTo('email', 'lina.new@example.ac.uk'))).toContain(`${CONFIRM}?token=`);
+      const held = await send('lina.new@example.ac.uk');
+      expect(held.status).toBe('dropped');
+      const log = await table(app.strapi, UID.log).findOne({ where: { documentId: held.id } });
+      expect(log!.statusReason).toMatch(/has not confirmed this new address/);
+      expect((await emailCard(lina)).verification).toMatchObject({ purpose: 'address-change', status: 'pending' });
+    });
+
+    it('lets messages through once the student confirmed it, with nothing to reactivate', async () => {
+      const answer = await confirm({ token: linkToken('lina.new@example.ac.uk') });
+      expect(answer.body.data).toEqual({ confirmed: true, alreadyConfirmed: false });
+      expect((await send('lina.new@example.ac.uk')).status).not.toBe('dropped');
+      expect(await audits('lina.new@example.ac.uk', 'confirm-verification')).toBe(1);
+      expect(await audits('lina.new@example.ac.uk', 'reactivate-address')).toBe(0);
+      expect(await ledger('email', 'lina.old@example.ac.uk')).toMatchObject({ state: 'failed' });
+    });
+  });
+
   it('limits how often one client may call the confirm route', async () => {
     const answers = [];
     for (let i = 0; i < RATE + 1; i += 1) answers.push(await confirm({ token: 'x.1.y' }));

@@ -14,6 +14,7 @@ import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
+import { AWAITING_CONFIRMATION } from './verification';
 
 /**
  * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
@@ -214,12 +215,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const ledger = await getService(strapi, 'ledger').loadMany(
         rows.map((row) => ({ channel: row.channel as 'email' | 'sms', address: row.address as string })),
       );
+      const unconfirmed = await getService(strapi, 'verification').awaitingConfirmation(rows);
       const drops: { row: Row; state: AddressState; ledgerReason: string | null }[] = [];
       const ready: ReadyAttempt[] = [];
       for (const row of rows) {
         const entry = ledger.get(ledgerKey(row.channel as 'email' | 'sms', row.address as string));
         if (entry && isSuppressed(entry.state.state) && !confirmsTheAddress(row)) {
           drops.push({ row, state: entry.state.state, ledgerReason: entry.state.reason });
+        } else if (unconfirmed.has(ledgerKey(row.channel as 'email' | 'sms', row.address as string)) && !confirmsTheAddress(row)) {
+          drops.push({ row, state: entry?.state.state ?? 'active', ledgerReason: AWAITING_CONFIRMATION });
         } else {
           const transport = getService(strapi, 'transports').for(row.channel as 'email' | 'sms');
           ready.push({ row, attempt: Number(row.attempts ?? 0) + 1, transport });

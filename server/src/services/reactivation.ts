@@ -185,9 +185,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async reactivate(input: ReactivationInput): Promise<ReactivationResult | PendingReactivation> {
       const checked = checkReactivationInput(input);
       if (getService(strapi, 'config').get().reactivation.requireVerification) {
-        const row = await table(strapi, UID.address).findOne({ where: { channel: checked.channel, address: checked.address } });
-        checkReactivable(row, checked.address, false);
-        return { verification: await getService(strapi, 'verification').request({ ...checked, purpose: 'reactivation' }) };
+        const verification = getService(strapi, 'verification');
+        // Asking again (a link that expired, a locked code) sends a new one for the same purpose.
+        const pending = await verification.pendingFor(checked.channel, checked.address);
+        if (!pending) {
+          const row = await table(strapi, UID.address).findOne({ where: { channel: checked.channel, address: checked.address } });
+          checkReactivable(row, checked.address, false);
+        }
+        return { verification: await verification.request({ ...checked, purpose: pending?.purpose ?? 'reactivation' }) };
       }
       const committed = await withConflictRetry(() =>
         strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => activate(trx, checked, false)),

@@ -10,6 +10,7 @@ import { getService, table, toMs, type Row } from '../utils/plugin';
 import { restPrefix } from '../utils/webhook-path';
 import { PLUGIN_ID, UID } from '../utils/uids';
 import type { Actor } from './audit';
+import { ledgerKey } from './ledger';
 import type { CheckedReactivation } from './reactivation';
 
 /**
@@ -25,7 +26,12 @@ import type { CheckedReactivation } from './reactivation';
 
 export interface VerificationRequest extends CheckedReactivation {
   purpose: 'reactivation' | 'address-change';
+  /** The student whose address it is, where known (an address change). */
+  contact?: { type: string; documentId: string } | null;
 }
+
+/** Why a message to a new address that waits for its student's confirmation is not sent. */
+export const AWAITING_CONFIRMATION = "the student has not confirmed this new address yet";
 
 /** One answer for every refused code, so that the route tells nobody whether a number has a verification. */
 const CODE_REFUSED = 'That code is not right, or it is no longer valid: ask the college to send a new one if it keeps failing.';
@@ -105,6 +111,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           requestedById: input.actor.id.slice(0, 64),
           requestedByName: input.actor.name.slice(0, 255),
           reason: input.reason,
+          contactType: input.contact?.type ?? null,
+          contactDocumentId: input.contact?.documentId ?? null,
         },
       });
       const code = method === 'code' ? newCode() : null;
@@ -186,6 +194,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         orderBy: [{ id: 'desc' }],
       });
       return row ? viewOf(row) : null;
+    },
+
+    /**
+     * Of these messages' addresses, the new ones (an editor's address change) still waiting for
+     * their student's confirmation: the send path holds their messages back. No query while
+     * verification is off.
+     */
+    async awaitingConfirmation(rows: Row[]): Promise<Set<string>> {
+      const addresses = [...new Set(rows.map((row) => row.address as string))];
+      if (!settings().requireVerification || addresses.length === 0) return new Set();
+      const pending = await table(strapi, UID.verification).findMany({
+        select: ['channel', 'address'],
+        where: { purpose: 'address-change', status: 'pending', address: { $in: addresses } },
+      });
+      return new Set(pending.map((row) => ledgerKey(row.channel as Channel, row.address as string)));
     },
 
     /** The student opened the emailed link. */
