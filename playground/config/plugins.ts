@@ -19,6 +19,11 @@ export default ({ env }) => ({
       retry: { initialDelayMinutes: 1, multiplier: 2, maxDelayMinutes: 10, windowHours: 2 },
       // The browser test turns it off, so that nothing changes under it while it looks.
       retrier: { enabled: env.bool('DELIVERABILITY_RETRIER', true) },
+      // Off unless asked for (the verification browser test turns it on): reactivations wait for the student.
+      reactivation: {
+        requireVerification: env.bool('DELIVERABILITY_REQUIRE_VERIFICATION', false),
+        secret: env('DELIVERABILITY_VERIFICATION_SECRET'),
+      },
       providers: {
         sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
         mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },
