@@ -38,6 +38,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     strapi.log.error(`[deliverability] address index: the back-fill failed (${String(code)}); it runs again at the next start`);
     strapi.log.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
+  // Before anything sends: a site with messages but no report counts yet (an upgrade) is recounted.
+  await getService(strapi, 'report-rollup').rebuildIfMissing();
+  getService(strapi, 'report-rollup').start();
   getService(strapi, 'retrier').start();
   getService(strapi, 'bulk-worker').start();
   getService(strapi, 'suppression-sync').startSchedule();

@@ -94,6 +94,10 @@ export interface PluginConfig extends DecisionPolicy {
     concurrency: number;
   };
   bulk: BulkConfig;
+  reports: {
+    /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
+    compactEverySeconds: number;
+  };
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

@@ -205,7 +205,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reactivation', 'worklistDigest'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'reactivation', 'worklistDigest'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -309,5 +309,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
     },
     bulk: validateBulk(config.bulk),
+    reports: {
+      compactEverySeconds: requirePositiveNumber(`${PREFIX}.reports.compactEverySeconds`, section(`${PREFIX}.reports`, config.reports).compactEverySeconds ?? 60),
+    },
   };
 }

@@ -9,6 +9,8 @@ import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
 import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
+import reportCount from './report-count';
+import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 import worklistDigest from './worklist-digest';
@@ -28,4 +30,6 @@ export default {
   'consent-entry': consentEntry,
   'address-verification': addressVerification,
   'worklist-digest': worklistDigest,
+  'report-count': reportCount,
+  'report-delta': reportDelta,
 };

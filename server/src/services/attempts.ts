@@ -14,6 +14,7 @@ import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
+import { statusChangesOf } from './report-rollup';
 import { AWAITING_CONFIRMATION } from './verification';
 
 /**
@@ -88,7 +89,10 @@ interface UnconfirmedWhy {
 
 const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok && 'failure' in handed.outcome;
 
+const rowsById = (rows: Row[]): Map<number, Row> => new Map(rows.map((row) => [row.id, row]));
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const rollup = () => getService(strapi, 'report-rollup');
   const logColumns = () => columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
 
   /**
@@ -139,6 +143,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { status: 'dropped', ...statusReason(why[i]), nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
     }));
     await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(drops.map((drop) => drop.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -167,22 +172,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The attempts on record before the hand-off, so Full Logs show them ahead of the providers' reports. */
   async function recordAttempts(trx: Knex.Transaction, ready: ReadyAttempt[], now: number): Promise<void> {
     const at = new Date(now);
-    await updateRows(
-      strapi,
-      trx,
-      UID.log,
-      ready.map(({ row, attempt, transport }) => ({
-        id: row.id,
-        data: {
-          status: 'queued',
-          attempts: attempt,
-          firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
-          nextAttemptAt: null,
-          provider: transport.provider,
-          updatedAt: at,
-        },
-      })),
-    );
+    const updates: RowUpdate[] = ready.map(({ row, attempt, transport }) => ({
+      id: row.id,
+      data: {
+        status: 'queued',
+        attempts: attempt,
+        firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
+        nextAttemptAt: null,
+        provider: transport.provider,
+        updatedAt: at,
+      },
+    }));
+    await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(ready.map((r) => r.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -331,6 +333,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: answeredLogData(current.get(handed.ready.row.id)!, handed, unconfirmed.get(handed) ?? null, owner, now),
         }));
       await updateRows(strapi, trx, UID.log, logUpdates);
+      // The status each message had under the lock, with the columns that never change.
+      const before = new Map(answered.map(({ ready: { row } }) => [row.id, { ...row, status: current.get(row.id)?.status }]));
+      await rollup().record(trx, statusChangesOf(before, logUpdates));
       await updateAttemptEvents(trx, answered, unconfirmed);
     });
   }

@@ -119,7 +119,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }),
           contactDeleted: false,
         };
-        await deleteWhere(UID.log, { contactType: ref.type, contactDocumentId: ref.documentId });
+        // Taken out of the report counts too: an erased student's messages are not counted any more.
+        await getService(strapi, 'report-rollup').deleteLogs(trx, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (addresses.length > 0) await deleteWhere(UID.providerListing, { address: { $in: addresses } });
         if (addresses.length > 0) await deleteWhere(UID.verification, { address: { $in: addresses } });
         await deleteWhere(UID.contactAddress, { contactType: ref.type, contactDocumentId: ref.documentId });

@@ -20,6 +20,7 @@ import providerHealth from './provider-health';
 import providerListings from './provider-listings';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
+import reportRollup from './report-rollup';
 import reports from './reports';
 import retrier from './retrier';
 import senderBlocks from './sender-blocks';
@@ -56,6 +57,7 @@ export default {
   'provider-listings': providerListings,
   reactivation,
   reclassification,
+  'report-rollup': reportRollup,
   reports,
   retrier,
   'sender-blocks': senderBlocks,

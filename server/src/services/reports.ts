@@ -3,17 +3,17 @@ import { CHANNELS, type Channel } from '../core/events';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
-import { builder, columnsOf, knexOf, periodIndexSql, toCount } from '../utils/sql';
-import { UID } from '../utils/uids';
+import { getService } from '../utils/plugin';
+import { knexOf, periodIndexSql, toCount } from '../utils/sql';
 import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from '../contract';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the logs table (its `created_at, channel, status` index covers it), whose
- * cost follows the number of messages in the period: a site sending millions a month would need a
- * daily roll-up (README, "What limits remain"). Days are the reader's calendar days in their time
- * zone, daylight-saving changes included: each day's first instant is computed in JavaScript and
- * the query only compares instants (see `periodIndexSql`).
+ * One grouped query on the roll-up (`report-rollup.ts`: counts by quarter-hour, channel and
+ * status), whose cost follows the length of the period, not the number of messages in it. Days are
+ * the reader's calendar days in their time zone, daylight-saving changes included: each day's
+ * first instant is computed in JavaScript (always a quarter-hour boundary) and the query only
+ * compares instants (see `periodIndexSql`).
  *
  * A message is counted once, on the day it was created, under its current status: a message
  * that bounced after two soft bounces counts as one bounced message, not three attempts.
@@ -84,14 +84,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const end = starts.pop()!;
 
     const knex = knexOf(strapi);
-    const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
-    const q = builder(strapi, UID.log)
-      .select({ day: periodIndexSql(knex, c.createdAt, starts), channel: c.channel, status: c.status })
-      .count({ n: '*' })
-      .where(c.createdAt, '>=', starts[0])
-      .andWhere(c.createdAt, '<', end)
-      .groupBy('day', c.channel, c.status);
-    if (query.channel) q.andWhere(c.channel, query.channel);
+    const q = getService(strapi, 'report-rollup')
+      .countsBetween(starts[0], end, query.channel ?? null)
+      .select({ day: periodIndexSql(knex, 'bucket', starts), channel: 'channel', status: 'status' })
+      .sum({ n: 'messages' })
+      .groupBy('day', 'channel', 'status');
     const rows = (await q) as { day: unknown; channel: string; status: string; n: unknown }[];
 
     // Every day of the period, empty ones included, so a chart's x axis is the calendar.

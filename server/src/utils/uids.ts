@@ -16,4 +16,6 @@ export const UID = {
   consent: 'plugin::deliverability.consent-entry',
   verification: 'plugin::deliverability.address-verification',
   worklistDigest: 'plugin::deliverability.worklist-digest',
+  reportCount: 'plugin::deliverability.report-count',
+  reportDelta: 'plugin::deliverability.report-delta',
 } as const;
