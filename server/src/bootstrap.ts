@@ -26,6 +26,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
   }
+  getService(strapi, 'unsubscribe').warnIfDisabled();
   subscribeHostMirrors(strapi);
   getService(strapi, 'outbound-events').register();
   // Before the retrier and the first webhook: contacts written while the index was not watching.

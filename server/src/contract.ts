@@ -369,7 +369,7 @@ export interface ConsentEntryView {
   address: string;
   /** `opt_out` (STOP…), `opt_in` (START…), `help`. */
   action: 'opt_out' | 'opt_in' | 'help';
-  /** How: `sms_keyword` (the student texted it). */
+  /** How: `sms_keyword` (the student texted it), `provider_report` (the provider said the number had opted out with it: Twilio 21610). */
   via: string;
   /** Who: `student`, or an editor's name. */
   actor: string | null;
@@ -429,6 +429,21 @@ export interface SenderBlockReport {
   timeZone: string;
   rows: SenderBlockRow[];
   total: number;
+}
+
+/** GET /reports/unsubscribes: addresses unsubscribed in a period, and how. */
+export interface UnsubscribeReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** Unsubscribe events that changed their address (a second click, or a second report, is not counted again). */
+  total: number;
+  /** Through the one-click List-Unsubscribe link of a bulk email. */
+  oneClick: number;
+  /** Reported by a provider (its own unsubscribe link or list). */
+  reportedByProviders: number;
+  /** The one-click ones by the bulk send whose message carried the link, most first. */
+  byBulkSend: { bulkSendId: string; oneClick: number }[];
 }
 
 // ---------------------------------------------------------------------------------------------

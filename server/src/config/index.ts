@@ -23,6 +23,11 @@ export default {
     erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
     reactivation: { secret: env('DELIVERABILITY_VERIFICATION_SECRET') },
     worklistDigest: { to: env('DELIVERABILITY_WORKLIST_DIGEST_TO') },
+    unsubscribe: {
+      secret: env('DELIVERABILITY_UNSUBSCRIBE_SECRET'),
+      previousSecrets: env('DELIVERABILITY_UNSUBSCRIBE_PREVIOUS_SECRETS'),
+      mailto: env('DELIVERABILITY_UNSUBSCRIBE_MAILTO'),
+    },
     // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
     sync: {
       sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY'), baseUrl: env('DELIVERABILITY_SENDGRID_BASE_URL') },

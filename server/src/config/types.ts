@@ -7,6 +7,8 @@ import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
 import type { ReactivationConfig } from './reactivation';
 import type { DigestConfig } from './digest';
+import type { UnsubscribeConfig } from './unsubscribe';
+import type { QuietHoursPolicy } from '../core/quiet-hours';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -53,6 +55,8 @@ export interface ContactSourceConfig {
     externalId: string | null;
     /** Joined with spaces to name the contact in logs and reports. */
     displayName: string[];
+    /** The student's IANA time zone (quiet hours are read in it); null: the site's zone for everyone. */
+    timeZone: string | null;
   };
 }
 
@@ -94,10 +98,14 @@ export interface PluginConfig extends DecisionPolicy {
     concurrency: number;
   };
   bulk: BulkConfig;
+  /** When bulk sends and touchpoints wait, per channel, in the student's time zone (config/quiet-hours.ts). */
+  quietHours: QuietHoursPolicy;
   reports: {
     /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
     compactEverySeconds: number;
   };
+  /** One-click unsubscribe links in bulk email (config/unsubscribe.ts). */
+  unsubscribe: UnsubscribeConfig;
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

@@ -9,6 +9,7 @@ import addresses from './addresses';
 import bulkSends from './bulk-sends';
 import messages from './messages';
 import verifications from './verifications';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 
 export default {
@@ -23,5 +24,6 @@ export default {
   'admin-sync': adminSync,
   messages,
   verifications,
+  unsubscribe,
   webhooks,
 };

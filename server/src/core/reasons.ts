@@ -70,6 +70,7 @@ export const REASON_TEMPLATES = {
   'send.handedOff': 'Attempt {attempt} handed to {transport}.',
   'send.unconfirmedWaiting':
     "Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Waiting until {at} for {transport}'s report before sending again.",
+  'send.quietHours': 'Scheduled for {at}: quiet hours ({start}–{end}, {timeZone}).',
   'send.unconfirmedGivenUp': 'Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Not sent again: the retry window has run out.',
 } as const;
 
@@ -106,6 +107,7 @@ export const PROVIDER_LABELS: Record<ProviderName, string> = {
   sandbox: 'the sandbox',
   smtp: 'the SMTP server',
   import: 'an imported list',
+  'one-click': 'the one-click unsubscribe link',
 };
 
 /** Ends a phrase with a full stop, unless it (the provider's own text, say) already ends a sentence. */

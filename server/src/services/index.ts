@@ -18,6 +18,7 @@ import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
+import quietHours from './quiet-hours';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
 import reportRollup from './report-rollup';
@@ -30,6 +31,7 @@ import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
 import verification from './verification';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 import worklistDigest from './worklist-digest';
@@ -55,6 +57,7 @@ export default {
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
   'provider-listings': providerListings,
+  'quiet-hours': quietHours,
   reactivation,
   reclassification,
   'report-rollup': reportRollup,
@@ -67,6 +70,7 @@ export default {
   'suppression-sync': suppressionSync,
   transports,
   verification,
+  unsubscribe,
   webhooks,
   worklist,
   'worklist-digest': worklistDigest,

@@ -4,8 +4,9 @@ import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
 import { getService } from '../utils/plugin';
-import { knexOf, periodIndexSql, toCount } from '../utils/sql';
-import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from '../contract';
+import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
+import { UID } from '../utils/uids';
+import type { Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
@@ -73,7 +74,53 @@ export function periodDays(query: Pick<ReportQuery, 'from' | 'to'>): number {
   return dayCount;
 }
 
+/** The instants a period covers, in the reader's zone: from the first day's start to the day after the last. */
+function periodBounds(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): { start: Date; end: Date; name: string } {
+  periodDays(query);
+  const { zone, name } = zoneOf(query);
+  return { start: new Date(zonedDayStart(query.from, zone)!), end: new Date(zonedDayStart(addDays(query.to, 1), zone)!), name };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Addresses unsubscribed in a period (events of kind `unsubscribe` that changed the address, by
+   * when they happened), by how: the one-click link of our bulk email, or a provider's report; and
+   * the one-click ones per bulk send they came from. A status count cannot show them: an
+   * unsubscribe leaves its message `delivered`.
+   */
+  async unsubscribes(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<UnsubscribeReport> {
+    const { start, end, name } = periodBounds(query);
+    const events = tableName(strapi, UID.event);
+    const logs = tableName(strapi, UID.log);
+    const e = columnsOf(strapi, UID.event, ['kind', 'outcome', 'occurredAt', 'provider', 'logDocumentId'] as const);
+    const l = columnsOf(strapi, UID.log, ['bulkSendId', 'documentId'] as const);
+    const applied = () =>
+      builder(strapi, UID.event)
+        .where(`${events}.${e.kind}`, 'unsubscribe')
+        .where(`${events}.${e.outcome}`, 'applied')
+        .where(`${events}.${e.occurredAt}`, '>=', start)
+        .where(`${events}.${e.occurredAt}`, '<', end);
+    const byProvider = (await applied().select({ provider: `${events}.${e.provider}` }).count({ n: '*' }).groupBy(`${events}.${e.provider}`)) as { provider: string; n: unknown }[];
+    const byBulkSend = (await applied()
+      .join(logs, `${logs}.${l.documentId}`, `${events}.${e.logDocumentId}`)
+      .where(`${events}.${e.provider}`, 'one-click')
+      .whereNotNull(`${logs}.${l.bulkSendId}`)
+      .select({ bulkSendId: `${logs}.${l.bulkSendId}` })
+      .count({ n: '*' })
+      .groupBy(`${logs}.${l.bulkSendId}`)) as { bulkSendId: string; n: unknown }[];
+    const oneClick = byProvider.filter((row) => row.provider === 'one-click').reduce((sum, row) => sum + toCount(row.n), 0);
+    const total = byProvider.reduce((sum, row) => sum + toCount(row.n), 0);
+    return {
+      from: query.from,
+      to: query.to,
+      timeZone: name,
+      total,
+      oneClick,
+      reportedByProviders: total - oneClick,
+      byBulkSend: byBulkSend.map((row) => ({ bulkSendId: row.bulkSendId, oneClick: toCount(row.n) })).sort((a, b) => b.oneClick - a.oneClick || a.bulkSendId.localeCompare(b.bulkSendId)),
+    };
+  },
+
   async report(query: ReportQuery): Promise<Report> {
     const dayCount = periodDays(query);
     const { zone, name } = zoneOf(query);
