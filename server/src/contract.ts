@@ -289,6 +289,8 @@ export interface VerificationView {
 /** POST /addresses/reactivate's answer when the address waits for the student's confirmation. */
 export interface PendingReactivation {
   verification: VerificationView;
+  /** Lifted at the providers before the verification was sent, so that it can arrive. */
+  providerLifts: ProviderLift[];
 }
 
 /** POST /api/deliverability/verifications/confirm's answer: the address is active (again, for a repeated confirm). */

@@ -11,6 +11,7 @@ import { adminToken, apiToken, freePort, listen, startApp, type TestApp } from '
 import { applyEvents, createContact, eventFor, UID } from '../helpers/admin';
 import { everyDatabase, suiteDatabase, type SuiteDatabase } from '../helpers/each-database';
 import { sandboxConfig } from '../helpers/sandbox';
+import { startFakeProviderLists, syncConfigFor, type FakeProviderLists } from '../helpers/fake-provider-lists';
 import { signLinkToken } from '../../server/src/core/verification';
 import { table } from '../../server/src/utils/plugin';
 import type { SandboxTransport } from '../../server/src/transports/sandbox';
@@ -25,15 +26,19 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
   let app: TestApp;
   let token: string;
   let amira: string;
+  let fake: FakeProviderLists;
 
   beforeAll(async () => {
     const port = await freePort();
+    // The providers' own lists, as fake APIs on 127.0.0.1 (the verification is lifted there before it is sent).
+    fake = await startFakeProviderLists();
     db = await suiteDatabase(kind, 'verification');
     app = await startApp('verification', {
       port,
       database: db.connection,
       pluginConfig: sandboxConfig(port, {
         reactivation: { requireVerification: true, secret: SECRET, maxCodeAttempts: 3, confirmRatePerMinute: RATE },
+        sync: syncConfigFor(fake),
       }),
     });
     await listen(app, port);
@@ -50,6 +55,7 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
 
   afterAll(async () => {
     await app?.stop();
+    await fake?.close();
     await db?.drop();
   });
 
@@ -164,6 +170,20 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
     expect(await audits('tomas@example.ac.uk', 'reactivate-address')).toBe(1);
     expect(await audits('tomas@example.ac.uk', 'confirm-verification')).toBe(1);
     expect(await ledger('email', 'tomas@example.ac.uk')).toMatchObject({ state: 'active' });
+  });
+
+  it('lifts the address at the providers before sending the verification, so that it can arrive', async () => {
+    await createContact(app, { firstName: 'Ivo', lastName: 'Horvat', email: 'ivo@example.ac.uk' });
+    fake.seed('sendgrid:bounces', [{ address: 'ivo@example.ac.uk', created: Math.floor(Date.now() / 1000) - 86_400 }]);
+    await (app.strapi.plugin('deliverability').service('suppression-sync') as { pullAll(): Promise<unknown> }).pullAll();
+    expect((await ledger('email', 'ivo@example.ac.uk'))!.state).not.toBe('active');
+    const response = await reactivate('email', 'ivo@example.ac.uk');
+    expect(response.body.data.verification).toMatchObject({ status: 'pending' });
+    expect(response.body.data.providerLifts.find((l: { provider: string }) => l.provider === 'sendgrid')).toMatchObject({ result: 'lifted' });
+    expect((fake.lists.get('sendgrid:bounces') ?? []).some((e) => e.address === 'ivo@example.ac.uk')).toBe(false);
+    // Only the providers' lists: here, the address waits for the student.
+    expect((await ledger('email', 'ivo@example.ac.uk'))!.state).not.toBe('active');
+    expect(lastTo('email', 'ivo@example.ac.uk')).toBeDefined();
   });
 
   describe('an SMS code', () => {

@@ -159,16 +159,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { channel, address, before, after, contactsUpdated, auditDocumentId: audit.documentId };
   }
 
-  /** After the commit, outside the transaction: the providers' lists (suppression-push.ts), then Strapi webhooks. */
-  async function afterCommit(committed: Committed, checked: CheckedReactivation): Promise<ReactivationResult> {
+  /** The providers' lists (suppression-push.ts), never inside a transaction. A failure leaves the drift report to show what is still listed. */
+  async function liftAtProviders(checked: CheckedReactivation, before: AddressState): Promise<ProviderLift[]> {
     const { channel, address, actor, reason } = checked;
-    const providerLifts = await getService(strapi, 'suppression-push')
-      .liftEverywhere({ channel, address, before: committed.before.state, actor, reason })
+    return getService(strapi, 'suppression-push')
+      .liftEverywhere({ channel, address, before, actor, reason })
       .catch((error: Error): ProviderLift[] => {
-        // The reactivation stands (it committed); the drift report shows what is still listed.
         strapi.log.error(`[deliverability] lifting a reactivated address at the providers failed: ${error.message}`);
         return [];
       });
+  }
+
+  /** After the commit, outside the transaction: the providers' lists, then Strapi webhooks. */
+  async function afterCommit(committed: Committed, checked: CheckedReactivation): Promise<ReactivationResult> {
+    const { channel, address } = checked;
+    const providerLifts = await liftAtProviders(checked, committed.before.state);
     // Strapi webhooks hear only what is stored.
     await getService(strapi, 'outbound-events').announce([
       { event: 'deliverability.address.reactivated', channel, address, state: 'active', reason: committed.after.reason },
@@ -188,11 +193,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const verification = getService(strapi, 'verification');
         // Asking again (a link that expired, a locked code) sends a new one for the same purpose.
         const pending = await verification.pendingFor(checked.channel, checked.address);
-        if (!pending) {
-          const row = await table(strapi, UID.address).findOne({ where: { channel: checked.channel, address: checked.address } });
-          checkReactivable(row, checked.address, false);
-        }
-        return { verification: await verification.request({ ...checked, purpose: pending?.purpose ?? 'reactivation' }) };
+        const row = await table(strapi, UID.address).findOne({ where: { channel: checked.channel, address: checked.address } });
+        if (!pending) checkReactivable(row, checked.address, false);
+        // Lifted at the providers first: a provider that still lists the address would drop the
+        // verification itself. The plugin's own ledger goes on holding every other message back.
+        const providerLifts = row ? await liftAtProviders(checked, row.state as AddressState) : [];
+        return { verification: await verification.request({ ...checked, purpose: pending?.purpose ?? 'reactivation' }), providerLifts };
       }
       const committed = await withConflictRetry(() =>
         strapi.db.transaction(({ trx }: { trx: Knex.Transaction }) => activate(trx, checked, false)),
