@@ -6,9 +6,8 @@ import { CHANNELS, type Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import type { ContactRef, ErasureResult } from '../contract';
 import { AdminApiError } from '../utils/admin-error';
-import { takesRowLocks, withConflictRetry } from '../utils/locks';
+import { lockRowsById, withConflictRetry } from '../utils/locks';
 import { getService, table, type Row } from '../utils/plugin';
-import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { addressField } from './contacts';
 
@@ -61,14 +60,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /**
-   * The student's messages, locked in id order as the intake locks them (messages, then the
+   * The student's messages, locked by id in id order as the intake locks them (messages, then the
    * addresses' ledger rows), as the transaction's first read: on MySQL, what is read next is then
-   * current. A report being applied to one of them finishes first, or waits for the erasure.
+   * current. A report being applied to one of them finishes first, or waits for the erasure. The
+   * ids are read before the transaction, as the intake reads its messages: locking by primary key
+   * takes no gap locks on MySQL, which deadlocked with reports' inserts.
    */
-  async function lockMessagesOf(trx: Knex.Transaction, ref: ContactRef): Promise<void> {
-    if (!takesRowLocks(strapi)) return;
-    const c = columnsOf(strapi, UID.log, ['contactType', 'contactDocumentId'] as const);
-    await builder(strapi, UID.log).transacting(trx).select('id').where(c.contactType, ref.type).where(c.contactDocumentId, ref.documentId).orderBy('id').forUpdate();
+  async function lockMessages(trx: Knex.Transaction, ids: number[]): Promise<void> {
+    await lockRowsById(strapi, trx, UID.log, ids);
   }
 
   async function deleteWhere(uid: string, where: Record<string, unknown>): Promise<number> {
@@ -91,9 +90,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!(await table(strapi, source.uid).findOne({ where: { documentId: ref.documentId } })))
         throw new AdminApiError(404, 'No such contact.');
       // Query Engine calls inside the callback join the transaction: all of it commits, or none.
-      // Retried whole when it loses a race (a deadlock the server broke) with a report being applied.
+      // Retried whole when it loses a race (a deadlock the server broke) with reports being applied:
+      // a rare editor's action, so it may try more often than a webhook's batch.
+      const ids = (await table(strapi, UID.log).findMany({ select: ['id'], where: { contactType: ref.type, contactDocumentId: ref.documentId } })).map((row) => row.id);
       return withConflictRetry(() => strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-        await lockMessagesOf(trx, ref);
+        await lockMessages(trx, ids);
         const logs = await table(strapi, UID.log).findMany({
           select: ['id', 'documentId', 'channel', 'address'],
           where: { contactType: ref.type, contactDocumentId: ref.documentId },
@@ -129,7 +130,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           `[deliverability] erased a contact: ${result.messages} messages, ${result.events} events, ${result.suppressedAddressesKeptAsHashes} suppressed addresses kept as hashes`,
         );
         return result;
-      }));
+      }), { tries: 10 });
     },
   };
 };
