@@ -3,7 +3,8 @@
  * parallel requests: a hard bounce (a signed SendGrid webhook) for a student's message is posted
  * at the same moment as the student's erasure. Whichever commits first, the address must stay
  * suppressed afterwards (as a ledger row or as the erased hash), the student's messages must be
- * gone, and no event of the student's message may survive the erasure.
+ * gone, and no event of the student's message may survive the erasure. A report the intake
+ * answered 503 (it gave up on a deadlock, keeping nothing) is posted again, as the provider would.
  */
 import request from 'supertest';
 import { adminToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
@@ -72,9 +73,12 @@ describe.each(everyDatabase('erasure-race.test.ts'))('on %s', (kind) => {
     const students = [];
     for (let i = 0; i < STUDENTS; i += 1) students.push(await studentWithMessage(i));
     const answers = await Promise.all(students.map(({ student, address, log }) => Promise.all([erase(student), hardBounce(log, address)])));
-    for (const [erased, reported] of answers) {
+    for (const [i, [erased, reported]] of answers.entries()) {
       expect(erased.status).toBe(200);
-      expect(reported.status).toBe(200);
+      // 503 is "try again later", with nothing kept (the intake gave up on a deadlock): SendGrid
+      // re-posts the batch, as this does. Any other answer is a failure.
+      expect([200, 503]).toContain(reported.status);
+      if (reported.status === 503) expect((await hardBounce(students[i].log, students[i].address)).status).toBe(200);
     }
     const ledger = app.strapi.plugin('deliverability').service('ledger') as {
       stateOf(channel: string, address: string): Promise<{ state: string }>;
