@@ -19,6 +19,11 @@ export default ({ env }) => ({
       retry: { initialDelayMinutes: 1, multiplier: 2, maxDelayMinutes: 10, windowHours: 2 },
       // The browser test turns it off, so that nothing changes under it while it looks.
       retrier: { enabled: env.bool('DELIVERABILITY_RETRIER', true) },
+      // Off unless asked for (the verification browser test turns it on): reactivations wait for the student.
+      reactivation: {
+        requireVerification: env.bool('DELIVERABILITY_REQUIRE_VERIFICATION', false),
+        secret: env('DELIVERABILITY_VERIFICATION_SECRET'),
+      },
       // Bulk sends: the demo's students are on example.ac.uk. The browser test slows the pace and
       // lowers the breaker's sample, so that a send of twenty students shows its progress and trips.
       bulk: {

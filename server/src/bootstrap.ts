@@ -45,4 +45,5 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   getService(strapi, 'retrier').start();
   getService(strapi, 'bulk-worker').start();
   getService(strapi, 'suppression-sync').startSchedule();
+  getService(strapi, 'worklist-digest').startSchedule();
 };

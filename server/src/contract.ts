@@ -190,6 +190,8 @@ export interface AddressSummary extends LedgerStateView {
   reactivationReason: string | null;
   /** What the last reactivation's push did at each provider (absent: none recorded). */
   providerLifts?: ProviderLift[] | null;
+  /** A verification the student has not confirmed yet (absent: none pending). */
+  verification?: VerificationView | null;
 }
 
 /** GET /contacts/:documentId/summary: the side panel. */
@@ -265,6 +267,37 @@ export interface ProviderLift {
   /** Each list of the provider, and what happened there. */
   lists: { list: string; result: 'lifted' | 'not_listed' | 'failed'; detail?: string }[];
   detail: string | null;
+}
+
+/** An address waiting for its student to confirm it (`reactivation.requireVerification`; services/verification.ts). */
+export interface VerificationView {
+  documentId: string;
+  channel: Channel;
+  address: string;
+  purpose: 'reactivation' | 'address-change';
+  /** A signed link by email, a six-digit code by SMS. */
+  method: 'link' | 'code';
+  status: 'pending' | 'confirmed' | 'superseded';
+  /** Past this, the link or code no longer works: an editor asks again. */
+  expiresAt: string;
+  expired: boolean;
+  requestedBy: string | null;
+  reason: string | null;
+  /** The verification message's log, in Full Logs. */
+  logDocumentId: string | null;
+}
+
+/** POST /addresses/reactivate's answer when the address waits for the student's confirmation. */
+export interface PendingReactivation {
+  verification: VerificationView;
+  /** Lifted at the providers before the verification was sent, so that it can arrive. */
+  providerLifts: ProviderLift[];
+}
+
+/** POST /api/deliverability/verifications/confirm's answer: the address is active (again, for a repeated confirm). */
+export interface VerificationConfirmed {
+  confirmed: true;
+  alreadyConfirmed: boolean;
 }
 
 /** POST /addresses/reactivate */

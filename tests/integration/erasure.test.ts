@@ -8,103 +8,109 @@ import request from 'supertest';
 import { adminToken, apiToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
 import { ACTIONS, applyEvents, createContact, createLog, eventFor, tokenWithActions, UID } from '../helpers/admin';
 import { sandboxConfig } from '../helpers/sandbox';
+import { everyDatabase, suiteDatabase, type SuiteDatabase } from '../helpers/each-database';
 import { table } from '../../server/src/utils/plugin';
 
-let app: TestApp;
-let token: string;
-let api: string;
-let student: string;
-const SALT = 'test-erasure-salt-0123456789';
+describe.each(everyDatabase('erasure.test.ts'))('on %s', (kind) => {
+  let db: SuiteDatabase;
+  let app: TestApp;
+  let token: string;
+  let api: string;
+  let student: string;
+  const SALT = 'test-erasure-salt-0123456789';
 
-beforeAll(async () => {
-  const port = await freePort();
-  app = await startApp('erasure', { pluginConfig: sandboxConfig(port, { erasure: { salt: SALT } }), port });
-  await listen(app, port);
-  token = await adminToken(app);
-  api = await apiToken(app);
-  student = await createContact(app, {
-    firstName: 'Lena',
-    lastName: 'Fischer',
-    email: 'lena.fischer@example.ac.uk',
-    mobile: '+447700900777',
-  });
-  const bounced = await createLog(app, { contact: student, address: 'lena.fischer@example.ac.uk' });
-  const texted = await createLog(app, { contact: student, channel: 'sms', address: '+447700900777', provider: 'twilio' });
-  await applyEvents(app, [
-    eventFor(bounced, { kind: 'hard_bounce', rawCode: '5.1.1', rawText: 'No such user lena.fischer', severity: 'permanent' }),
-    eventFor(texted, { provider: 'twilio', kind: 'delivered' }),
-    // An event about her address that matched no message (mail from another system).
-    eventFor(null, { address: 'lena.fischer@example.ac.uk', kind: 'hard_bounce', severity: 'permanent' }),
-  ]);
-  await request(app.server)
-    .post('/deliverability/addresses/reactivate')
-    .set('Authorization', `Bearer ${token}`)
-    .send({ channel: 'sms', address: '+447700900777', reason: 'checked' });
-});
-
-afterAll(async () => {
-  await app?.stop();
-});
-
-const erase = (jwt = token) => request(app.server).post(`/deliverability/contacts/${student}/erase`).set('Authorization', `Bearer ${jwt}`);
-
-/** Every row of every plugin table, as text. */
-async function everything(): Promise<string> {
-  const uids = Object.values(UID);
-  const rows = await Promise.all(uids.map((uid) => table(app.strapi, uid).findMany({})));
-  return JSON.stringify(rows);
-}
-
-describe('erasing a student', () => {
-  it('refuses editors without the action', async () => {
-    const reader = await tokenWithActions(app, 'Reader', [ACTIONS.logsRead]);
-    expect((await erase(reader)).status).toBe(403);
-    expect(await everything()).toContain('lena.fischer@example.ac.uk');
-  });
-
-  it('deletes their data, keeps the suppressed address as a hash only, and no table holds the address', async () => {
-    const response = await erase();
-    expect(response.status).toBe(200);
-    expect(response.body.data).toMatchObject({ messages: 2, suppressedAddressesKeptAsHashes: 1, contactDeleted: true });
-    expect(response.body.data.events).toBe(3);
-    const all = await everything();
-    expect(all).not.toContain('lena.fischer');
-    expect(all).not.toContain('447700900777');
-    expect(all).not.toContain('Fischer');
-    const hashes = await table(app.strapi, UID.erasedAddress).findMany({});
-    // Only the suppressed email: the mobile was active again, so nothing of it is kept.
-    expect(hashes.map((h) => [h.channel, h.state, String(h.addressHash).length])).toEqual([['email', 'failed', 64]]);
-  });
-
-  it('still never sends to the erased address: a new send is dropped', async () => {
-    const response = await request(app.server)
-      .post('/api/deliverability/messages')
-      .set('Authorization', `Bearer ${api}`)
-      .send({ channel: 'email', to: { address: 'Lena.Fischer@example.ac.uk' }, subject: 'Hello', text: 'Hi', source: 'api' });
-    expect(response.status).toBeLessThan(300);
-    expect(response.body.data.status).toBe('dropped');
-    const other = await request(app.server)
-      .post('/api/deliverability/messages')
-      .set('Authorization', `Bearer ${api}`)
-      .send({ channel: 'sms', to: { address: '+447700900777' }, body: 'Hi', source: 'api' });
-    expect(other.body.data.status).not.toBe('dropped');
-  });
-
-  it('answers the address look-up and a later provider event as suppressed', async () => {
-    const lookup = await request(app.server)
-      .post('/deliverability/addresses/lookup')
-      .set('Authorization', `Bearer ${token}`)
-      .send({ addresses: [{ channel: 'email', address: 'lena.fischer@example.ac.uk' }] });
-    expect(lookup.body.data[0]).toMatchObject({ state: 'failed' });
-    await applyEvents(app, [eventFor(null, { address: 'lena.fischer@example.ac.uk', kind: 'delivered' })]);
-    expect(
-      await table(app.strapi, UID.address).findOne({ where: { channel: 'email', address: 'lena.fischer@example.ac.uk' } }),
-    ).toMatchObject({
-      state: 'failed',
+  beforeAll(async () => {
+    const port = await freePort();
+    db = await suiteDatabase(kind, 'erasure');
+    app = await startApp('erasure', { pluginConfig: sandboxConfig(port, { erasure: { salt: SALT } }), port, database: db.connection });
+    await listen(app, port);
+    token = await adminToken(app);
+    api = await apiToken(app);
+    student = await createContact(app, {
+      firstName: 'Lena',
+      lastName: 'Fischer',
+      email: 'lena.fischer@example.ac.uk',
+      mobile: '+447700900777',
     });
+    const bounced = await createLog(app, { contact: student, address: 'lena.fischer@example.ac.uk' });
+    const texted = await createLog(app, { contact: student, channel: 'sms', address: '+447700900777', provider: 'twilio' });
+    await applyEvents(app, [
+      eventFor(bounced, { kind: 'hard_bounce', rawCode: '5.1.1', rawText: 'No such user lena.fischer', severity: 'permanent' }),
+      eventFor(texted, { provider: 'twilio', kind: 'delivered' }),
+      // An event about her address that matched no message (mail from another system).
+      eventFor(null, { address: 'lena.fischer@example.ac.uk', kind: 'hard_bounce', severity: 'permanent' }),
+    ]);
+    await request(app.server)
+      .post('/deliverability/addresses/reactivate')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ channel: 'sms', address: '+447700900777', reason: 'checked' });
   });
 
-  it('answers 404 for a student already erased', async () => {
-    expect((await erase()).status).toBe(404);
+  afterAll(async () => {
+    await app?.stop();
+    await db?.drop();
+  });
+
+  const erase = (jwt = token) => request(app.server).post(`/deliverability/contacts/${student}/erase`).set('Authorization', `Bearer ${jwt}`);
+
+  /** Every row of every plugin table, as text. */
+  async function everything(): Promise<string> {
+    const uids = Object.values(UID);
+    const rows = await Promise.all(uids.map((uid) => table(app.strapi, uid).findMany({})));
+    return JSON.stringify(rows);
+  }
+
+  describe('erasing a student', () => {
+    it('refuses editors without the action', async () => {
+      const reader = await tokenWithActions(app, 'Reader', [ACTIONS.logsRead]);
+      expect((await erase(reader)).status).toBe(403);
+      expect(await everything()).toContain('lena.fischer@example.ac.uk');
+    });
+
+    it('deletes their data, keeps the suppressed address as a hash only, and no table holds the address', async () => {
+      const response = await erase();
+      expect(response.status).toBe(200);
+      expect(response.body.data).toMatchObject({ messages: 2, suppressedAddressesKeptAsHashes: 1, contactDeleted: true });
+      expect(response.body.data.events).toBe(3);
+      const all = await everything();
+      expect(all).not.toContain('lena.fischer');
+      expect(all).not.toContain('447700900777');
+      expect(all).not.toContain('Fischer');
+      const hashes = await table(app.strapi, UID.erasedAddress).findMany({});
+      // Only the suppressed email: the mobile was active again, so nothing of it is kept.
+      expect(hashes.map((h) => [h.channel, h.state, String(h.addressHash).length])).toEqual([['email', 'failed', 64]]);
+    });
+
+    it('still never sends to the erased address: a new send is dropped', async () => {
+      const response = await request(app.server)
+        .post('/api/deliverability/messages')
+        .set('Authorization', `Bearer ${api}`)
+        .send({ channel: 'email', to: { address: 'Lena.Fischer@example.ac.uk' }, subject: 'Hello', text: 'Hi', source: 'api' });
+      expect(response.status).toBeLessThan(300);
+      expect(response.body.data.status).toBe('dropped');
+      const other = await request(app.server)
+        .post('/api/deliverability/messages')
+        .set('Authorization', `Bearer ${api}`)
+        .send({ channel: 'sms', to: { address: '+447700900777' }, body: 'Hi', source: 'api' });
+      expect(other.body.data.status).not.toBe('dropped');
+    });
+
+    it('answers the address look-up and a later provider event as suppressed', async () => {
+      const lookup = await request(app.server)
+        .post('/deliverability/addresses/lookup')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ addresses: [{ channel: 'email', address: 'lena.fischer@example.ac.uk' }] });
+      expect(lookup.body.data[0]).toMatchObject({ state: 'failed' });
+      await applyEvents(app, [eventFor(null, { address: 'lena.fischer@example.ac.uk', kind: 'delivered' })]);
+      expect(
+        await table(app.strapi, UID.address).findOne({ where: { channel: 'email', address: 'lena.fischer@example.ac.uk' } }),
+      ).toMatchObject({
+        state: 'failed',
+      });
+    });
+
+    it('answers 404 for a student already erased', async () => {
+      expect((await erase()).status).toBe(404);
+    });
   });
 });

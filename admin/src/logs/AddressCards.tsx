@@ -67,9 +67,29 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                     })}
                   </Typography>
                 ) : null}
+                {a.verification ? (
+                  <Flex
+                    gap={2}
+                    wrap="wrap"
+                    data-verification={a.verification.expired ? 'expired' : 'pending'}
+                    data-verification-id={a.verification.documentId}
+                    data-verification-expires={a.verification.expiresAt}
+                  >
+                    <Badge variant={a.verification.expired ? 'warning' : 'secondary'}>
+                      {t(a.verification.expired ? 'addresses.verificationExpired' : 'addresses.verificationPending')}
+                    </Badge>
+                    <Typography textColor="neutral600" variant="pi">
+                      {t('addresses.verificationDetail', {
+                        name: a.verification.requestedBy ?? '-',
+                        method: t(a.verification.method === 'link' ? 'addresses.verificationLink' : 'addresses.verificationCode'),
+                        date: date(a.verification.expiresAt) ?? '',
+                      })}
+                    </Typography>
+                  </Flex>
+                ) : null}
                 {a.channel === 'sms' && a.address ? <ConsentHistory channel={a.channel} address={a.address} /> : null}
                 {/* An SMS opt-out is the student's to lift (START), not an editor's. */}
-                {canReactivate && a.state !== 'active' && a.state !== 'opted_out' && a.address ? (
+                {canReactivate && (a.state !== 'active' || a.verification) && a.state !== 'opted_out' && a.address ? (
                   <Box>
                     <Button variant="secondary" size="S" onClick={() => onReactivate(a)}>
                       {t('addresses.reactivate')}

@@ -2,7 +2,7 @@ import * as React from 'react';
 import { Dialog, Flex, Typography } from '@strapi/design-system';
 import { WarningCircle } from '@strapi/icons';
 import { useNotification } from '@strapi/strapi/admin';
-import { errorMessage, useReactivate, type ProviderLift } from '../utils/api';
+import { errorMessage, useReactivateOrVerify, type ProviderLift } from '../utils/api';
 import { addressStateKey, type AddressState, type Channel } from '../utils/status';
 import { ConfirmFooter, ReasonField } from '../utils/ReasonField';
 import { useT, type Translate } from '../utils/translations';
@@ -34,7 +34,7 @@ function liftSummary(t: Translate, lifts: ProviderLift[]): string | null {
  */
 export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JSX.Element {
   const t = useT();
-  const reactivate = useReactivate();
+  const reactivate = useReactivateOrVerify();
   const { toggleNotification } = useNotification();
   const [reason, setReason] = React.useState('');
   const [touched, setTouched] = React.useState(false);
@@ -57,12 +57,17 @@ export function ReactivateDialog({ target, onClose }: ReactivateDialogProps): JS
     setSubmitting(true);
     setServerError(null);
     try {
-      const lifts = await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
+      const answer = await reactivate({ channel: target.channel, address: target.address, reason: reason.trim() });
+      const lifts = answer.providerLifts ?? [];
       const failed = lifts.filter((l) => l.result === 'failed');
-      toggleNotification({
-        type: failed.length > 0 ? 'warning' : 'success',
-        message: [t('reactivate.done', { address: target.address }), liftSummary(t, lifts)].filter(Boolean).join(' '),
-      });
+      toggleNotification(
+        answer.verification
+          ? { type: 'info', message: t('reactivate.verificationSent', { address: target.address }) }
+          : {
+              type: failed.length > 0 ? 'warning' : 'success',
+              message: [t('reactivate.done', { address: target.address }), liftSummary(t, lifts)].filter(Boolean).join(' '),
+            },
+      );
       onClose();
     } catch (error) {
       setServerError(errorMessage(error) ?? t('reactivate.failed'));

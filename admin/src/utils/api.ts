@@ -19,7 +19,11 @@ import type {
   ReclassifyResult,
   ReconcileResult,
   SyncStateView,
+  VerificationView,
 } from '../../../server/src/contract';
+
+/** POST /addresses/reactivate's answer: the lifts of a reactivation, or the verification it waits for. */
+export type ReactivateAnswer = { providerLifts?: ProviderLift[]; verification?: VerificationView };
 
 /** The admin API's base path. */
 export const apiPath = (path: string): string => `/${PLUGIN_ID}${path}`;
@@ -64,9 +68,9 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       transformResponse: (response: Answer<AddressStatus[]>) => response.data,
       providesTags: [TAG],
     }),
-    deliverabilityReactivate: builder.mutation<{ providerLifts?: ProviderLift[] }, ReactivateRequest>({
+    deliverabilityReactivate: builder.mutation<ReactivateAnswer, ReactivateRequest>({
       query: (body) => ({ url: apiPath('/addresses/reactivate'), method: 'POST', data: body }),
-      transformResponse: (response: Answer<{ providerLifts?: ProviderLift[] }>) => response.data,
+      transformResponse: (response: Answer<ReactivateAnswer>) => response.data,
       invalidatesTags: [TAG, 'Document'],
     }),
     deliverabilityStartSync: builder.mutation<SyncStateView, string>({
@@ -129,10 +133,19 @@ export function useAddressStatuses(body: AddressLookupRequest, enabled: boolean)
   return result.isError ? [] : result.data;
 }
 
+/**
+ * Reactivates an address; resolves with what each provider did when lifting it or, with
+ * `reactivation.requireVerification`, the verification sent to the student; throws the server's error otherwise.
+ */
+export function useReactivateOrVerify(): (body: ReactivateRequest) => Promise<ReactivateAnswer> {
+  const [reactivate] = deliverabilityApi.useDeliverabilityReactivateMutation();
+  return React.useCallback(async (body) => reactivate(body).unwrap(), [reactivate]);
+}
+
 /** Reactivates an address; resolves with what each provider did when lifting it, throws the server's error otherwise. */
 export function useReactivate(): (body: ReactivateRequest) => Promise<ProviderLift[]> {
-  const [reactivate] = deliverabilityApi.useDeliverabilityReactivateMutation();
-  return React.useCallback(async (body) => (await reactivate(body).unwrap()).providerLifts ?? [], [reactivate]);
+  const reactivate = useReactivateOrVerify();
+  return React.useCallback(async (body) => (await reactivate(body)).providerLifts ?? [], [reactivate]);
 }
 
 /** Starts a pull of one provider's suppression lists now. */

@@ -51,7 +51,9 @@ const SOURCE_KEYS: Record<(typeof MESSAGE_SOURCES)[number], TranslationKey> = {
 export const addressStateKey = (state: AddressState): TranslationKey => ADDRESS_STATE_KEYS[state] ?? 'address.state.active';
 export const messageStatusKey = (status: MessageStatus): TranslationKey => MESSAGE_STATUS_KEYS[status] ?? 'message.status.queued';
 export const channelKey = (channel: Channel): TranslationKey => CHANNEL_KEYS[channel];
-export const sourceKey = (source: string): TranslationKey => SOURCE_KEYS[source as keyof typeof SOURCE_KEYS] ?? 'message.source.api';
+export const sourceKey = (source: string): TranslationKey =>
+  // `verification`: a message the plugin sent to confirm an address (server/src/services/verification.ts).
+  source === 'verification' ? 'message.source.verification' : (SOURCE_KEYS[source as keyof typeof SOURCE_KEYS] ?? 'message.source.api');
 
 /**
  * Each message status has its own colour, from the design system's palette, so that Bounced and

@@ -21,6 +21,8 @@ export default {
       },
     },
     erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
+    reactivation: { secret: env('DELIVERABILITY_VERIFICATION_SECRET') },
+    worklistDigest: { to: env('DELIVERABILITY_WORKLIST_DIGEST_TO') },
     unsubscribe: {
       secret: env('DELIVERABILITY_UNSUBSCRIBE_SECRET'),
       previousSecrets: env('DELIVERABILITY_UNSUBSCRIBE_PREVIOUS_SECRETS'),

@@ -5,6 +5,8 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { ReactivationConfig } from './reactivation';
+import type { DigestConfig } from './digest';
 import type { UnsubscribeConfig } from './unsubscribe';
 import type { QuietHoursPolicy } from '../core/quiet-hours';
 
@@ -77,6 +79,10 @@ export interface PluginConfig extends DecisionPolicy {
   sync: SyncConfig;
   /** The salt of erased students' address hashes (config/erasure.ts). */
   erasure: ErasureConfig;
+  /** Whether reactivations wait for the student's confirmation (config/reactivation.ts). */
+  reactivation: ReactivationConfig;
+  /** The worklist's daily digest email (config/digest.ts). */
+  worklistDigest: DigestConfig;
   retrier: {
     enabled: boolean;
     /** node-cron expression. */

@@ -18,6 +18,8 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateReactivationConfig } from './reactivation';
+import { validateDigestConfig } from './digest';
 import { validateUnsubscribeConfig } from './unsubscribe';
 import { validateQuietHoursConfig } from './quiet-hours';
 
@@ -209,7 +211,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -302,6 +304,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     contacts: validateContacts(config.contacts),
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
+    reactivation: validateReactivationConfig(config.reactivation),
+    worklistDigest: validateDigestConfig(config.worklistDigest),
     inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
       enabled: optionalBoolean(`${PREFIX}.retrier.enabled`, retrier.enabled, true),

@@ -1,4 +1,5 @@
 import address from './address';
+import addressVerification from './address-verification';
 import auditEntry from './audit-entry';
 import bulkSend from './bulk-send';
 import contact from './contact';
@@ -12,6 +13,7 @@ import reportCount from './report-count';
 import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
+import worklistDigest from './worklist-digest';
 
 export default {
   contact,
@@ -26,6 +28,8 @@ export default {
   'provider-listing': providerListing,
   'erased-address': erasedAddress,
   'consent-entry': consentEntry,
+  'address-verification': addressVerification,
+  'worklist-digest': worklistDigest,
   'report-count': reportCount,
   'report-delta': reportDelta,
 };

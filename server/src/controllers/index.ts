@@ -8,6 +8,7 @@ import adminSync from './admin-sync';
 import addresses from './addresses';
 import bulkSends from './bulk-sends';
 import messages from './messages';
+import verifications from './verifications';
 import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 
@@ -22,6 +23,7 @@ export default {
   'admin-suppression-csv': adminSuppressionCsv,
   'admin-sync': adminSync,
   messages,
+  verifications,
   unsubscribe,
   webhooks,
 };

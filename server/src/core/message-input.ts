@@ -8,6 +8,13 @@ import type { Channel } from './events';
 
 export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
+/**
+ * A verification message (services/verification.ts): the one kind of message that reaches a
+ * suppressed address. Set only by the plugin's own code, never accepted from a caller.
+ */
+export const VERIFICATION_SOURCE = 'verification';
+/** What a message's log can say it came from. */
+export const LOG_SOURCES = [...MESSAGE_SOURCES, VERIFICATION_SOURCE] as const;
 
 export type EmailContent = { subject: string; html: string | null; text: string | null };
 export type SmsContent = { body: string };

@@ -57,7 +57,22 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         after: { address: next, state: newState },
         contact: ref,
       });
+      if (next) await askToConfirm(ref, channel, next, old);
     }
+  }
+
+  /** With `reactivation.requireVerification`, the new address is held until its student confirms it (services/verification.ts). */
+  async function askToConfirm(ref: ContactRef, channel: Channel, next: string, old: string): Promise<void> {
+    if (!getService(strapi, 'config').get().reactivation.requireVerification) return;
+    await getService(strapi, 'verification').request({
+      channel,
+      address: next,
+      reason: `New address, replacing ${old}.`,
+      actor: requestActor(),
+      now: Date.now(),
+      purpose: 'address-change',
+      contact: ref,
+    });
   }
 
   return {

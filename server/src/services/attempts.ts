@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import type { NormalizedEvent } from '../core/events';
-import type { MessageContent } from '../core/message-input';
+import { VERIFICATION_SOURCE, type MessageContent } from '../core/message-input';
 import { eventReason, reasonPart, statusReason, type ReasonPart } from '../core/reasons';
 import type { UnconfirmedHandOff } from '../core/send-failure';
 import { isSuppressed, type AddressState } from '../core/statuses';
@@ -16,6 +16,7 @@ import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
 import type { HeldMessage } from './quiet-hours';
 import { statusChangesOf } from './report-rollup';
+import { AWAITING_CONFIRMATION } from './verification';
 
 /**
  * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
@@ -130,6 +131,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     ];
   }
 
+  /**
+   * A verification message (services/verification.ts) goes to the suppressed address it asks the
+   * student to confirm: the one exemption from the ledger check. Only the plugin's own code sets
+   * this source; the send API refuses it.
+   */
+  function confirmsTheAddress(row: Row): boolean {
+    return row.source === VERIFICATION_SOURCE;
+  }
+
   /** The ledger check as an attempt's outcome: the messages are dropped, and each drop is on record. */
   async function recordDrops(trx: Knex.Transaction, drops: { row: Row; state: AddressState; ledgerReason: string | null }[], now: number) {
     const at = new Date(now);
@@ -221,12 +231,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const ledger = await getService(strapi, 'ledger').loadMany(
         rows.map((row) => ({ channel: row.channel as 'email' | 'sms', address: row.address as string })),
       );
+      const unconfirmed = await getService(strapi, 'verification').awaitingConfirmation(rows);
       const drops: { row: Row; state: AddressState; ledgerReason: string | null }[] = [];
       const ready: ReadyAttempt[] = [];
       for (const row of rows) {
         const entry = ledger.get(ledgerKey(row.channel as 'email' | 'sms', row.address as string));
-        if (entry && isSuppressed(entry.state.state)) {
+        if (entry && isSuppressed(entry.state.state) && !confirmsTheAddress(row)) {
           drops.push({ row, state: entry.state.state, ledgerReason: entry.state.reason });
+        } else if (unconfirmed.has(ledgerKey(row.channel as 'email' | 'sms', row.address as string)) && !confirmsTheAddress(row)) {
+          drops.push({ row, state: entry?.state.state ?? 'active', ledgerReason: AWAITING_CONFIRMATION });
         } else {
           const transport = getService(strapi, 'transports').for(row.channel as 'email' | 'sms');
           ready.push({ row, attempt: Number(row.attempts ?? 0) + 1, transport });

@@ -16,7 +16,9 @@ export type AuditAction =
   | 'lift-provider-suppressions'
   | 'import-suppressions'
   | 'change-address'
-  | 'reclassify-event';
+  | 'reclassify-event'
+  | 'request-verification'
+  | 'confirm-verification';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {

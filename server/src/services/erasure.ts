@@ -6,6 +6,7 @@ import { CHANNELS, type Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import type { ContactRef, ErasureResult } from '../contract';
 import { AdminApiError } from '../utils/admin-error';
+import { lockRowsById, withConflictRetry } from '../utils/locks';
 import { getService, table, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import { addressField } from './contacts';
@@ -58,6 +59,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return kept;
   }
 
+  /**
+   * The student's messages, locked by id in id order as the intake locks them (messages, then the
+   * addresses' ledger rows), as the transaction's first read: on MySQL, what is read next is then
+   * current. A report being applied to one of them finishes first, or waits for the erasure. The
+   * ids are read before the transaction, as the intake reads its messages: locking by primary key
+   * takes no gap locks on MySQL, which deadlocked with reports' inserts.
+   */
+  async function lockMessages(trx: Knex.Transaction, ids: number[]): Promise<void> {
+    await lockRowsById(strapi, trx, UID.log, ids);
+  }
+
   async function deleteWhere(uid: string, where: Record<string, unknown>): Promise<number> {
     const { count } = await (
       table(strapi, uid) as unknown as { deleteMany(p: { where: Record<string, unknown> }): Promise<{ count: number }> }
@@ -78,12 +90,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!(await table(strapi, source.uid).findOne({ where: { documentId: ref.documentId } })))
         throw new AdminApiError(404, 'No such contact.');
       // Query Engine calls inside the callback join the transaction: all of it commits, or none.
-      return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      // Retried whole when it loses a race (a deadlock the server broke) with reports being applied:
+      // a rare editor's action, so it may try more often than a webhook's batch.
+      const ids = (await table(strapi, UID.log).findMany({ select: ['id'], where: { contactType: ref.type, contactDocumentId: ref.documentId } })).map((row) => row.id);
+      return withConflictRetry(() => strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        await lockMessages(trx, ids);
         const logs = await table(strapi, UID.log).findMany({
           select: ['id', 'documentId', 'channel', 'address'],
           where: { contactType: ref.type, contactDocumentId: ref.documentId },
         });
         const pairs = await addressesOf(ref, logs);
+        // A report about these addresses applied meanwhile either committed before these locks (and
+        // its state is what is hashed) or waits, and finds the rows gone.
+        await getService(strapi, 'ledger').lockMany(trx, pairs);
         const logIds = logs.map((l) => l.documentId);
         const addresses = pairs.map((p) => p.address);
         const result: ErasureResult = {
@@ -104,13 +123,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // Taken out of the report counts too: an erased student's messages are not counted any more.
         await getService(strapi, 'report-rollup').deleteLogs(trx, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (addresses.length > 0) await deleteWhere(UID.providerListing, { address: { $in: addresses } });
+        if (addresses.length > 0) await deleteWhere(UID.verification, { address: { $in: addresses } });
         await deleteWhere(UID.contactAddress, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (source.uid === UID.contact) result.contactDeleted = (await deleteWhere(UID.contact, { documentId: ref.documentId })) > 0;
         strapi.log.info(
           `[deliverability] erased a contact: ${result.messages} messages, ${result.events} events, ${result.suppressedAddressesKeptAsHashes} suppressed addresses kept as hashes`,
         );
         return result;
-      });
+      }), { tries: 10 });
     },
   };
 };

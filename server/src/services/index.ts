@@ -30,9 +30,11 @@ import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
+import verification from './verification';
 import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
+import worklistDigest from './worklist-digest';
 
 export default {
   'address-changes': addressChanges,
@@ -67,7 +69,9 @@ export default {
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
+  verification,
   unsubscribe,
   webhooks,
   worklist,
+  'worklist-digest': worklistDigest,
 };

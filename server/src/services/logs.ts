@@ -233,9 +233,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const lifted = found?.row
           ? await getService(strapi, 'audit').latestFor('lift-provider-suppressions', channel, found.address)
           : null;
-        addresses.push(
-          lifted ? { ...summary, providerLifts: (lifted.after as { lifts?: ProviderLift[] } | null)?.lifts ?? null } : summary,
-        );
+        const withLifts = lifted ? { ...summary, providerLifts: (lifted.after as { lifts?: ProviderLift[] } | null)?.lifts ?? null } : summary;
+        const verification = found?.address ? await getService(strapi, 'verification').pendingFor(channel, found.address) : null;
+        addresses.push(verification ? { ...withLifts, verification } : withLifts);
       }
       const recent = await table(strapi, UID.log).findMany({
         where: { contactType: contact.type, contactDocumentId: contact.documentId },

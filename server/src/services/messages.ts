@@ -2,7 +2,7 @@ import { createHash } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
-import { MessageInputError, validateMessageInput, type MessageInput } from '../core/message-input';
+import { MessageInputError, validateMessageInput, VERIFICATION_SOURCE, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
 import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
@@ -53,6 +53,8 @@ export function toMessageView(row: Row): MessageView {
 export interface SendCaller {
   /** `token:<id>`, `admin:<id>`, or `server` for the host app's own code. */
   scope: string;
+  /** Set only by services/verification.ts: the message confirms an address, and may reach it while it is suppressed. */
+  purpose?: 'verification';
 }
 
 /** The same request always gives the same hash: keys sorted, the idempotency key itself left out. */
@@ -147,7 +149,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 address,
                 contactType: contact?.type ?? null,
                 contactDocumentId: contact?.documentId ?? null,
-                source: input.source,
+                source: caller.purpose === 'verification' ? VERIFICATION_SOURCE : input.source,
                 sourceName: input.sourceName,
                 status: 'queued',
                 attempts: 0,

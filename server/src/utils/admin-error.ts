@@ -5,7 +5,7 @@
  */
 export class AdminApiError extends Error {
   constructor(
-    readonly status: 400 | 403 | 404 | 409 | 501,
+    readonly status: 400 | 403 | 404 | 409 | 410 | 429 | 501,
     message: string,
   ) {
     super(message);

@@ -14,6 +14,8 @@ export const UID = {
   providerListing: 'plugin::deliverability.provider-listing',
   erasedAddress: 'plugin::deliverability.erased-address',
   consent: 'plugin::deliverability.consent-entry',
+  verification: 'plugin::deliverability.address-verification',
+  worklistDigest: 'plugin::deliverability.worklist-digest',
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
 } as const;

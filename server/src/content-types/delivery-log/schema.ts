@@ -1,5 +1,5 @@
 import { CHANNELS } from '../../core/events';
-import { MESSAGE_SOURCES } from '../../core/message-input';
+import { LOG_SOURCES } from '../../core/message-input';
 import { MESSAGE_STATUSES } from '../../core/statuses';
 
 
@@ -27,7 +27,7 @@ export default {
     address: { type: 'string', required: true, maxLength: 320 },
     contactType: { type: 'string', maxLength: 255 },
     contactDocumentId: { type: 'string', maxLength: 255 },
-    source: { type: 'enumeration', enum: [...MESSAGE_SOURCES], default: 'api', required: true },
+    source: { type: 'enumeration', enum: [...LOG_SOURCES], default: 'api', required: true },
     sourceName: { type: 'string', maxLength: 255 },
     status: { type: 'enumeration', enum: [...MESSAGE_STATUSES], default: 'queued', required: true },
     statusReason: { type: 'text' },

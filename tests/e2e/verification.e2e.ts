@@ -1,0 +1,128 @@
+/**
+ * Reactivation that waits for the student, in a real browser (`reactivation.requireVerification`
+ * turned on through the playground's environment): an editor reactivates the hard-bounced
+ * student's address from her Full Logs, the card says "Pending verification" and the address stays
+ * failed; the student opens the signed link and presses its button; the card then shows the address
+ * active. The link is the one the plugin emailed: the plugin signs `<verification>.<expiry>` with the
+ * secret this test gave it, so the test rebuilds it from the card's verification id and expiry.
+ * Screenshots go to docs/screenshots (the README shows them).
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { signLinkToken } from '../../server/src/core/verification';
+import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = path.join(ROOT, 'docs', 'screenshots');
+const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
+const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
+const AMIRA = 'amira.haddad@bounce.test';
+const SECRET = `e2e-verification-secret-${process.pid}-0123456789`;
+
+let playground: RunningPlayground;
+let browser: Browser;
+let page: Page;
+
+async function shot(name: string): Promise<void> {
+  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
+}
+
+/** A step whose failure leaves a screenshot (in .tmp/, not committed) of what the browser showed. */
+function step(name: string, body: () => Promise<void>): void {
+  it(name, async () => {
+    try {
+      await body();
+    } catch (error) {
+      const file = path.join(ROOT, '.tmp', `e2e-failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
+      throw new Error(`${(error as Error).message}\nScreenshot: ${file}`);
+    }
+  });
+}
+
+beforeAll(async () => {
+  if (!fs.existsSync(CHROMIUM)) {
+    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
+  }
+  fs.mkdirSync(SHOTS, { recursive: true });
+  buildPlaygroundIfStale();
+  playground = await startPlayground({
+    DELIVERABILITY_REQUIRE_VERIFICATION: 'true',
+    DELIVERABILITY_VERIFICATION_SECRET: SECRET,
+    // The sandbox would report the verification email to a bounce.test address as bounced; the
+    // test looks at the confirmation, so the reports wait until it is over.
+    DELIVERABILITY_SANDBOX_DELAY_MS: '600000',
+  });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
+  context.setDefaultTimeout(30_000);
+  await context.addInitScript({ content: "window.localStorage.setItem('STRAPI_MEDIA_LIBRARY_BANNER_DISMISSED_FOR_false:false', 'true');" });
+  page = await context.newPage();
+}, 15 * 60_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await playground?.stop();
+});
+
+describe('reactivation with verification, in Chromium', () => {
+  let fullLogs: string;
+
+  step('logs in and opens the hard-bounced student’s Full Logs', async () => {
+    await page.goto(`${playground.url}/admin`);
+    await page.locator('input[name="email"]').fill(ADMIN.email);
+    await page.locator('input[name="password"]').fill(ADMIN.password);
+    await page.locator('button[type="submit"]').click();
+    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+    await page.goto(`${playground.url}${LIST}`);
+    await page.locator('tbody tr').filter({ hasText: AMIRA }).locator('td').nth(1).click();
+    const panel = page.locator('[data-deliverability-panel]');
+    await panel.waitFor();
+    await panel.getByRole('link', { name: /full logs/i }).click();
+    await page.waitForURL(/\/plugins\/deliverability\/contacts\/[a-z0-9]+\/logs/);
+    fullLogs = page.url();
+  });
+
+  step('reactivates: the card says "pending verification" and the address stays failed', async () => {
+    const card = page.locator('[data-address-card="email"]');
+    await card.getByRole('button', { name: /reactivate/i }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    await dialog.locator('textarea').fill('The student says the mailbox works again');
+    await dialog.getByRole('button', { name: /^reactivate$/i }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.getByText(/A confirmation was sent to/).first().waitFor();
+    const pending = card.locator('[data-verification="pending"]');
+    await pending.waitFor();
+    expect(await pending.innerText()).toMatch(/pending verification/i);
+    expect(await pending.innerText()).toMatch(/link sent to this address/);
+    expect(await card.locator('[data-deliverability-badge="failed"]').count()).toBe(1);
+    await shot('verification-pending');
+  });
+
+  step('the student opens the emailed link and confirms', async () => {
+    const pending = page.locator('[data-address-card="email"] [data-verification="pending"]');
+    const id = (await pending.getAttribute('data-verification-id'))!;
+    const expires = Date.parse((await pending.getAttribute('data-verification-expires'))!);
+    const link = `${playground.url}/api/deliverability/verifications/confirm?token=${signLinkToken(SECRET, id, expires)}`;
+    await page.goto(link);
+    await page.getByRole('button', { name: 'Confirm my address' }).click();
+    await page.getByRole('heading', { name: 'Thank you' }).waitFor();
+    await shot('verification-confirmed');
+  });
+
+  step('the card shows the address active, with no verification pending', async () => {
+    await page.goto(fullLogs);
+    const card = page.locator('[data-address-card="email"]');
+    await card.waitFor();
+    await card.locator('[data-deliverability-badge]').waitFor({ state: 'detached' });
+    expect(await card.innerText()).toMatch(/active/i);
+    expect(await card.innerText()).toContain('The student says the mailbox works again');
+    expect(await card.locator('[data-verification]').count()).toBe(0);
+  });
+});
