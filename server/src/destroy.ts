@@ -6,6 +6,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'bulk-worker').stop();
   await getService(strapi, 'retrier').stop();
   await getService(strapi, 'suppression-sync').stop();
+  await getService(strapi, 'fallbacks').drain();
   getService(strapi, 'leases').stop();
   getService(strapi, 'transports').stop();
 };

@@ -18,6 +18,7 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateCategories } from './categories';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -203,7 +204,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'categories'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -305,5 +306,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
     },
     bulk: validateBulk(config.bulk),
+    categories: validateCategories(`${PREFIX}.categories`, config.categories),
   };
 }

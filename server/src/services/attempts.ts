@@ -4,7 +4,8 @@ import type { NormalizedEvent } from '../core/events';
 import type { MessageContent } from '../core/message-input';
 import { eventReason, reasonPart, statusReason, type ReasonPart } from '../core/reasons';
 import type { UnconfirmedHandOff } from '../core/send-failure';
-import { isSuppressed, type AddressState } from '../core/statuses';
+import type { AddressState } from '../core/statuses';
+import { refusesMessageOf } from '../core/categories';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks } from '../utils/locks';
@@ -14,6 +15,7 @@ import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
+import type { CreatedFallbacks } from './fallbacks';
 
 /**
  * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
@@ -47,6 +49,8 @@ export interface BegunChunk {
   ready: ReadyAttempt[];
   dropped: { row: Row; reason: string }[];
   passedOver: number[];
+  /** Fallback messages for the drops whose category falls back, to send once the begin has committed. */
+  fallbacks?: CreatedFallbacks | null;
 }
 
 interface HandedOff {
@@ -195,6 +199,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
   }
 
+  /** The drop decision: whether the address's state refuses this message's category (core/categories.ts). */
+  function refusedByAddress(row: Row, state: AddressState): boolean {
+    return refusesMessageOf(getService(strapi, 'config').get().categories, row.category as string | null, state);
+  }
+
   /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
   async function begin(items: { id: number }[], owner: string): Promise<BegunChunk> {
     const now = Date.now();
@@ -209,7 +218,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const ready: ReadyAttempt[] = [];
       for (const row of rows) {
         const entry = ledger.get(ledgerKey(row.channel as 'email' | 'sms', row.address as string));
-        if (entry && isSuppressed(entry.state.state)) {
+        if (entry && refusedByAddress(row, entry.state.state)) {
           drops.push({ row, state: entry.state.state, ledgerReason: entry.state.reason });
         } else {
           const transport = getService(strapi, 'transports').for(row.channel as 'email' | 'sms');
@@ -217,8 +226,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
       const dropped = drops.length > 0 ? await recordDrops(trx, drops, now) : [];
+      const fallbacks = drops.length > 0 ? await getService(strapi, 'fallbacks').createFor(trx, drops.map(({ row }) => row.id), now) : null;
       if (ready.length > 0) await recordAttempts(trx, ready, now);
-      return { ready, dropped, passedOver: ids.filter((id) => !held.has(id)) };
+      return { ready, dropped, passedOver: ids.filter((id) => !held.has(id)), fallbacks };
     });
   }
 
@@ -370,6 +380,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function afterBegin(begun: BegunChunk, tally: AttemptTally): Promise<ReadyAttempt[]> {
     tally.dropped += begun.dropped.length;
     tally.passedOver += begun.passedOver.length;
+    getService(strapi, 'fallbacks').dispatch(begun.fallbacks ?? null);
     if (begun.dropped.length > 0) {
       await getService(strapi, 'outbound-events').announce(begun.dropped.map(({ row, reason }) => messageFailed(row, 'dropped', reason, null)));
     }
