@@ -87,6 +87,28 @@ describe('an unsubscribed address, by category', () => {
     expect(delivered).toHaveLength(3);
   });
 
+  it('lets an editor retry a failed transactional message to it, and not a marketing one', async () => {
+    const failedTo = async (category: string): Promise<string> => {
+      const row = await app.strapi.db.query(LOG).create({
+        data: { channel: 'email', address: 'leila@unsubscribe.test', source: 'api', status: 'failed', attempts: 1, category, content: { subject: 'Receipt', html: null, text: 'Paid' } },
+      });
+      return (row as Row).documentId;
+    };
+    const transactional = await failedTo('transactional');
+    const marketing = await failedTo('marketing');
+    const view = async (id: string) => (await request(app.server).get(`/deliverability/logs/${id}`).set('Authorization', `Bearer ${admin}`)).body.data;
+    expect((await view(transactional)).retryable).toBe(true);
+    expect((await view(marketing)).retryable).toBe(false);
+
+    const retried = await request(app.server).post(`/deliverability/logs/${transactional}/retry`).set('Authorization', `Bearer ${admin}`);
+    expect(retried.status).toBe(200);
+    expect(retried.body.data.status).toBe('sent');
+    const refused = await request(app.server).post(`/deliverability/logs/${marketing}/retry`).set('Authorization', `Bearer ${admin}`);
+    expect(refused.status).toBe(409);
+    expect((await logOf(marketing)).status).toBe('failed');
+    await settle();
+  });
+
   it('never gets any category once it has hard-bounced', async () => {
     await suppressByReport('omar@bounce.test');
     for (const category of ['transactional', 'critical', 'marketing']) {

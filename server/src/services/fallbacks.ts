@@ -70,7 +70,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return address ? { kind: 'sent', address, contact } : { kind: 'none', code: 'fallback.noAddress' };
   }
 
-  function fallbackEvent(row: Row, eventKey: string, channel: Channel, address: string | null, outcome: string, why: ReasonPart[], at: Date) {
+  /** A `fallback` event on one end of the link (the key makes it once per message). */
+  function fallbackEvent(
+    row: Row,
+    { eventKey, channel, address, outcome, why }: { eventKey: string; channel: Channel; address: string | null; outcome: 'applied' | 'no_change'; why: ReasonPart[] },
+    at: Date,
+  ): Record<string, unknown> {
     return {
       eventKey,
       logDocumentId: row.documentId,
@@ -131,15 +136,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const channel = row.channel as Channel;
         const params = { channel: channelLabel(channel), other: channelLabel(otherChannel(channel)) };
         const target = await targetOf(row);
+        const eventKey = `fallback:${row.documentId}`;
         if (target.kind === 'none') {
-          events.push(fallbackEvent(row, `fallback:${row.documentId}`, channel, null, 'no_change', [reasonPart(target.code, params)], at));
+          events.push(fallbackEvent(row, { eventKey, channel, address: null, outcome: 'no_change', why: [reasonPart(target.code, params)] }, at));
           continue;
         }
         const message = await createMessage(row, target, lease, at);
         created.push(message.id);
-        events.push(fallbackEvent(row, `fallback:${row.documentId}`, channel, null, 'applied', [reasonPart('fallback.sent', { ...params, message: message.documentId })], at));
-        const reverse = { channel: params.other, other: params.channel, message: row.documentId };
-        events.push(fallbackEvent(message, `fallback-of:${message.documentId}`, otherChannel(channel), target.address, 'applied', [reasonPart('fallback.of', reverse)], at));
+        events.push(fallbackEvent(row, { eventKey, channel, address: null, outcome: 'applied', why: [reasonPart('fallback.sent', { ...params, message: message.documentId })] }, at));
+        const reverse = reasonPart('fallback.of', { channel: params.other, other: params.channel, message: row.documentId });
+        events.push(
+          fallbackEvent(message, { eventKey: `fallback-of:${message.documentId}`, channel: otherChannel(channel), address: target.address, outcome: 'applied', why: [reverse] }, at),
+        );
       }
       await insertRows(strapi, trx, UID.event, events);
       return created.length > 0 ? { owner: lease.owner, ids: created } : null;
