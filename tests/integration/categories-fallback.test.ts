@@ -9,6 +9,7 @@ import request from 'supertest';
 import { adminToken, apiToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
 import { createContact } from '../helpers/admin';
 import { sandboxConfig } from '../helpers/sandbox';
+import { waitUntil } from '../helpers/instances';
 import { resetData } from '../helpers/webhooks';
 
 const LOG = 'plugin::deliverability.delivery-log';
@@ -106,6 +107,29 @@ describe('an unsubscribed address, by category', () => {
     const refused = await request(app.server).post(`/deliverability/logs/${marketing}/retry`).set('Authorization', `Bearer ${admin}`);
     expect(refused.status).toBe(409);
     expect((await logOf(marketing)).status).toBe('failed');
+    await settle();
+  });
+
+  it('is left out of a bulk send (marketing by default), but not of a transactional one, in the preview and the send', async () => {
+    const contact = await createContact(app, { firstName: 'Nia', email: 'leila@unsubscribe.test' });
+    const grab = (extra: Record<string, unknown> = {}) => ({ channel: 'email', subject: 'Open day', text: 'Come along', sourceName: 'Open day', recipients: { contacts: [contact] }, ...extra });
+    const preview = async (body: Record<string, unknown>) =>
+      (await request(app.server).post('/deliverability/bulk-sends/preview').set('Authorization', `Bearer ${admin}`).send(body)).body.data;
+    expect(await preview(grab())).toMatchObject({ total: 1, suppressed: 1 });
+    expect(await preview(grab({ category: 'transactional' }))).toMatchObject({ total: 1, suppressed: 0 });
+
+    const statuses: Record<string, string> = {};
+    for (const category of ['marketing', 'transactional']) {
+      const created = await request(app.server).post('/api/deliverability/bulk-sends').set('Authorization', `Bearer ${token}`).send(grab(category === 'marketing' ? {} : { category }));
+      expect(created.status).toBe(201);
+      expect(created.body.data.category).toBe(category);
+      await waitUntil(async () => (await logsWhere({ bulkSendId: created.body.data.id, status: { $ne: 'queued' } })).length === 1, 30_000, 'the bulk send');
+      const [message] = await logsWhere({ bulkSendId: created.body.data.id });
+      expect(message.category).toBe(category);
+      statuses[category] = message.status as string;
+    }
+    expect(statuses.marketing).toBe('dropped');
+    expect(['sent', 'delivered']).toContain(statuses.transactional);
     await settle();
   });
 
