@@ -10,7 +10,7 @@ import { adminToken, apiToken, freePort, listen, startApp, type TestApp } from '
 import { createContact } from '../helpers/admin';
 import { sandboxConfig } from '../helpers/sandbox';
 import { waitUntil } from '../helpers/instances';
-import { resetData } from '../helpers/webhooks';
+import { resetData, withPluginConfig } from '../helpers/webhooks';
 
 const LOG = 'plugin::deliverability.delivery-log';
 const EVENT = 'plugin::deliverability.delivery-event';
@@ -219,6 +219,20 @@ describe('the fallback to the other channel', () => {
     expect(fallback).toMatchObject({ channel: 'email', address: 'dev@example.ac.uk', status: 'delivered' });
     const mail = sandbox('email').received.filter((m) => m.to === 'dev@example.ac.uk');
     expect(mail.map((m) => m.content)).toEqual([{ ...HOLD_EMAIL, html: null }]);
+  });
+
+  it('an email whose retries run out: the SMS version is sent', async () => {
+    const contact = await createContact(app, { firstName: 'Dara', email: 'dara@offline.test', mobile: '+447700900104' });
+    // A window shorter than the first re-send's delay: the first soft bounce exhausts the retries.
+    const response = await withPluginConfig(app, { retry: { initialDelayMinutes: 15, windowHours: 0.1 } }, async () => {
+      const sent = await criticalEmail(contact);
+      await settle();
+      return sent;
+    });
+    const original = await logOf(response.body.data.id);
+    expect(original.status).toBe('failed');
+    expect(original.lastError).toMatch(/^Retries exhausted/);
+    expect(await fallbackOf(response.body.data.id)).toMatchObject({ channel: 'sms', address: '+447700900104', status: 'delivered' });
   });
 
   it('no other channel: nothing is sent, and the message says why', async () => {
