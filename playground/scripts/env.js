@@ -29,6 +29,8 @@ function ensureEnv(app) {
       `DELIVERABILITY_SENDGRID_PUBLIC_KEY=${publicKey.export({ format: 'der', type: 'spki' }).toString('base64')}`,
       `DELIVERABILITY_SANDBOX_SENDGRID_PRIVATE_KEY=${privateKey.export({ format: 'der', type: 'pkcs8' }).toString('base64')}`,
       `DELIVERABILITY_TWILIO_AUTH_TOKEN=${randomBytes(16).toString('hex')}`,
+      // Signs the one-click unsubscribe links of bulk email (README, "One-click unsubscribe").
+      `DELIVERABILITY_UNSUBSCRIBE_SECRET=${randomBytes(32).toString('hex')}`,
       '',
     );
     fs.writeFileSync(envFile, lines.join('\n'));

@@ -26,6 +26,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
       );
     }
   }
+  getService(strapi, 'unsubscribe').warnIfDisabled();
   subscribeHostMirrors(strapi);
   getService(strapi, 'outbound-events').register();
   // Before the retrier and the first webhook: contacts written while the index was not watching.
@@ -38,6 +39,9 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
     strapi.log.error(`[deliverability] address index: the back-fill failed (${String(code)}); it runs again at the next start`);
     strapi.log.debug(error instanceof Error ? (error.stack ?? error.message) : String(error));
   }
+  // Before anything sends: a site with messages but no report counts yet (an upgrade) is recounted.
+  await getService(strapi, 'report-rollup').rebuildIfMissing();
+  getService(strapi, 'report-rollup').start();
   getService(strapi, 'retrier').start();
   getService(strapi, 'bulk-worker').start();
   getService(strapi, 'suppression-sync').startSchedule();

@@ -433,6 +433,21 @@ export interface SenderBlockReport {
   total: number;
 }
 
+/** GET /reports/unsubscribes: addresses unsubscribed in a period, and how. */
+export interface UnsubscribeReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** Unsubscribe events that changed their address (a second click, or a second report, is not counted again). */
+  total: number;
+  /** Through the one-click List-Unsubscribe link of a bulk email. */
+  oneClick: number;
+  /** Reported by a provider (its own unsubscribe link or list). */
+  reportedByProviders: number;
+  /** The one-click ones by the bulk send whose message carried the link, most first. */
+  byBulkSend: { bulkSendId: string; oneClick: number }[];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Providers (server/src/services/provider-health.ts)
 

@@ -12,7 +12,8 @@
  * - every address not reactivated is in the state the fold over all its messages' events gives;
  *   an address whose reactivation succeeded is active (every event is older than the reactivation,
  *   so the rules treat the ones that commit after it as history, and it wiped the ones before);
- * - nothing is duplicated: one event row per event key, one ledger row per address.
+ * - nothing is duplicated: one event row per event key, one ledger row per address;
+ * - the reports' counts equal a count of the messages by quarter-hour, channel and status.
  *
  * DELIVERABILITY_RACE_ROUNDS (default 1) repeats the whole race on fresh data.
  */
@@ -23,7 +24,8 @@ import type { EventKind, NormalizedEvent } from '../../server/src/core/events';
 import { DEFAULT_DECISION_POLICY } from '../../server/src/core/policy';
 import { appDir, writeApp } from '../helpers/app';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
-import { startInstance, stopInstance, type Instance } from '../helpers/instances';
+import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { reportCountMismatches, seedReportCounts } from '../helpers/report-counts';
 import { sendgridHeaders, vectors } from '../helpers/webhooks';
 
 jest.setTimeout(600_000);
@@ -175,6 +177,7 @@ async function seed(db: ServerDatabase, plans: MessagePlan[], t0: number): Promi
     published_at: now,
   }));
   await db.knex.batchInsert('deliverability_logs', logs, 100);
+  await seedReportCounts(db.knex, logs);
   // Most addresses are already in the ledger (an earlier message was delivered): the updates race.
   // The rest are new, so their first rows are created by racing requests.
   const known = [...new Set(plans.map((p) => p.address))].filter((_, i) => i % 5 !== 0);
@@ -224,6 +227,8 @@ describeEach('three Strapi processes on %s', (kind) => {
         providers: { sendgrid: { publicKey: vectors.sendgrid.publicKeyBase64Der } },
         // Only webhooks race here; the retrier has its own suite.
         retrier: { enabled: false },
+        // Every process folds the report counts twice a second, so compactions race the intake and each other.
+        reports: { compactEverySeconds: 0.5 },
       },
     });
     instances.push(await startInstance(dir)); // the first one creates the schema alone
@@ -346,6 +351,12 @@ describeEach('three Strapi processes on %s', (kind) => {
       expect(eventCounts).toHaveLength(uniqueEvents);
       expect(eventCounts.filter((row) => Number(row.n) !== 1)).toEqual([]);
       expect(Number(ledgerRows[0].n)).toBe(addresses.length);
+      // The reports' counts moved with every status the racing requests wrote, and the processes'
+      // compactions (which raced the requests and each other) fold every delta in.
+      expect(await reportCountMismatches(db.knex)).toEqual([]);
+      await waitUntil(async () => Number((await db.knex('deliverability_report_deltas').count({ n: '*' }))[0].n) === 0, 20_000, 'the deltas folded in');
+      expect(Number((await db.knex('deliverability_report_counts').count({ n: '*' }))[0].n)).toBeGreaterThan(0);
+      expect(await reportCountMismatches(db.knex)).toEqual([]);
     },
   );
 });

@@ -21,6 +21,11 @@ export default {
       },
     },
     erasure: { salt: env('DELIVERABILITY_ERASURE_SALT') },
+    unsubscribe: {
+      secret: env('DELIVERABILITY_UNSUBSCRIBE_SECRET'),
+      previousSecrets: env('DELIVERABILITY_UNSUBSCRIBE_PREVIOUS_SECRETS'),
+      mailto: env('DELIVERABILITY_UNSUBSCRIBE_MAILTO'),
+    },
     // Provider API credentials for reading and lifting their suppression lists (config/sync.ts).
     sync: {
       sendgrid: { apiKey: env('DELIVERABILITY_SENDGRID_API_KEY'), baseUrl: env('DELIVERABILITY_SENDGRID_BASE_URL') },

@@ -6,6 +6,7 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { UnsubscribeConfig } from './unsubscribe';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -91,6 +92,12 @@ export interface PluginConfig extends DecisionPolicy {
   bulk: BulkConfig;
   /** Message categories and their policies (core/categories.ts, config/categories.ts). */
   categories: CategoryPolicies;
+  reports: {
+    /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
+    compactEverySeconds: number;
+  };
+  /** One-click unsubscribe links in bulk email (config/unsubscribe.ts). */
+  unsubscribe: UnsubscribeConfig;
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

@@ -30,3 +30,34 @@ describe('sending.emailPath and sending.sesConfigurationSet', () => {
     expect(() => validatePluginConfig({ sending: { emailPath: 'relay' } })).toThrow(/deliverability\.sending\.emailPath must be one of 'api', 'smtp'/);
   });
 });
+
+describe('unsubscribe', () => {
+  const secret = 'x'.repeat(32);
+
+  it('is off without a secret, with a 60-day link and no mailto by default', () => {
+    expect(validatePluginConfig({}).unsubscribe).toEqual({ secret: null, previousSecrets: [], expiryDays: 60, mailto: null });
+  });
+
+  it('takes a secret, retired secrets (a list or comma-separated), an expiry and a mailto', () => {
+    const config = validatePluginConfig({ unsubscribe: { secret, previousSecrets: `${'y'.repeat(40)}, ${'z'.repeat(33)}`, expiryDays: 30, mailto: 'leave@college.ac.uk' } });
+    expect(config.unsubscribe).toEqual({ secret, previousSecrets: ['y'.repeat(40), 'z'.repeat(33)], expiryDays: 30, mailto: 'leave@college.ac.uk' });
+  });
+
+  it.each([
+    [{ secret: 'short' }, /unsubscribe\.secret must be a secret of at least 32 characters \(got "\(too short\)"\)/],
+    [{ secret, previousSecrets: ['short'] }, /unsubscribe\.previousSecrets\[0\] must be a secret of at least 32 characters/],
+    [{ secret, expiryDays: 0 }, /unsubscribe\.expiryDays must be/],
+    [{ secret, mailto: 'not an address' }, /unsubscribe\.mailto must be an email address/],
+    ['on', /deliverability\.unsubscribe must be an object/],
+  ])('refuses %p, naming the setting and never echoing a secret', (unsubscribe, message) => {
+    let error: Error | null = null;
+    try {
+      validatePluginConfig({ unsubscribe });
+    } catch (thrown) {
+      error = thrown as Error;
+    }
+    expect(error?.message).toMatch(message);
+    expect(error?.message).not.toContain('short"');
+    expect(error?.message).not.toContain(secret);
+  });
+});

@@ -19,6 +19,7 @@ import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } fro
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
 import { validateCategories } from './categories';
+import { validateUnsubscribeConfig } from './unsubscribe';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -204,7 +205,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'categories'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'categories'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -307,5 +308,9 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     },
     bulk: validateBulk(config.bulk),
     categories: validateCategories(`${PREFIX}.categories`, config.categories),
+    reports: {
+      compactEverySeconds: requirePositiveNumber(`${PREFIX}.reports.compactEverySeconds`, section(`${PREFIX}.reports`, config.reports).compactEverySeconds ?? 60),
+    },
+    unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
   };
 }

@@ -8,6 +8,8 @@ import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
 import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
+import reportCount from './report-count';
+import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 
@@ -24,4 +26,6 @@ export default {
   'provider-listing': providerListing,
   'erased-address': erasedAddress,
   'consent-entry': consentEntry,
+  'report-count': reportCount,
+  'report-delta': reportDelta,
 };

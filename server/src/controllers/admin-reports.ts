@@ -55,4 +55,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async senderBlocks(ctx: Context) {
     await answer(ctx, async () => getService(strapi, 'sender-blocks').report(periodOf(ctx)));
   },
+
+  /** GET /reports/unsubscribes?from&to&tz: addresses unsubscribed, one-click or reported, and per bulk send. */
+  async unsubscribes(ctx: Context) {
+    await answer(ctx, async () => getService(strapi, 'reports').unsubscribes(periodOf(ctx)));
+  },
 });

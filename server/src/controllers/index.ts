@@ -8,6 +8,7 @@ import adminSync from './admin-sync';
 import addresses from './addresses';
 import bulkSends from './bulk-sends';
 import messages from './messages';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 
 export default {
@@ -21,5 +22,6 @@ export default {
   'admin-suppression-csv': adminSuppressionCsv,
   'admin-sync': adminSync,
   messages,
+  unsubscribe,
   webhooks,
 };

@@ -8,7 +8,8 @@ export type Channel = (typeof CHANNELS)[number];
 
 // `smtp`: a site's own SMTP server through the Email plugin, whose only reports are synchronous.
 // `import`: a suppression list imported from another system (core/suppression-import.ts).
-export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox', 'smtp', 'import'] as const;
+// `one-click`: the recipient, through the List-Unsubscribe link of a bulk email (core/unsubscribe.ts).
+export const PROVIDERS = ['sendgrid', 'mailgun', 'postmark', 'ses', 'twilio', 'vonage', 'sandbox', 'smtp', 'import', 'one-click'] as const;
 export type ProviderName = (typeof PROVIDERS)[number];
 
 /**

@@ -112,6 +112,7 @@ export const PROVIDER_LABELS: Record<ProviderName, string> = {
   sandbox: 'the sandbox',
   smtp: 'the SMTP server',
   import: 'an imported list',
+  'one-click': 'the one-click unsubscribe link',
 };
 
 /** Ends a phrase with a full stop, unless it (the provider's own text, say) already ends a sentence. */

@@ -149,6 +149,8 @@ export interface EmailProviderSend {
    * form API wants one `h:<name>` field per header; an object would be sent as a JSON text field).
    */
   apiHeaders?(headers: Record<string, string>): Record<string, unknown>;
+  /** True when its Strapi API provider sends no extra headers at all (they are silently lost). */
+  apiDropsHeaders?: boolean;
   /** The provider's own message id in what its Strapi provider's `send` resolved with, when it says. */
   sentMessageId(result: unknown): string | null;
 }

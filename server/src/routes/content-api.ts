@@ -16,6 +16,9 @@ export default {
     { method: 'POST', path: '/bulk-sends/:id/resume', handler: 'bulk-sends.resume', config: { policies: [] } },
     { method: 'POST', path: '/bulk-sends/:id/cancel', handler: 'bulk-sends.cancel', config: { policies: [] } },
     { method: 'GET', path: '/addresses/:channel/:address', handler: 'addresses.findOne', config: { policies: [] } },
+    // One-click unsubscribe (RFC 8058): public, the signed token in the path is the credential. GET only shows a page.
+    { method: 'GET', path: '/unsubscribe/:token', handler: 'unsubscribe.page', config: { auth: false } },
+    { method: 'POST', path: '/unsubscribe/:token', handler: 'unsubscribe.confirm', config: { auth: false } },
     // Students' texts (STOP, START, HELP) to the site's number: Twilio and Vonage, signed like their status callbacks.
     { method: 'POST', path: '/webhooks/:provider/inbound', handler: 'webhooks.inbound', config: { auth: false } },
     { method: 'GET', path: '/webhooks/:provider/inbound', handler: 'webhooks.inbound', config: { auth: false } },

@@ -16,6 +16,7 @@ import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
 import type { CreatedFallbacks } from './fallbacks';
+import { statusChangesOf } from './report-rollup';
 
 /**
  * Attempts: handing claimed messages to their transports, many at a time. A batch goes through
@@ -91,7 +92,10 @@ interface UnconfirmedWhy {
 
 const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok && 'failure' in handed.outcome;
 
+const rowsById = (rows: Row[]): Map<number, Row> => new Map(rows.map((row) => [row.id, row]));
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
+  const rollup = () => getService(strapi, 'report-rollup');
   const logColumns = () => columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
 
   /**
@@ -133,6 +137,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       data: { status: 'dropped', ...statusReason(why[i]), nextAttemptAt: null, leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
     }));
     await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(drops.map((drop) => drop.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -161,22 +166,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The attempts on record before the hand-off, so Full Logs show them ahead of the providers' reports. */
   async function recordAttempts(trx: Knex.Transaction, ready: ReadyAttempt[], now: number): Promise<void> {
     const at = new Date(now);
-    await updateRows(
-      strapi,
-      trx,
-      UID.log,
-      ready.map(({ row, attempt, transport }) => ({
-        id: row.id,
-        data: {
-          status: 'queued',
-          attempts: attempt,
-          firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
-          nextAttemptAt: null,
-          provider: transport.provider,
-          updatedAt: at,
-        },
-      })),
-    );
+    const updates: RowUpdate[] = ready.map(({ row, attempt, transport }) => ({
+      id: row.id,
+      data: {
+        status: 'queued',
+        attempts: attempt,
+        firstAttemptAt: toDate(toMs(row.firstAttemptAt) ?? now),
+        nextAttemptAt: null,
+        provider: transport.provider,
+        updatedAt: at,
+      },
+    }));
+    await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(ready.map((r) => r.row)), updates));
     await insertRows(
       strapi,
       trx,
@@ -232,6 +234,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
+  /** Headers the message needs besides the transport's own: List-Unsubscribe on bulk email (services/unsubscribe.ts). */
+  function extraHeaders(row: Row): Record<string, string> | undefined {
+    return getService(strapi, 'unsubscribe').headersFor({
+      channel: row.channel as 'email' | 'sms',
+      address: row.address as string,
+      documentId: row.documentId,
+      bulkSendId: row.bulkSendId,
+      category: row.category,
+    });
+  }
+
   async function handOff({ row, attempt, transport }: ReadyAttempt): Promise<SendOutcome> {
     try {
       return await transport.send({
@@ -241,6 +254,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         logDocumentId: row.documentId,
         attempt,
         correlationId: correlationIdOf(row.documentId, attempt),
+        headers: extraHeaders(row),
       });
     } catch (error) {
       // A transport that throws failed before or while building the request: nothing was sent.
@@ -328,6 +342,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           data: answeredLogData(current.get(handed.ready.row.id)!, handed, unconfirmed.get(handed) ?? null, owner, now),
         }));
       await updateRows(strapi, trx, UID.log, logUpdates);
+      // The status each message had under the lock, with the columns that never change.
+      const before = new Map(answered.map(({ ready: { row } }) => [row.id, { ...row, status: current.get(row.id)?.status }]));
+      await rollup().record(trx, statusChangesOf(before, logUpdates));
       await updateAttemptEvents(trx, answered, unconfirmed);
     });
   }

@@ -100,7 +100,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Writes the send and its parked messages in one transaction: a failure leaves nothing queued. */
   async function queue(input: BulkSendInput, resolved: Awaited<ReturnType<ReturnType<typeof recipients>['resolve']>>, actor: BulkActor | null): Promise<Row> {
-    return strapi.db.transaction(async () => {
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const now = new Date();
       const send = await sends().create({
         data: {
@@ -135,6 +135,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           publishedAt: now,
         }));
         await logs().createMany({ data });
+        await getService(strapi, 'report-rollup').record(
+          trx,
+          data.map(() => ({ createdAt: now.getTime(), channel: input.channel, from: null, to: 'queued' as const })),
+        );
       }
       return send;
     });
@@ -230,11 +234,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     /** Removes a cancelled send's parked messages (never attempted) and counts them on the send. */
     async sweepCancelled(documentId: string): Promise<number> {
       return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-        const c = columnsOf(strapi, UID.log, ['bulkSendId', 'status', 'leaseOwner', 'attempts'] as const);
-        const removed = await builder(strapi, UID.log)
-          .transacting(trx)
-          .where({ [c.bulkSendId]: documentId, [c.status]: 'queued', [c.leaseOwner]: PARKED_OWNER, [c.attempts]: 0 })
-          .delete();
+        const removed = await getService(strapi, 'report-rollup').deleteLogs(trx, {
+          bulkSendId: documentId,
+          status: 'queued',
+          leaseOwner: PARKED_OWNER,
+          attempts: 0,
+        });
         if (removed > 0) {
           const s = columnsOf(strapi, UID.bulkSend, ['documentId', 'cancelledCount'] as const);
           await builder(strapi, UID.bulkSend).transacting(trx).where(s.documentId, documentId).increment(s.cancelledCount, removed);

@@ -1,4 +1,5 @@
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { addressHash } from '../core/erasure';
 import { CHANNELS, type Channel } from '../core/events';
@@ -77,7 +78,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (!(await table(strapi, source.uid).findOne({ where: { documentId: ref.documentId } })))
         throw new AdminApiError(404, 'No such contact.');
       // Query Engine calls inside the callback join the transaction: all of it commits, or none.
-      return strapi.db.transaction(async () => {
+      return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         const logs = await table(strapi, UID.log).findMany({
           select: ['id', 'documentId', 'channel', 'address'],
           where: { contactType: ref.type, contactDocumentId: ref.documentId },
@@ -100,7 +101,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           }),
           contactDeleted: false,
         };
-        await deleteWhere(UID.log, { contactType: ref.type, contactDocumentId: ref.documentId });
+        // Taken out of the report counts too: an erased student's messages are not counted any more.
+        await getService(strapi, 'report-rollup').deleteLogs(trx, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (addresses.length > 0) await deleteWhere(UID.providerListing, { address: { $in: addresses } });
         await deleteWhere(UID.contactAddress, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (source.uid === UID.contact) result.contactDeleted = (await deleteWhere(UID.contact, { documentId: ref.documentId })) > 0;

@@ -5,7 +5,7 @@ import { categoryPolicyOf, otherChannel } from '../core/categories';
 import type { Channel } from '../core/events';
 import { eventReason, reasonPart, type ReasonCode, type ReasonPart } from '../core/reasons';
 import { insertRows } from '../utils/bulk';
-import { getService, table, type Row } from '../utils/plugin';
+import { getService, table, toMs, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
 
 /**
@@ -93,10 +93,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   /** The fallback message itself, held under `lease`, and the link from the failed one. */
-  async function createMessage(row: Row, target: Extract<FallbackDecision, { kind: 'sent' }>, lease: { owner: string; expiresAt: Date }, at: Date): Promise<Row> {
+  async function createMessage(
+    trx: Knex.Transaction,
+    row: Row,
+    target: Extract<FallbackDecision, { kind: 'sent' }>,
+    lease: { owner: string; expiresAt: Date },
+    at: Date,
+  ): Promise<Row> {
+    const channel = otherChannel(row.channel as Channel);
     const created = await logs().create({
       data: {
-        channel: otherChannel(row.channel as Channel),
+        channel,
         address: target.address,
         contactType: target.contact.type,
         contactDocumentId: target.contact.documentId,
@@ -113,6 +120,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         publishedAt: at,
       },
     });
+    // Counted by the reports' roll-up in the same transaction, as every new message is.
+    await getService(strapi, 'report-rollup').record(trx, [{ createdAt: toMs(created.createdAt) ?? at.getTime(), channel, from: null, to: 'queued' }]);
     await logs().update({ where: { id: row.id }, data: { fallbackMessage: created.documentId, updatedAt: at } });
     return created;
   }
@@ -141,7 +150,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           events.push(fallbackEvent(row, { eventKey, channel, address: null, outcome: 'no_change', why: [reasonPart(target.code, params)] }, at));
           continue;
         }
-        const message = await createMessage(row, target, lease, at);
+        const message = await createMessage(trx, row, target, lease, at);
         created.push(message.id);
         events.push(fallbackEvent(row, { eventKey, channel, address: null, outcome: 'applied', why: [reasonPart('fallback.sent', { ...params, message: message.documentId })] }, at));
         const reverse = reasonPart('fallback.of', { channel: params.other, other: params.channel, message: row.documentId });

@@ -21,6 +21,7 @@ import providerHealth from './provider-health';
 import providerListings from './provider-listings';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
+import reportRollup from './report-rollup';
 import reports from './reports';
 import retrier from './retrier';
 import senderBlocks from './sender-blocks';
@@ -29,6 +30,7 @@ import suppressionCsv from './suppression-csv';
 import suppressionPush from './suppression-push';
 import suppressionSync from './suppression-sync';
 import transports from './transports';
+import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 
@@ -56,6 +58,7 @@ export default {
   'provider-listings': providerListings,
   reactivation,
   reclassification,
+  'report-rollup': reportRollup,
   reports,
   retrier,
   'sender-blocks': senderBlocks,
@@ -64,6 +67,7 @@ export default {
   'suppression-push': suppressionPush,
   'suppression-sync': suppressionSync,
   transports,
+  unsubscribe,
   webhooks,
   worklist,
 };

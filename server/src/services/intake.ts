@@ -16,6 +16,7 @@ import type { ContactRef } from './contacts';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
 import { FAILED_MESSAGE_STATUSES, messageFailed, type Announcement } from './outbound-events';
 import type { CreatedFallbacks } from './fallbacks';
+import { statusChangesOf } from './report-rollup';
 
 /**
  * Applies normalized events, as a pipeline of named stages:
@@ -91,6 +92,7 @@ function messageStateOf(row: Row): MessageState {
 const LOG_FIELDS = [
   'id',
   'documentId',
+  'createdAt',
   'status',
   'attempts',
   'firstAttemptAt',
@@ -436,7 +438,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function persist(trx: Knex.Transaction, effects: BatchEffects, now: number): Promise<Map<string, ContactRef[]>> {
     await insertRows(strapi, trx, UID.event, effects.eventRows);
     // A few statements for the whole batch: one Query Engine update a message made this the slowest step.
-    await updateRows(strapi, trx, UID.log, logUpdatesOf(effects.logs, now));
+    const logUpdates = logUpdatesOf(effects.logs, now);
+    await updateRows(strapi, trx, UID.log, logUpdates);
+    const before = new Map([...effects.logs.values()].map((log) => [log.row.id, log.row]));
+    await getService(strapi, 'report-rollup').record(trx, statusChangesOf(before, logUpdates));
     await ledger().writeMany(effects.ledgerWrites);
     return (await getService(strapi, 'contacts').applyMirrors(effects.mirrors)).contacts;
   }

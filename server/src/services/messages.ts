@@ -1,12 +1,14 @@
 import { createHash } from 'crypto';
 import type { Core } from '@strapi/strapi';
+import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import { MessageInputError, checkCategory, validateMessageInput, type MessageInput } from '../core/message-input';
 import { ADDRESS_STATE_LABELS, type MessageStatus } from '../core/statuses';
 import { refusesMessageOf } from '../core/categories';
-import { getService, table, type Row, toIso, isUniqueViolation } from '../utils/plugin';
+import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { AttemptOptions, AttemptTally, BegunChunk } from './attempts';
+import { statusChangeOf } from './report-rollup';
 import type { BulkSendView, MessageView } from '../contract';
 
 /**
@@ -146,7 +148,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           // The message and its first attempt are written in one transaction: a send commits twice
           // (here, and the outcome after the hand-off), not three times. The Query Engine, not the
           // Document Service: this is a hot path, and the unique index on the key is the duplicate check.
-          ({ row, begun } = await strapi.db.transaction(async () => {
+          ({ row, begun } = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
             const now = new Date();
             const created = await logs().create({
               data: {
@@ -170,6 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 publishedAt: now,
               },
             });
+            await getService(strapi, 'report-rollup').record(trx, [{ createdAt: toMs(created.createdAt) ?? now.getTime(), channel: input.channel, from: null, to: 'queued' }]);
             return { row: created, begun: await attempts().begin([created], lease.owner) };
           }));
         } catch (error) {
@@ -216,15 +219,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const lease = leases().create();
       // A failed message is due again by the editor's decision: it goes back to deferred under the claim.
-      const claimed = await logs().updateMany({
-        where: { id: row.id, status: row.status, $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lt: new Date() } }] },
-        data: {
-          leaseOwner: lease.owner,
-          leaseExpiresAt: lease.expiresAt,
-          firstAttemptAt: new Date(),
-          status: 'deferred',
-          nextAttemptAt: new Date(),
-        },
+      const claimed = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+        const result = await logs().updateMany({
+          where: { id: row.id, status: row.status, $or: [{ leaseExpiresAt: null }, { leaseExpiresAt: { $lt: new Date() } }] },
+          data: {
+            leaseOwner: lease.owner,
+            leaseExpiresAt: lease.expiresAt,
+            firstAttemptAt: new Date(),
+            status: 'deferred',
+            nextAttemptAt: new Date(),
+          },
+        });
+        const change = result.count === 1 ? statusChangeOf(row, 'deferred') : null;
+        if (change) await getService(strapi, 'report-rollup').record(trx, [change]);
+        return result;
       });
       if (claimed.count === 0) throw new SendRefusedError(409, 'status', 'The message is being sent right now; try again in a moment.');
       await table(strapi, UID.audit).create({

@@ -3,19 +3,19 @@ import { CHANNELS, type Channel } from '../core/events';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
-import { builder, columnsOf, knexOf, periodIndexSql, toCount } from '../utils/sql';
+import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts } from '../contract';
+import type { ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
 import { reachOf } from '../core/reach';
-import { table } from '../utils/plugin';
+import { getService, table } from '../utils/plugin';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the logs table (its `created_at, channel, status` index covers it), whose
- * cost follows the number of messages in the period: a site sending millions a month would need a
- * daily roll-up (README, "What limits remain"). Days are the reader's calendar days in their time
- * zone, daylight-saving changes included: each day's first instant is computed in JavaScript and
- * the query only compares instants (see `periodIndexSql`).
+ * One grouped query on the roll-up (`report-rollup.ts`: counts by quarter-hour, channel and
+ * status), whose cost follows the length of the period, not the number of messages in it. Days are
+ * the reader's calendar days in their time zone, daylight-saving changes included: each day's
+ * first instant is computed in JavaScript (always a quarter-hour boundary) and the query only
+ * compares instants (see `periodIndexSql`).
  *
  * A message is counted once, on the day it was created, under its current status: a message
  * that bounced after two soft bounces counts as one bounced message, not three attempts.
@@ -75,6 +75,13 @@ export function periodDays(query: Pick<ReportQuery, 'from' | 'to'>): number {
   return dayCount;
 }
 
+/** The instants a period covers, in the reader's zone: from the first day's start to the day after the last. */
+function periodBounds(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): { start: Date; end: Date; name: string } {
+  periodDays(query);
+  const { zone, name } = zoneOf(query);
+  return { start: new Date(zonedDayStart(query.from, zone)!), end: new Date(zonedDayStart(addDays(query.to, 1), zone)!), name };
+}
+
 /** Statuses of messages, by documentId, read in chunks. */
 async function statusesOf(strapi: Core.Strapi, documentIds: string[]): Promise<Map<string, MessageStatus>> {
   const statuses = new Map<string, MessageStatus>();
@@ -92,10 +99,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
    * few with one are read with their fallback's status.
    */
   async reach(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'> & { category?: string }): Promise<ReachReport> {
-    periodDays(query);
-    const { zone, name } = zoneOf(query);
-    const start = new Date(zonedDayStart(query.from, zone)!);
-    const end = new Date(zonedDayStart(addDays(query.to, 1), zone)!);
+    const { start, end, name } = periodBounds(query);
     const category = query.category ?? 'critical';
     const c = columnsOf(strapi, UID.log, ['createdAt', 'status', 'category', 'fallbackOf', 'fallbackMessage'] as const);
     const originals = () =>
@@ -116,6 +120,45 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     return report;
   },
 
+  /**
+   * Addresses unsubscribed in a period (events of kind `unsubscribe` that changed the address, by
+   * when they happened), by how: the one-click link of our bulk email, or a provider's report; and
+   * the one-click ones per bulk send they came from. A status count cannot show them: an
+   * unsubscribe leaves its message `delivered`.
+   */
+  async unsubscribes(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<UnsubscribeReport> {
+    const { start, end, name } = periodBounds(query);
+    const events = tableName(strapi, UID.event);
+    const logs = tableName(strapi, UID.log);
+    const e = columnsOf(strapi, UID.event, ['kind', 'outcome', 'occurredAt', 'provider', 'logDocumentId'] as const);
+    const l = columnsOf(strapi, UID.log, ['bulkSendId', 'documentId'] as const);
+    const applied = () =>
+      builder(strapi, UID.event)
+        .where(`${events}.${e.kind}`, 'unsubscribe')
+        .where(`${events}.${e.outcome}`, 'applied')
+        .where(`${events}.${e.occurredAt}`, '>=', start)
+        .where(`${events}.${e.occurredAt}`, '<', end);
+    const byProvider = (await applied().select({ provider: `${events}.${e.provider}` }).count({ n: '*' }).groupBy(`${events}.${e.provider}`)) as { provider: string; n: unknown }[];
+    const byBulkSend = (await applied()
+      .join(logs, `${logs}.${l.documentId}`, `${events}.${e.logDocumentId}`)
+      .where(`${events}.${e.provider}`, 'one-click')
+      .whereNotNull(`${logs}.${l.bulkSendId}`)
+      .select({ bulkSendId: `${logs}.${l.bulkSendId}` })
+      .count({ n: '*' })
+      .groupBy(`${logs}.${l.bulkSendId}`)) as { bulkSendId: string; n: unknown }[];
+    const oneClick = byProvider.filter((row) => row.provider === 'one-click').reduce((sum, row) => sum + toCount(row.n), 0);
+    const total = byProvider.reduce((sum, row) => sum + toCount(row.n), 0);
+    return {
+      from: query.from,
+      to: query.to,
+      timeZone: name,
+      total,
+      oneClick,
+      reportedByProviders: total - oneClick,
+      byBulkSend: byBulkSend.map((row) => ({ bulkSendId: row.bulkSendId, oneClick: toCount(row.n) })).sort((a, b) => b.oneClick - a.oneClick || a.bulkSendId.localeCompare(b.bulkSendId)),
+    };
+  },
+
   async report(query: ReportQuery): Promise<Report> {
     const dayCount = periodDays(query);
     const { zone, name } = zoneOf(query);
@@ -126,14 +169,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const end = starts.pop()!;
 
     const knex = knexOf(strapi);
-    const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
-    const q = builder(strapi, UID.log)
-      .select({ day: periodIndexSql(knex, c.createdAt, starts), channel: c.channel, status: c.status })
-      .count({ n: '*' })
-      .where(c.createdAt, '>=', starts[0])
-      .andWhere(c.createdAt, '<', end)
-      .groupBy('day', c.channel, c.status);
-    if (query.channel) q.andWhere(c.channel, query.channel);
+    const q = getService(strapi, 'report-rollup')
+      .countsBetween(starts[0], end, query.channel ?? null)
+      .select({ day: periodIndexSql(knex, 'bucket', starts), channel: 'channel', status: 'status' })
+      .sum({ n: 'messages' })
+      .groupBy('day', 'channel', 'status');
     const rows = (await q) as { day: unknown; channel: string; status: string; n: unknown }[];
 
     // Every day of the period, empty ones included, so a chart's x axis is the calendar.

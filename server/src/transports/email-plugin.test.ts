@@ -5,11 +5,14 @@ import { createEmailPluginTransport, emailPathOf } from './email-plugin';
 import type { OutgoingMessage } from './types';
 
 /** A Strapi with only what the transport reads: the Email plugin's service and its provider name. */
+const warnings: string[] = [];
+
 function fakeStrapi(emailPluginProvider: string, result: unknown = undefined) {
   const sent: Record<string, unknown>[] = [];
   const strapi = {
     plugin: (name: string) => (name === 'email' ? { service: () => ({ send: async (options: Record<string, unknown>) => (sent.push(options), result) }) } : undefined),
     config: { get: (key: string) => (key === 'plugin::email.provider' ? emailPluginProvider : undefined) },
+    log: { warn: (text: string) => warnings.push(text) },
   } as unknown as Core.Strapi;
   return { strapi, sent };
 }
@@ -23,7 +26,7 @@ const message: OutgoingMessage = {
   correlationId: 'k2v9x0abc.2',
 };
 
-async function send(emailProvider: EmailProviderName, emailPluginProvider: string, emailPath: EmailPath | null = null, result?: unknown) {
+async function send(emailProvider: EmailProviderName, emailPluginProvider: string, emailPath: EmailPath | null = null, result?: unknown, outgoing = message) {
   const { strapi, sent } = fakeStrapi(emailPluginProvider, result);
   const transport = createEmailPluginTransport(strapi, () => ({
     emailProvider,
@@ -32,7 +35,7 @@ async function send(emailProvider: EmailProviderName, emailPluginProvider: strin
     messageIdDomain: 'college.example',
     timeoutMs: 1000,
   }));
-  const outcome = await transport.send(message);
+  const outcome = await transport.send(outgoing);
   return { options: sent[0], outcome };
 }
 
@@ -127,5 +130,31 @@ describe("the provider's own message id, recorded when its provider says it", ()
   it('otherwise the plugin Message-ID, which the reports also carry', async () => {
     expect((await send('smtp', 'nodemailer', null, { messageId: ID, response: '250 OK: message queued' })).outcome).toMatchObject({ providerMessageId: ID });
     expect((await send('sendgrid', 'sendgrid', null, undefined)).outcome).toMatchObject({ providerMessageId: ID });
+  });
+});
+
+describe('the headers a message needs (List-Unsubscribe on bulk email)', () => {
+  const listHeaders = { 'List-Unsubscribe': '<https://crm.example/api/deliverability/unsubscribe/T>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  const bulk: OutgoingMessage = { ...message, headers: listHeaders };
+
+  it('travel as headers on the SMTP relay, beside the correlation', async () => {
+    const { options } = await send('sendgrid', 'nodemailer', null, undefined, bulk);
+    expect(options.headers).toMatchObject({ ...listHeaders, 'X-Deliverability-Id': 'k2v9x0abc.2' });
+  });
+
+  it('travel in the `headers` object of the SendGrid API, and as h: fields of the Mailgun API', async () => {
+    expect((await send('sendgrid', 'sendgrid', null, undefined, bulk)).options.headers).toMatchObject({ ...listHeaders, 'Message-ID': ID });
+    expect((await send('mailgun', 'mailgun', null, undefined, bulk)).options).toMatchObject({
+      'h:List-Unsubscribe': listHeaders['List-Unsubscribe'],
+      'h:List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    });
+  });
+
+  it('are lost through the SES API, which says so; its SMTP relay carries them', async () => {
+    warnings.length = 0;
+    await send('ses', 'amazon-ses', null, undefined, bulk);
+    expect(warnings).toEqual([expect.stringMatching(/ses through its API cannot carry List-Unsubscribe, List-Unsubscribe-Post.*emailPath: 'smtp'/)]);
+    await send('ses', 'nodemailer', null, undefined, bulk);
+    expect(warnings).toHaveLength(1);
   });
 });

@@ -65,6 +65,13 @@ function apiHeaders(provider: EmailProviderSend | undefined, headers: Record<str
 type EmailSettings = Pick<SendingConfig, 'emailProvider' | 'emailPath' | 'sesConfigurationSet' | 'messageIdDomain' | 'timeoutMs'>;
 
 export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => EmailSettings): Transport {
+  let warnedOfLostHeaders = false;
+  /** Once a process: the site's provider path cannot carry the headers a message needs (List-Unsubscribe). */
+  const warnIfHeadersLost = (message: OutgoingMessage, path: EmailPath, provider: EmailProviderSend | undefined, name: string): void => {
+    if (warnedOfLostHeaders || path !== 'api' || !provider?.apiDropsHeaders || !message.headers) return;
+    warnedOfLostHeaders = true;
+    strapi.log.warn(`[deliverability] ${name} through its API cannot carry ${Object.keys(message.headers).join(', ')}: send through its SMTP relay (sending.emailPath: 'smtp') so bulk email offers one-click unsubscribe.`);
+  };
   return {
     provider: settings().emailProvider,
     channel: 'email',
@@ -82,6 +89,7 @@ export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => 
       const messageId = messageIdFor(message, messageIdDomain);
       const path = emailPathOf(emailProvider, emailPath, strapi.config.get('plugin::email.provider'));
       const provider = PROVIDER_SEND[emailProvider];
+      warnIfHeadersLost(message, path, provider, emailProvider);
       const correlation = provider?.correlationFields({
         logDocumentId: message.logDocumentId,
         attempt: message.attempt,
@@ -98,8 +106,8 @@ export function createEmailPluginTransport(strapi: Core.Strapi, settings: () => 
             // nodemailer takes `messageId`; API providers take the header (nodemailer would write it twice).
             messageId,
             ...(path === 'smtp'
-              ? { headers: { 'X-Deliverability-Id': message.correlationId, ...correlation.headers } }
-              : apiHeaders(provider, { 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId })),
+              ? { headers: { ...message.headers, 'X-Deliverability-Id': message.correlationId, ...correlation.headers } }
+              : apiHeaders(provider, { ...message.headers, 'Message-ID': messageId, 'X-Deliverability-Id': message.correlationId })),
             ...correlation.fields,
           }),
           timeoutMs,

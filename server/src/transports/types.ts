@@ -12,6 +12,11 @@ export interface OutgoingMessage {
   attempt: number;
   /** `<logDocumentId>.<attempt>`: what providers echo back so that their events find the log. */
   correlationId: string;
+  /**
+   * Headers the message must carry besides the plugin's own (List-Unsubscribe on bulk email).
+   * Email transports pass them on; SMS has no headers.
+   */
+  headers?: Record<string, string>;
 }
 
 export type SendOutcome =

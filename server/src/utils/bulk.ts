@@ -71,7 +71,7 @@ const ID_ALPHABET = 'abcdefghijklmnopqrstuvwxyz0123456789';
  * Strapi derives each of its ids from a SHA-3 hash, which took about 5% of a 1,000-event batch's
  * time; the rows inserted this way (events) are never looked up by document id.
  */
-function documentIds(count: number): string[] {
+export function documentIds(count: number): string[] {
   const bytes = randomBytes(count * 24);
   const ids: string[] = [];
   for (let i = 0; i < count; i += 1) {

@@ -14,4 +14,6 @@ export const UID = {
   providerListing: 'plugin::deliverability.provider-listing',
   erasedAddress: 'plugin::deliverability.erased-address',
   consent: 'plugin::deliverability.consent-entry',
+  reportCount: 'plugin::deliverability.report-count',
+  reportDelta: 'plugin::deliverability.report-delta',
 } as const;

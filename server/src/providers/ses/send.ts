@@ -9,6 +9,8 @@ import { ATTEMPT_TAG, CORRELATION_TAG } from './parse';
  * (`mail.commonHeaders.messageId`); the API's SendEmail cannot set it, so there tags are the link.
  */
 export const sesSend: EmailProviderSend = {
+  // Strapi's SES provider calls SendEmail, which takes no headers (only SendRawEmail does): List-Unsubscribe needs the SMTP relay.
+  apiDropsHeaders: true,
   correlationFields({ logDocumentId, attempt, path, sesConfigurationSet }): CorrelationFields {
     const tags = [
       [CORRELATION_TAG, logDocumentId],

@@ -1,0 +1,50 @@
+/**
+ * The reports' counts checked against the messages themselves, straight from the database: every
+ * (quarter-hour, channel, status) count, folded or still a delta, must equal a GROUP BY over the
+ * messages. For tests that seed messages behind the plugin's back, `seedReportCounts` writes what
+ * the plugin would have counted for them.
+ */
+import type { Knex } from 'knex';
+import { bucketOf } from '../../server/src/core/report-rollup';
+
+const LOGS = 'deliverability_logs';
+const COUNTS = 'deliverability_report_counts';
+const DELTAS = 'deliverability_report_deltas';
+
+const keyOf = (bucket: number, channel: string, status: string) => `${new Date(bucket).toISOString()} ${channel} ${status}`;
+const ms = (value: unknown) =>
+  value instanceof Date ? value.getTime() : typeof value === 'number' ? value : new Date(String(value)).getTime();
+
+/** Messages written straight into the table get the counts the plugin writes for a new message. */
+export async function seedReportCounts(knex: Knex, messages: { created_at: Date; channel: string; status: string }[]): Promise<void> {
+  const tally = new Map<string, { bucket: Date; channel: string; status: string; messages: number }>();
+  for (const m of messages) {
+    const bucket = bucketOf(m.created_at.getTime());
+    const key = keyOf(bucket, m.channel, m.status);
+    const row = tally.get(key) ?? { bucket: new Date(bucket), channel: m.channel, status: m.status, messages: 0 };
+    row.messages += 1;
+    tally.set(key, row);
+  }
+  if (tally.size > 0) await knex.batchInsert(DELTAS, [...tally.values()], 100);
+}
+
+/** Every count that differs from the messages, as "bucket channel status: counted n, messages m". */
+export async function reportCountMismatches(knex: Knex): Promise<string[]> {
+  const expected = new Map<string, number>();
+  for (const row of (await knex(LOGS).select('created_at', 'channel', 'status')) as Record<string, unknown>[]) {
+    const key = keyOf(bucketOf(ms(row.created_at)), String(row.channel), String(row.status));
+    expected.set(key, (expected.get(key) ?? 0) + 1);
+  }
+  const counted = new Map<string, number>();
+  for (const table of [COUNTS, DELTAS]) {
+    for (const row of (await knex(table).select('bucket', 'channel', 'status', 'messages')) as Record<string, unknown>[]) {
+      const key = keyOf(ms(row.bucket), String(row.channel), String(row.status));
+      counted.set(key, (counted.get(key) ?? 0) + Number(row.messages));
+    }
+  }
+  const keys = new Set([...expected.keys(), ...counted.keys()]);
+  return [...keys]
+    .filter((key) => (expected.get(key) ?? 0) !== (counted.get(key) ?? 0))
+    .sort()
+    .map((key) => `${key}: counted ${counted.get(key) ?? 0}, messages ${expected.get(key) ?? 0}`);
+}
