@@ -344,7 +344,7 @@ export interface ConsentEntryView {
   address: string;
   /** `opt_out` (STOP…), `opt_in` (START…), `help`. */
   action: 'opt_out' | 'opt_in' | 'help';
-  /** How: `sms_keyword` (the student texted it). */
+  /** How: `sms_keyword` (the student texted it), `provider_report` (the provider said the number had opted out with it: Twilio 21610). */
   via: string;
   /** Who: `student`, or an editor's name. */
   actor: string | null;

@@ -118,9 +118,11 @@ describe('Twilio', () => {
     expect(await numberState(app, '+447700901211')).toBe('failed');
   });
 
-  it('21610 (unsubscribed) marks the number opted out', async () => {
+  it('21610 (unsubscribed) marks the number opted out, with a consent row reported by Twilio', async () => {
     await sms(app, '+447700901610');
     expect(await numberState(app, '+447700901610')).toBe('opted_out');
+    const consents = await app.strapi.db.query('plugin::deliverability.consent-entry').findMany({ where: { channel: 'sms', address: '+447700901610' } });
+    expect(consents).toEqual([expect.objectContaining({ action: 'opt_out', via: 'provider_report', provider: 'twilio', words: null })]);
   });
 
   it('bad credentials fail the message and leave the number alone', async () => {

@@ -1,6 +1,7 @@
 import { Flex, Typography } from '@strapi/design-system';
 import { useIntl } from 'react-intl';
 import { query, useApi, type Channel, type ConsentEntryView, type ConsentParams } from '../utils/api';
+import { PROVIDERS, type ProviderName } from '../../../server/src/core/events';
 import { useT, type TranslationKey } from '../utils/translations';
 
 const ACTION_KEYS: Record<ConsentEntryView['action'], TranslationKey> = {
@@ -9,10 +10,12 @@ const ACTION_KEYS: Record<ConsentEntryView['action'], TranslationKey> = {
   help: 'consent.action.help',
 };
 
-/** A number's consent history under its card in Full Logs: each STOP, START and HELP, when, by whom, and the words sent. */
+/** A number's consent history under its card in Full Logs: each STOP, START and HELP, when, by whom, and the words sent; and opt-outs the provider reported. */
 export function ConsentHistory({ channel, address }: { channel: Channel; address: string }): JSX.Element | null {
   const t = useT();
   const { formatDate } = useIntl();
+  const providerLabel = (provider: string | null): string =>
+    provider && (PROVIDERS as readonly string[]).includes(provider) ? t(`reason.provider.${provider as ProviderName}`) : (provider ?? '-');
   const history = useApi<ConsentEntryView[]>(`/consent${query<ConsentParams>({ channel, address })}`);
   const entries = history.data ?? [];
   if (entries.length === 0) return null;
@@ -21,16 +24,17 @@ export function ConsentHistory({ channel, address }: { channel: Channel; address
       <Typography variant="sigma" textColor="neutral600">
         {t('consent.title')}
       </Typography>
-      {entries.map((entry) => (
-        <Typography key={entry.documentId} variant="pi" textColor="neutral800" data-consent-action={entry.action}>
-          {t('consent.entry', {
-            date: formatDate(entry.occurredAt, { dateStyle: 'medium', timeStyle: 'short' }),
-            action: t(ACTION_KEYS[entry.action]),
-            actor: entry.actor === 'student' ? t('consent.byStudent') : (entry.actor ?? '-'),
-            words: entry.words ?? '',
-          })}
-        </Typography>
-      ))}
+      {entries.map((entry) => {
+        const date = formatDate(entry.occurredAt, { dateStyle: 'medium', timeStyle: 'short' });
+        const action = t(ACTION_KEYS[entry.action]);
+        return (
+          <Typography key={entry.documentId} variant="pi" textColor="neutral800" data-consent-action={entry.action} data-consent-via={entry.via}>
+            {entry.via === 'provider_report'
+              ? t('consent.entryReported', { date, action, provider: providerLabel(entry.provider) })
+              : t('consent.entry', { date, action, actor: entry.actor === 'student' ? t('consent.byStudent') : (entry.actor ?? '-'), words: entry.words ?? '' })}
+          </Typography>
+        );
+      })}
     </Flex>
   );
 }

@@ -217,3 +217,23 @@ describe('re-classifying an event', () => {
     expect(header.querySelector('[data-fallback-of="log-critical"]')?.textContent).toBe('Sent in place of message log-critical, not delivered by Email');
   });
 });
+
+describe('a message held by quiet hours', () => {
+  it('says it is scheduled, and when it will go, in the reader’s words', () => {
+    const held = log({
+      documentId: 'log-quiet',
+      channel: 'sms',
+      address: '+447700900101',
+      subject: null,
+      status: 'deferred',
+      attempts: 0,
+      firstAttemptAt: null,
+      nextAttemptAt: '2026-11-21T08:00:00.000Z',
+      statusReason: 'Scheduled for 2026-11-21T08:00:00.000Z: quiet hours (21:00–08:00, Europe/London).',
+      statusReasonData: [{ code: 'send.quietHours', params: { at: '2026-11-21T08:00:00.000Z', start: '21:00', end: '08:00', timeZone: 'Europe/London' } }],
+    });
+    renderInAdmin(<Timeline logs={[held]} canRetry={false} defaultOpen="log-quiet" />);
+    expect(screen.getByText('Scheduled for Nov 21, 2026, 8:00 AM: quiet hours (21:00–08:00, Europe/London).')).toBeTruthy();
+    expect(screen.getByText('Next attempt')).toBeTruthy();
+  });
+});

@@ -7,6 +7,7 @@ import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
 import type { UnsubscribeConfig } from './unsubscribe';
+import type { QuietHoursPolicy } from '../core/quiet-hours';
 
 export type EmailTransportName = 'email-plugin' | 'sandbox';
 export type SmsTransportName = 'twilio' | 'vonage' | 'sandbox';
@@ -53,6 +54,8 @@ export interface ContactSourceConfig {
     externalId: string | null;
     /** Joined with spaces to name the contact in logs and reports. */
     displayName: string[];
+    /** The student's IANA time zone (quiet hours are read in it); null: the site's zone for everyone. */
+    timeZone: string | null;
   };
 }
 
@@ -92,6 +95,8 @@ export interface PluginConfig extends DecisionPolicy {
   bulk: BulkConfig;
   /** Message categories and their policies (core/categories.ts, config/categories.ts). */
   categories: CategoryPolicies;
+  /** When bulk sends and touchpoints wait, per channel, in the student's time zone (config/quiet-hours.ts). */
+  quietHours: QuietHoursPolicy;
   reports: {
     /** How often this instance folds the report counts' deltas in (reports are exact either way; fewer deltas read faster). */
     compactEverySeconds: number;

@@ -20,6 +20,7 @@ import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
 import { validateCategories } from './categories';
 import { validateUnsubscribeConfig } from './unsubscribe';
+import { validateQuietHoursConfig } from './quiet-hours';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -170,6 +171,7 @@ const PLUGIN_CONTACT_FIELDS: ContactSourceConfig['fields'] = {
   mobile: 'mobile',
   externalId: 'externalId',
   displayName: ['firstName', 'lastName'],
+  timeZone: null,
 };
 
 function validateContacts(input: unknown): ContactSourceConfig[] {
@@ -199,13 +201,16 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
     const names =
       displayName === undefined ? [] : typeof displayName === 'string' ? [displayName] : Array.isArray(displayName) && displayName.every((n) => typeof n === 'string') ? (displayName as string[]) : null;
     if (names === null) throw new PolicyError(`${at}.fields.displayName`, 'a field name or a list of field names', displayName);
-    const result = { uid: entry.uid, fields: { email: field('email', 'email'), mobile: field('mobile', null), externalId: field('externalId', null), displayName: names } };
+    const result = {
+      uid: entry.uid,
+      fields: { email: field('email', 'email'), mobile: field('mobile', null), externalId: field('externalId', null), displayName: names, timeZone: field('timeZone', null) },
+    };
     if (!result.fields.email && !result.fields.mobile) throw new PolicyError(`${at}.fields`, 'an email or a mobile field', entry.fields);
     return result;
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'categories'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'categories'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -307,10 +312,11 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
     },
     bulk: validateBulk(config.bulk),
-    categories: validateCategories(`${PREFIX}.categories`, config.categories),
+    quietHours: validateQuietHoursConfig(config.quietHours),
     reports: {
       compactEverySeconds: requirePositiveNumber(`${PREFIX}.reports.compactEverySeconds`, section(`${PREFIX}.reports`, config.reports).compactEverySeconds ?? 60),
     },
     unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
+    categories: validateCategories(`${PREFIX}.categories`, config.categories),
   };
 }

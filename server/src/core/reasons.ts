@@ -70,6 +70,7 @@ export const REASON_TEMPLATES = {
   'send.handedOff': 'Attempt {attempt} handed to {transport}.',
   'send.unconfirmedWaiting':
     "Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Waiting until {at} for {transport}'s report before sending again.",
+  'send.quietHours': 'Scheduled for {at}: quiet hours ({start}–{end}, {timeZone}).',
   'send.unconfirmedGivenUp': 'Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Not sent again: the retry window has run out.',
   // Falling back to the other channel (services/fallbacks.ts).
   'fallback.sent': 'Not delivered by {channel}: sent again by {other} as message {message}.',

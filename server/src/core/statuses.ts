@@ -23,7 +23,8 @@ export type MessageStatus = (typeof MESSAGE_STATUSES)[number];
 const MESSAGE_RANK: Record<MessageStatus, number> = {
   queued: 0,
   sent: 1,
-  // A retry is scheduled: stronger than "sent", but a later delivery of the same message wins.
+  // A later attempt is scheduled (a soft bounce's re-send, or a send waiting for quiet hours to
+  // end): stronger than "sent", but a later delivery of an earlier attempt wins.
   deferred: 2,
   delivered: 3,
   // The provider refused to send it: contradicts "delivered", and says more.

@@ -16,6 +16,7 @@ import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
 import type { CreatedFallbacks } from './fallbacks';
+import type { HeldMessage } from './quiet-hours';
 import { statusChangesOf } from './report-rollup';
 
 /**
@@ -45,10 +46,11 @@ export interface ReadyAttempt {
   transport: Transport;
 }
 
-/** What the begin stage did with a chunk: ready to hand over, dropped (suppressed address), or passed over (no longer ours, or no longer due). */
+/** What the begin stage did with a chunk: ready to hand over, dropped (suppressed address), held by quiet hours, or passed over (no longer ours, or no longer due). */
 export interface BegunChunk {
   ready: ReadyAttempt[];
   dropped: { row: Row; reason: string }[];
+  held: HeldMessage[];
   passedOver: number[];
   /** Fallback messages for the drops whose category falls back, to send once the begin has committed. */
   fallbacks?: CreatedFallbacks | null;
@@ -67,6 +69,8 @@ export interface AttemptTally {
   /** Refused by the provider. */
   failed: number;
   dropped: number;
+  /** Waiting for quiet hours to end (deferred until then). */
+  held: number;
   /** No longer held under the caller's lease, or no longer due (a report finished it): not attempted. */
   passedOver: number;
 }
@@ -76,6 +80,8 @@ export interface AttemptOptions {
   concurrency?: number;
   /** Awaited before each hand-off: lets a caller hold to a rate per provider. */
   pace?: (transport: Transport) => Promise<void>;
+  /** The instant quiet hours are judged at (the retrier's tick time); now by default. */
+  now?: number;
 }
 
 /** A message's status and lease as the record stage finds them, under its lock. */
@@ -206,8 +212,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return refusesMessageOf(getService(strapi, 'config').get().categories, row.category as string | null, state);
   }
 
+  /** Of the messages about to be attempted, those that must wait for quiet hours to end go back to wait (lease released). */
+  async function holdForQuietHours(trx: Knex.Transaction, ready: ReadyAttempt[], judgedAt: number, now: number): Promise<{ held: HeldMessage[]; due: ReadyAttempt[] }> {
+    const quietHours = getService(strapi, 'quiet-hours');
+    const { held, due } = await quietHours.judge(ready, judgedAt);
+    if (held.length > 0) await quietHours.recordHolds(trx, held, now);
+    return { held, due };
+  }
+
   /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
-  async function begin(items: { id: number }[], owner: string): Promise<BegunChunk> {
+  async function begin(items: { id: number }[], owner: string, judgedAt?: number): Promise<BegunChunk> {
     const now = Date.now();
     const ids = items.map((item) => item.id);
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
@@ -229,8 +243,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const dropped = drops.length > 0 ? await recordDrops(trx, drops, now) : [];
       const fallbacks = drops.length > 0 ? await getService(strapi, 'fallbacks').createFor(trx, drops.map(({ row }) => row.id), now) : null;
-      if (ready.length > 0) await recordAttempts(trx, ready, now);
-      return { ready, dropped, passedOver: ids.filter((id) => !held.has(id)), fallbacks };
+      const quiet = await holdForQuietHours(trx, ready, judgedAt ?? now, now);
+      if (quiet.due.length > 0) await recordAttempts(trx, quiet.due, now);
+      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)), fallbacks };
     });
   }
 
@@ -396,6 +411,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** After a begin committed: its drops are announced, and counted. */
   async function afterBegin(begun: BegunChunk, tally: AttemptTally): Promise<ReadyAttempt[]> {
     tally.dropped += begun.dropped.length;
+    tally.held += begun.held.length;
     tally.passedOver += begun.passedOver.length;
     getService(strapi, 'fallbacks').dispatch(begun.fallbacks ?? null);
     if (begun.dropped.length > 0) {
@@ -410,7 +426,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     tally.sent += handed.length - refused;
   }
 
-  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, passedOver: 0 });
+  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0 });
 
   return {
     begin,
@@ -438,7 +454,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
         items,
         {
-          prepare: async (chunk) => afterBegin(await begin(chunk, owner), tally),
+          prepare: async (chunk) => afterBegin(await begin(chunk, owner, options.now), tally),
           work: async (item) => {
             if (options.pace) await options.pace(item.transport);
             return { ready: item, outcome: await handOff(item) };

@@ -231,15 +231,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return this.find(documentId);
     },
 
-    /** Removes a cancelled send's parked messages (never attempted) and counts them on the send. */
+    /** Removes a cancelled send's parked messages, and those held by quiet hours (never attempted, not claimed), and counts them on the send. */
     async sweepCancelled(documentId: string): Promise<number> {
       return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-        const removed = await getService(strapi, 'report-rollup').deleteLogs(trx, {
-          bulkSendId: documentId,
-          status: 'queued',
-          leaseOwner: PARKED_OWNER,
-          attempts: 0,
-        });
+        const rollup = getService(strapi, 'report-rollup');
+        const parked = await rollup.deleteLogs(trx, { bulkSendId: documentId, status: 'queued', leaseOwner: PARKED_OWNER, attempts: 0 });
+        const held = await rollup.deleteLogs(trx, { bulkSendId: documentId, status: 'deferred', leaseOwner: null, attempts: 0 });
+        const removed = parked + held;
         if (removed > 0) {
           const s = columnsOf(strapi, UID.bulkSend, ['documentId', 'cancelledCount'] as const);
           await builder(strapi, UID.bulkSend).transacting(trx).where(s.documentId, documentId).increment(s.cancelledCount, removed);

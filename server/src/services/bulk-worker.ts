@@ -80,10 +80,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return false;
   }
 
-  /** Running sends with nothing left in the queue are done (asked when a claim comes back empty). */
+  /**
+   * Running sends with nothing left in the queue are done (asked when a claim comes back empty).
+   * Messages held by quiet hours (deferred, never attempted) are still to go: the send runs, and
+   * can be cancelled, until the retrier has sent them.
+   */
   async function finishEmptySends(): Promise<void> {
     for (const send of running.values()) {
-      if ((await logs().count({ where: { bulkSendId: send.documentId, status: 'queued' } })) > 0) continue;
+      const left = await logs().count({ where: { bulkSendId: send.documentId, $or: [{ status: 'queued' }, { status: 'deferred', attempts: 0 }] } });
+      if (left > 0) continue;
       await table(strapi, UID.bulkSend).updateMany({ where: { id: send.id, status: 'running' }, data: { status: 'done', finishedAt: new Date(), updatedAt: new Date() } });
       running.delete(send.documentId);
     }

@@ -1,5 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
+import type { ConsentRecord } from '../core/consent';
 import type { Channel } from '../core/events';
 import { AdminApiError } from '../utils/admin-error';
 import { table, toIso } from '../utils/plugin';
@@ -10,6 +11,29 @@ import type { ConsentEntryView } from '../contract';
 const MAX_ENTRIES = 200;
 
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * The one writer of consent rows: an inbound keyword's, a provider's report of an opt-out. Each
+   * row is keyed (`eventKey`, unique): one already written is skipped, so a redelivered webhook
+   * writes nothing twice, and two racing copies collide on the index (the caller's transaction
+   * then runs again and finds the row). Joins the caller's transaction. Returns the rows written.
+   */
+  async record(entries: ConsentRecord[]): Promise<number> {
+    if (entries.length === 0) return 0;
+    const taken = new Set(
+      (await table(strapi, UID.consent).findMany({ select: ['eventKey'], where: { eventKey: { $in: entries.map((e) => e.eventKey) } } })).map(
+        (row) => row.eventKey as string,
+      ),
+    );
+    let written = 0;
+    for (const entry of entries) {
+      if (taken.has(entry.eventKey)) continue;
+      taken.add(entry.eventKey);
+      await table(strapi, UID.consent).create({ data: { ...entry, occurredAt: new Date(entry.occurredAt) } });
+      written += 1;
+    }
+    return written;
+  },
+
   async history(channel: Channel, rawAddress: string): Promise<ConsentEntryView[]> {
     const address = normalizeAddress(channel, rawAddress);
     if (!address) throw new AdminApiError(400, `"${rawAddress.slice(0, 64)}" is not a ${channel === 'sms' ? 'phone number' : 'email address'} the plugin can read.`);

@@ -21,6 +21,8 @@ export interface ContactSource {
     mobile: string | null;
     externalId: string | null;
     displayName: string[];
+    /** The student's IANA time zone, for quiet hours (null: the site's zone). */
+    timeZone: string | null;
   };
   /** Mirror fields per channel, where the type has them. */
   mirror: Partial<Record<Channel, { status: string; reason: string; at: string }>>;
@@ -56,7 +58,7 @@ export function resolveContactSource(config: ContactSourceConfig, attributesOf: 
       `deliverability.contacts: the content type "${config.uid}" does not exist. Check the uid, or remove it from the contacts list.`,
     );
   }
-  const mapped = [config.fields.email, config.fields.mobile, config.fields.externalId, ...config.fields.displayName].filter(
+  const mapped = [config.fields.email, config.fields.mobile, config.fields.externalId, config.fields.timeZone, ...config.fields.displayName].filter(
     (f): f is string => Boolean(f),
   );
   for (const field of mapped) {
@@ -138,6 +140,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         where: { documentId: ref.documentId },
       });
       return row ? this.summarize(source, row) : null;
+    },
+
+    /**
+     * The time zone field of each contact (by `type` and document id), for quiet hours: one query
+     * per type that maps the field. Contacts of types without one, or not found, are left out.
+     */
+    async timeZonesOf(refs: ContactRef[]): Promise<Map<string, string>> {
+      const zones = new Map<string, string>();
+      for (const [type, ids] of groupByType(refs)) {
+        const field = this.source(type)?.fields.timeZone;
+        if (!field) continue;
+        for (let i = 0; i < ids.length; i += 500) {
+          const rows = await table(strapi, type).findMany({ select: ['documentId', field], where: { documentId: { $in: ids.slice(i, i + 500) } } });
+          for (const row of rows) if (typeof row[field] === 'string' && row[field] !== '') zones.set(refKey(type, row.documentId), row[field] as string);
+        }
+      }
+      return zones;
     },
 
     /**

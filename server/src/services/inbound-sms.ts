@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizePhone } from '../core/addresses';
+import { INBOUND_RAW_TYPE } from '../core/consent';
 import type { NormalizedEvent } from '../core/events';
 import { intentOf, keywordTable, type SmsIntent } from '../core/sms-keywords';
 import { webhookProviders } from '../providers';
@@ -62,12 +63,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** One consent row, unless this inbound message was recorded already (a redelivery). Joins the caller's transaction. */
   async function recordConsent(sms: InboundSms, address: string, action: SmsIntent, eventKey: string): Promise<boolean> {
-    if (await table(strapi, UID.consent).findOne({ where: { eventKey } })) return false;
-    const at = new Date(sms.receivedAt);
-    await table(strapi, UID.consent).create({
-      data: { channel: 'sms', address, action, via: 'sms_keyword', actor: 'student', words: sms.text.slice(0, MAX_WORDS), provider: sms.provider, eventKey, occurredAt: at },
-    });
-    return true;
+    const written = await getService(strapi, 'consent').record([
+      { channel: 'sms', address, action, via: 'sms_keyword', actor: 'student', words: sms.text.slice(0, MAX_WORDS), provider: sms.provider, eventKey, occurredAt: sms.receivedAt },
+    ]);
+    return written > 0;
   }
 
   /** STOP: an opt-out event through the intake (the rules, the ledger, the mirrors), with its consent row in the same transaction. */
@@ -82,7 +81,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       attempt: null,
       eventKey,
       occurredAt: sms.receivedAt,
-      rawType: 'inbound',
+      rawType: INBOUND_RAW_TYPE,
       rawCode: null,
       rawText: sms.text.slice(0, MAX_WORDS),
       severity: 'permanent',

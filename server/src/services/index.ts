@@ -19,6 +19,7 @@ import messages from './messages';
 import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
+import quietHours from './quiet-hours';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
 import reportRollup from './report-rollup';
@@ -56,6 +57,7 @@ export default {
   'outbound-events': outboundEvents,
   'provider-health': providerHealth,
   'provider-listings': providerListings,
+  'quiet-hours': quietHours,
   reactivation,
   reclassification,
   'report-rollup': reportRollup,

@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
+import { providerReportedOptOut, type ConsentRecord } from '../core/consent';
 import { decide, type MessageState } from '../core/decide';
 import type { NormalizedEvent } from '../core/events';
 import { withSenderBlocks } from '../core/sender-blocks';
@@ -207,6 +208,8 @@ export interface BatchEffects {
     reason: string | null;
     at: number;
   }[];
+  /** Consent rows owed: a provider's report that moved a number to opted out. */
+  consents: ConsentRecord[];
 }
 
 /**
@@ -228,6 +231,7 @@ export function decideBatch(input: {
   const mirrors = new Map<string, BatchEffects['mirrors'][number]>();
   const ordered = [...input.events].sort((a, b) => a.occurredAt - b.occurredAt || a.eventKey.localeCompare(b.eventKey));
   const eventRows: Record<string, unknown>[] = [];
+  const consents: ConsentRecord[] = [];
   for (const event of ordered) {
     const matched = matcher.logFor(event);
     const log = matched ? (logs.get(matched.documentId) ?? null) : null;
@@ -268,6 +272,8 @@ export function decideBatch(input: {
           logDocumentId: decision.address.stateChanged ? (log?.row.documentId ?? null) : (previous?.logDocumentId ?? null),
           now,
         });
+        const consent = providerReportedOptOut(event, entry.address, entry.state.state, decision.address.next.state);
+        if (consent) consents.push(consent);
         entry.state = decision.address.next;
       }
       if (entry && decision.contact) {
@@ -306,7 +312,7 @@ export function decideBatch(input: {
       updatedAt: new Date(now),
     });
   }
-  return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()] };
+  return { result, eventRows, logs, ledgerWrites: [...touched.values()], mirrors: [...mirrors.values()], consents };
 }
 
 /** What the batch changed that Strapi webhooks announce: addresses newly suppressed, messages newly bounced, failed or dropped. */
@@ -443,6 +449,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const before = new Map([...effects.logs.values()].map((log) => [log.row.id, log.row]));
     await getService(strapi, 'report-rollup').record(trx, statusChangesOf(before, logUpdates));
     await ledger().writeMany(effects.ledgerWrites);
+    await getService(strapi, 'consent').record(effects.consents);
     return (await getService(strapi, 'contacts').applyMirrors(effects.mirrors)).contacts;
   }
 

@@ -81,7 +81,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const tally = await getService(strapi, 'messages').attemptBatch(
       ids.map((id) => ({ id })),
       owner,
-      { concurrency: config.retrier.concurrency },
+      // Quiet hours are judged at the tick's time, as the claim was.
+      { concurrency: config.retrier.concurrency, now: now.getTime() },
     );
     return { skipped: false, claimed: ids.length, ...tally, durationMs: Date.now() - started };
   }
@@ -89,7 +90,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /** One pass. A tick still running makes this one a no-op (`skipped`). */
     async tick(now: Date = new Date()): Promise<TickResult> {
-      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, dropped: 0, passedOver: 0, durationMs: 0 };
+      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0, durationMs: 0 };
       running = runTick(now);
       try {
         return await running;
