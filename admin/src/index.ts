@@ -11,7 +11,7 @@ import { message, prefixTranslations } from './utils/translations';
 
 /**
  * The admin half of the plugin: the failure badges and Full Logs in the Content Manager, and the
- * plugin's own page (reports, suppressions, unmatched events, providers).
+ * plugin's own page (reports, suppressions, unmatched events, providers, bulk sends).
  */
 export default {
   register(app: StrapiApp): void {

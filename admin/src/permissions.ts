@@ -14,6 +14,7 @@ export const ACTIONS = {
   reclassify: `plugin::${PLUGIN_ID}.events.reclassify`,
   readSettings: `plugin::${PLUGIN_ID}.settings.read`,
   syncSuppressions: `plugin::${PLUGIN_ID}.suppressions.sync`,
+  bulkSend: `plugin::${PLUGIN_ID}.bulk.send`,
 } as const;
 
 export type ActionKey = keyof typeof ACTIONS;

@@ -19,6 +19,13 @@ export default ({ env }) => ({
       retry: { initialDelayMinutes: 1, multiplier: 2, maxDelayMinutes: 10, windowHours: 2 },
       // The browser test turns it off, so that nothing changes under it while it looks.
       retrier: { enabled: env.bool('DELIVERABILITY_RETRIER', true) },
+      // Bulk sends: the demo's students are on example.ac.uk. The browser test slows the pace and
+      // lowers the breaker's sample, so that a send of twenty students shows its progress and trips.
+      bulk: {
+        campusDomains: env.array('DELIVERABILITY_CAMPUS_DOMAINS', ['example.ac.uk']),
+        ratePerSecond: env.float('DELIVERABILITY_BULK_RATE', 10),
+        breaker: { minSample: env.int('DELIVERABILITY_BREAKER_MIN_SAMPLE', 200) },
+      },
       providers: {
         sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
         mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -10,6 +10,7 @@
 import type { Channel, UnmatchedOutcome } from './core/events';
 import type { ReasonPart } from './core/reasons';
 import type { AddressState, MessageStatus } from './core/statuses';
+import type { MessageContent } from './core/message-input';
 
 export type { Channel, AddressState, MessageStatus, ReasonPart, UnmatchedOutcome };
 export type { MessageInput, MessageContent } from './core/message-input';
@@ -554,7 +555,8 @@ export interface BulkSendView {
 
 /** The start of a bulk send's recipient list, before it is queued. */
 export interface BulkPreview {
-  recipients: { documentId: string; displayName: string; address: string; suppressed: boolean }[];
+  /** `content` is the message as this recipient will get it, merge fields filled in. */
+  recipients: { documentId: string; displayName: string; address: string; suppressed: boolean; content: MessageContent }[];
   /** Recipients with a usable address. */
   total: number;
   /** Of those, how many will be dropped because their address is suppressed. */
@@ -568,6 +570,24 @@ export interface MailboxProviderRow {
   /** The domain, for `other`; null for the named providers. */
   domain: string | null;
   counts: StatusCounts;
+}
+
+/** One mailbox provider's email over a report's period, with its rates (`other` rows name their domain). */
+export interface MailboxProviderTotalsRow {
+  provider: MailboxProviderRow['provider'];
+  /** The domain, for `other`; null for the named providers and for the smallest other domains taken together. */
+  domain: string | null;
+  totals: ReportTotals;
+}
+
+/** GET /reports/mailbox-providers?from&to&tz: email by the recipients' mailbox provider. */
+export interface MailboxProviderReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** The campus's own domains (`bulk.campusDomains`), so the page can say which domains "campus" means. */
+  campusDomains: string[];
+  rows: MailboxProviderTotalsRow[];
 }
 
 // ---------------------------------------------------------------------------------------------

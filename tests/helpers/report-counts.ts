@@ -28,23 +28,30 @@ export async function seedReportCounts(knex: Knex, messages: { created_at: Date;
   if (tally.size > 0) await knex.batchInsert(DELTAS, [...tally.values()], 100);
 }
 
-/** Every count that differs from the messages, as "bucket channel status: counted n, messages m". */
+/**
+ * Every count that differs from the messages, as "bucket channel status: counted n, messages m".
+ * Both are read in one snapshot (a repeatable-read transaction), so a write that commits between
+ * the two reads cannot show as a difference.
+ */
 export async function reportCountMismatches(knex: Knex): Promise<string[]> {
-  const expected = new Map<string, number>();
-  for (const row of (await knex(LOGS).select('created_at', 'channel', 'status')) as Record<string, unknown>[]) {
-    const key = keyOf(bucketOf(ms(row.created_at)), String(row.channel), String(row.status));
-    expected.set(key, (expected.get(key) ?? 0) + 1);
-  }
-  const counted = new Map<string, number>();
-  for (const table of [COUNTS, DELTAS]) {
-    for (const row of (await knex(table).select('bucket', 'channel', 'status', 'messages')) as Record<string, unknown>[]) {
-      const key = keyOf(ms(row.bucket), String(row.channel), String(row.status));
-      counted.set(key, (counted.get(key) ?? 0) + Number(row.messages));
+  return knex.transaction(async (trx) => {
+    if (/^(pg|postgres)/.test(String(knex.client.config.client))) await trx.raw('set transaction isolation level repeatable read');
+    const expected = new Map<string, number>();
+    for (const row of (await trx(LOGS).select('created_at', 'channel', 'status')) as Record<string, unknown>[]) {
+      const key = keyOf(bucketOf(ms(row.created_at)), String(row.channel), String(row.status));
+      expected.set(key, (expected.get(key) ?? 0) + 1);
     }
-  }
-  const keys = new Set([...expected.keys(), ...counted.keys()]);
-  return [...keys]
-    .filter((key) => (expected.get(key) ?? 0) !== (counted.get(key) ?? 0))
-    .sort()
-    .map((key) => `${key}: counted ${counted.get(key) ?? 0}, messages ${expected.get(key) ?? 0}`);
+    const counted = new Map<string, number>();
+    for (const table of [COUNTS, DELTAS]) {
+      for (const row of (await trx(table).select('bucket', 'channel', 'status', 'messages')) as Record<string, unknown>[]) {
+        const key = keyOf(ms(row.bucket), String(row.channel), String(row.status));
+        counted.set(key, (counted.get(key) ?? 0) + Number(row.messages));
+      }
+    }
+    const keys = new Set([...expected.keys(), ...counted.keys()]);
+    return [...keys]
+      .filter((key) => (expected.get(key) ?? 0) !== (counted.get(key) ?? 0))
+      .sort()
+      .map((key) => `${key}: counted ${counted.get(key) ?? 0}, messages ${expected.get(key) ?? 0}`);
+  });
 }

@@ -43,6 +43,8 @@ beforeAll(async () => {
   admin = await adminToken(app);
   await createContact(app, { firstName: 'Amira', lastName: 'Oneclick', email: 'amira@example.ac.uk' });
   await createContact(app, { firstName: 'Bea', lastName: 'Oneclick', email: 'bea@example.ac.uk' });
+  // The sandbox hard-bounces this domain: the address ends failed, not unsubscribed.
+  await createContact(app, { firstName: 'Cyd', lastName: 'Oneclick', email: 'cyd@bounce.test' });
   await createCohort(app, 'Oneclick', 5);
   bulkSendId = await bulkSendTo(app, 'Oneclick');
   const logs = await app.strapi.db.query(UID.log as 'plugin::deliverability.delivery-log').findMany({ where: { bulkSendId }, select: ['documentId'] });
@@ -58,7 +60,7 @@ afterAll(async () => {
 
 describe('the headers', () => {
   it('every message of a bulk send carries both, with a link to this site and the mailto', () => {
-    expect(messages.size).toBe(7);
+    expect(messages.size).toBe(8);
     for (const [, handed] of messages) {
       expect(handed.headers?.['List-Unsubscribe-Post']).toBe(ONE_CLICK);
       expect(handed.headers?.['List-Unsubscribe']).toMatch(
@@ -121,6 +123,14 @@ describe('the link', () => {
     expect(page.text).toContain('name="List-Unsubscribe" value="One-Click"');
     expect(await ledgerStateOf(app, 'amira@example.ac.uk')).not.toBe('unsubscribed');
     expect(await eventCount()).toBe(before);
+  });
+
+  it('GET for an address suppressed for another reason (a hard bounce) still offers the button', async () => {
+    expect(await ledgerStateOf(app, 'cyd@bounce.test')).toBe('failed');
+    const page = await request(app.server).get(linkOf('cyd@bounce.test'));
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('name="List-Unsubscribe" value="One-Click"');
+    expect(page.text).not.toContain('already unsubscribed');
   });
 
   it('POST with the RFC 8058 body unsubscribes the address, without cookies or login', async () => {

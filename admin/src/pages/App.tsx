@@ -10,6 +10,9 @@ import { ReportsPage } from '../reports/ReportsPage';
 import { SuppressionsPage } from '../suppressions/SuppressionsPage';
 import { useT } from '../utils/translations';
 import { WorklistPage } from '../worklist/WorklistPage';
+import { BulkSendPage } from '../bulk/BulkSendPage';
+import { BulkSendsPage } from '../bulk/BulkSendsPage';
+import { ComposeBulkSendPage } from '../bulk/ComposeBulkSendPage';
 
 function Nav(): JSX.Element {
   const t = useT();
@@ -18,6 +21,7 @@ function Nav(): JSX.Element {
     can.readReports ? { to: `${PLUGIN_PATH}/reports`, label: t('nav.reports') } : null,
     can.readLogs ? { to: `${PLUGIN_PATH}/suppressions`, label: t('nav.suppressions') } : null,
     can.readLogs ? { to: `${PLUGIN_PATH}/worklist`, label: t('nav.worklist') } : null,
+    can.readLogs ? { to: `${PLUGIN_PATH}/bulk`, label: t('nav.bulk') } : null,
     can.readLogs ? { to: `${PLUGIN_PATH}/unmatched`, label: t('nav.unmatched') } : null,
     can.readSettings ? { to: `${PLUGIN_PATH}/providers`, label: t('nav.providers') } : null,
   ].filter((link): link is { to: string; label: string } => link !== null);
@@ -95,6 +99,30 @@ export function App(): JSX.Element {
                   element={
                     <Protected keys={['readLogs']}>
                       <WorklistPage />
+                    </Protected>
+                  }
+                />
+                <Route
+                  path="bulk"
+                  element={
+                    <Protected keys={['readLogs']}>
+                      <BulkSendsPage />
+                    </Protected>
+                  }
+                />
+                <Route
+                  path="bulk/new"
+                  element={
+                    <Protected keys={['bulkSend']}>
+                      <ComposeBulkSendPage />
+                    </Protected>
+                  }
+                />
+                <Route
+                  path="bulk/:id"
+                  element={
+                    <Protected keys={['readLogs']}>
+                      <BulkSendPage />
                     </Protected>
                   }
                 />

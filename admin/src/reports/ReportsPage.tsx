@@ -8,6 +8,7 @@ import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 import { DeliveryChart } from './DeliveryChart';
 import { CriticalReach } from './CriticalReach';
+import { MailboxProvidersSection } from './MailboxProvidersTable';
 
 const PRESETS = { '7': 7, '30': 30, '90': 90, '365': 365 } as const;
 type Preset = keyof typeof PRESETS | 'custom';
@@ -221,6 +222,8 @@ export function ReportsPage(): JSX.Element {
                   )}
                 </Tbody>
               </Table>
+
+              {channel !== 'sms' ? <MailboxProvidersSection path={`/reports/mailbox-providers${query<ReportParams>({ from: range.from, to: range.to, ...readerZone() })}`} /> : null}
             </Flex>
           )}
         </Flex>

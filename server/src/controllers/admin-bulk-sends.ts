@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Context } from 'koa';
 import { getService } from '../utils/plugin';
-import { answer, currentActor } from './admin-params';
+import { answer, currentActor, pageParams } from './admin-params';
 
 /** Bulk sends in the admin panel: compose (preview, then create), watch, pause, resume, cancel. */
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -9,8 +9,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   const body = (ctx: Context): unknown => (ctx.request as unknown as { body: unknown }).body;
   const id = (ctx: Context) => String(ctx.params.id);
   return {
+    /** GET /bulk-sends?page&pageSize: newest first. */
     async list(ctx: Context) {
-      await answer(ctx, () => service().list());
+      await answer(ctx, () => service().page(pageParams(ctx, { pageSize: 20 })));
     },
     async preview(ctx: Context) {
       await answer(ctx, () => service().preview(body(ctx)));

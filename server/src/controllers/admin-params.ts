@@ -56,7 +56,10 @@ export async function answer(ctx: Context, body: () => Promise<unknown>): Promis
     const status = (error as { status?: unknown }).status;
     if (error instanceof AdminApiError || (typeof status === 'number' && status >= 400 && status < 500)) {
       ctx.status = status as number;
-      ctx.body = { data: null, error: { status, name: (error as Error).name, message: (error as Error).message } };
+      // A refusal that names its field (a bulk send's `sourceName`, say) keeps it, so a form can show the message beside that field.
+      const field = (error as { field?: unknown }).field;
+      const details = typeof field === 'string' ? { details: { field } } : {};
+      ctx.body = { data: null, error: { status, name: (error as Error).name, message: (error as Error).message, ...details } };
       return;
     }
     throw error;

@@ -56,6 +56,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await answer(ctx, async () => getService(strapi, 'sender-blocks').report(periodOf(ctx)));
   },
 
+  /** GET /reports/mailbox-providers?from&to&tz: email by the recipients' mailbox provider. */
+  async mailboxProviders(ctx: Context) {
+    await answer(ctx, async () => getService(strapi, 'reports').mailboxProviders(periodOf(ctx)));
+  },
+
   /** GET /reports/unsubscribes?from&to&tz: addresses unsubscribed, one-click or reported, and per bulk send. */
   async unsubscribes(ctx: Context) {
     await answer(ctx, async () => getService(strapi, 'reports').unsubscribes(periodOf(ctx)));

@@ -9,6 +9,7 @@
  * failure. Pure: no Strapi, no I/O. The README's "Sender blocks" table lists these rules with sources.
  */
 import type { EventKind, NormalizedEvent } from './events';
+import { consumerProviderOf, domainOf } from './mailbox-providers';
 
 export interface SenderBlockRule {
   /** A short stable name, kept in the event's reason. */
@@ -97,23 +98,8 @@ export function withSenderBlocks(event: NormalizedEvent): NormalizedEvent {
   return senderBlockRule(event) ? { ...event, kind: 'sender_block', severity: 'transient' } : event;
 }
 
-/**
- * Consumer mailbox providers whose several domains are one receiving system: a block by Microsoft
- * is one problem whether the students are on outlook.com or hotmail.co.uk. A campus domain hosted
- * on one of them is shown under its own name (telling would need an MX look-up).
- */
-/** A public suffix these providers use: `.com`, `.fr`, `.co.uk`, `.com.au` (not `outlook.college.ac.uk`). */
-const PUBLIC_SUFFIX = String.raw`\.(com|net|[a-z]{2}|co\.[a-z]{2}|com\.[a-z]{2})$`;
-const MAILBOX_PROVIDERS: readonly [string, RegExp][] = [
-  ['Google', /^(gmail\.com|googlemail\.com)$/],
-  ['Microsoft', new RegExp(`^(outlook|hotmail|live|msn|windowslive|passport)${PUBLIC_SUFFIX}`)],
-  ['Yahoo', new RegExp(`^(yahoo|ymail|rocketmail|aol|aim)${PUBLIC_SUFFIX}`)],
-  ['Apple', /^(icloud\.com|me\.com|mac\.com)$/],
-  ['GMX / Web.de', /^(gmx\.[a-z.]+|web\.de)$/],
-];
-
 /** The mailbox provider of an email address (a known consumer provider, else the address's domain). */
 export function mailboxProviderOf(address: string): string {
-  const domain = address.slice(address.lastIndexOf('@') + 1).trim().toLowerCase();
-  return MAILBOX_PROVIDERS.find(([, pattern]) => pattern.test(domain))?.[0] ?? domain;
+  const domain = domainOf(address);
+  return consumerProviderOf(domain)?.name ?? domain;
 }

@@ -4,8 +4,8 @@ import { MessageInputError, checkCategory } from '../core/message-input';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
-import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, StatusCounts } from '../contract';
-import { domainOf, mailboxProviderOf } from '../core/mailbox-providers';
+import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
+import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -166,10 +166,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         input.category,
       );
       return {
-        recipients: resolved.recipients.slice(0, PREVIEW_SIZE).map(({ documentId, displayName, address }) => ({
+        recipients: resolved.recipients.slice(0, PREVIEW_SIZE).map(({ documentId, displayName, address, content }) => ({
           documentId,
           displayName,
           address,
+          content,
           suppressed: suppressed.has(address),
         })),
         total: resolved.recipients.length,
@@ -183,10 +184,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return toView(row, await countsOf(documentId), await perMinuteOf(documentId));
     },
 
-    /** The newest bulk sends first. */
-    async list(limit = 50): Promise<BulkSendView[]> {
-      const rows = await sends().findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit });
-      return Promise.all(rows.map(async (row) => toView(row, await countsOf(row.documentId), await perMinuteOf(row.documentId))));
+    /** A page of bulk sends, newest first, for the admin's list. */
+    async page(query: { page: number; pageSize: number }): Promise<Page<BulkSendView>> {
+      const total = await sends().count({});
+      const rows = await sends().findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], offset: (query.page - 1) * query.pageSize, limit: query.pageSize });
+      const results = await Promise.all(rows.map(async (row) => toView(row, await countsOf(row.documentId), await perMinuteOf(row.documentId))));
+      return { results, pagination: { ...query, pageCount: Math.ceil(total / query.pageSize), total } };
     },
 
     /**
@@ -199,17 +202,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const campus = getService(strapi, 'config').get().bulk.campusDomains;
       const c = columnsOf(strapi, UID.log, ['bulkSendId', 'address', 'status'] as const);
       const rows = (await builder(strapi, UID.log).select(c.address, c.status).where(c.bulkSendId, documentId)) as Record<string, string>[];
-      const groups = new Map<string, MailboxProviderRow>();
-      for (const row of rows) {
-        const provider = mailboxProviderOf(row[c.address], campus);
-        const domain = provider === 'other' ? domainOf(row[c.address]) : null;
-        const key = `${provider}:${domain ?? ''}`;
-        const group = groups.get(key) ?? { provider, domain, counts: emptyCounts() };
-        group.counts[row[c.status] as MessageStatus] += 1;
-        groups.set(key, group);
-      }
-      const total = (g: MailboxProviderRow) => Object.values(g.counts).reduce((a, b) => a + b, 0);
-      return [...groups.values()].sort((a, b) => total(b) - total(a));
+      const counted = rows.map((row) => ({ address: row[c.address], status: row[c.status] as MessageStatus, count: 1 }));
+      return groupByMailboxProvider(counted, campus, emptyCounts);
     },
 
     async pause(documentId: string, actor: BulkActor): Promise<BulkSendView> {

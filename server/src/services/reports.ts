@@ -5,7 +5,8 @@ import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
 import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
+import type { MailboxProviderReport, ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
+import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { reachOf } from '../core/reach';
 import { getService, table } from '../utils/plugin';
 
@@ -75,6 +76,9 @@ export function periodDays(query: Pick<ReportQuery, 'from' | 'to'>): number {
   return dayCount;
 }
 
+/** Other domains named one by one in the mailbox-provider breakdown; the rest share one row. */
+export const MAX_OTHER_DOMAINS = 10;
+
 /** The instants a period covers, in the reader's zone: from the first day's start to the day after the last. */
 function periodBounds(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): { start: Date; end: Date; name: string } {
   periodDays(query);
@@ -118,6 +122,36 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     // A fallback row that has gone (never, short of a database edit) counts as still awaited, not as reached.
     for (const row of linked) add(row.status as MessageStatus, fallbackStatus.get(row.fallback) ?? 'queued', 1);
     return report;
+  },
+
+  /**
+   * Email over a period by the recipients' mailbox provider (campus, Gmail, Microsoft, Yahoo, the
+   * other domains), so that a block by one of them shows as such. The query groups by address and
+   * status (the database cannot take a domain out of an address the same way everywhere); the
+   * grouping by provider is the per-send breakdown's own (`groupByMailboxProvider`).
+   */
+  async mailboxProviders(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<MailboxProviderReport> {
+    const { start, end, name } = periodBounds(query);
+    const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status', 'address'] as const);
+    const rows = (await builder(strapi, UID.log)
+      .select({ address: c.address, status: c.status })
+      .count({ n: '*' })
+      .where(c.channel, 'email')
+      .andWhere(c.createdAt, '>=', start)
+      .andWhere(c.createdAt, '<', end)
+      .groupBy(c.address, c.status)) as { address: string | null; status: string; n: unknown }[];
+    const counted = rows
+      .filter((row) => row.address && (MESSAGE_STATUSES as readonly string[]).includes(row.status))
+      .map((row) => ({ address: row.address as string, status: row.status as MessageStatus, count: toCount(row.n) }));
+    const campusDomains = getService(strapi, 'config').get().bulk.campusDomains;
+    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS);
+    return {
+      from: query.from,
+      to: query.to,
+      timeZone: name,
+      campusDomains,
+      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, totals: totalsOf(g.counts) })),
+    };
   },
 
   /**

@@ -1,7 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { AddressLedgerState } from '../core/decide';
 import type { Channel } from '../core/events';
-import { isSuppressed } from '../core/statuses';
 import { DEFAULT_BULK_CATEGORY, carriesOneClickUnsubscribe } from '../core/categories';
 import {
   listUnsubscribeHeaders,
@@ -146,8 +145,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         const checked = await check(tokenText);
         if (!checked.ok) return checked.answer;
         const maskedAddress = maskAddress(checked.message.address);
-        const state = await addressStateOf(checked.message);
-        if (state && isSuppressed(state.state)) return { status: 200, page: { kind: 'already', maskedAddress } };
+        // Only an unsubscribed address is "already unsubscribed": any other (a bounced one, say) may still record the wish.
+        if ((await addressStateOf(checked.message))?.state === 'unsubscribed') return { status: 200, page: { kind: 'already', maskedAddress } };
         return { status: 200, page: { kind: 'confirm', action: `${linkPath()}/${String(tokenText)}`, maskedAddress } };
       });
     },
