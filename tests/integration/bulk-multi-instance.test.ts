@@ -80,8 +80,11 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
         publicUrl: 'http://127.0.0.1:9',
         providers: { twilio: { authToken: 'test-token' } },
         sending: { sms: 'twilio', timeoutMs: 2000, twilio: { accountSid: 'ACtest', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
-        // The retrier is off: what is proved here is the bulk worker's own recovery.
-        retrier: { enabled: false, leaseSeconds: 5 },
+        // The retrier is off: what is proved here is the bulk worker's own recovery. The claims last
+        // 10 s (renewed every third of that): short, so that the killed process's claims expire
+        // within the test, but not so short that a starved process (the machine's other work)
+        // misses two renewals and sees a live claim taken over, which a 5 s claim did under load.
+        retrier: { enabled: false, leaseSeconds: 10 },
         bulk: { pollMs: 100, ratePerSecond: 150, concurrency: CONCURRENCY, claimSize: 10 },
       },
     });

@@ -84,7 +84,8 @@ export function addressField(source: ContactSource, channel: Channel): string | 
 /** Most contacts `findByAddress` returns for one address (a send by address is linked to the first). */
 const FIND_BY_ADDRESS_LIMIT = 100;
 
-const refKey = (type: string, documentId: string): string => `${type}\u0000${documentId}`;
+/** The key of a contact (type and document id) in the maps this module returns. */
+export const refKey = (type: string, documentId: string): string => `${type}\u0000${documentId}`;
 
 function groupByType(refs: ContactRef[]): Map<string, string[]> {
   const byType = new Map<string, string[]>();
@@ -143,7 +144,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /**
-     * The time zone field of each contact (by `type` and document id), for quiet hours: one query
+     * The time zone field of each contact (keyed by `refKey`), for quiet hours: one query
      * per type that maps the field. Contacts of types without one, or not found, are left out.
      */
     async timeZonesOf(refs: ContactRef[]): Promise<Map<string, string>> {

@@ -6,6 +6,7 @@ import { reasonPart, statusReason } from '../core/reasons';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { getService, type Row } from '../utils/plugin';
 import { UID } from '../utils/uids';
+import { refKey } from './contacts';
 import { statusChangesOf } from './report-rollup';
 
 /**
@@ -21,8 +22,6 @@ export interface HeldMessage {
   hold: QuietHold;
 }
 
-const contactKey = (type: string, documentId: string): string => `${type}\u0000${documentId}`;
-
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** The students' own zones, for the rows whose channel has quiet hours at all. */
   async function zonesOf(rows: Row[]): Promise<Map<string, string>> {
@@ -33,7 +32,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   return {
-    /** Splits `rows` into those that wait (and until when) and those that may go at `now`. */
+    /** Splits `items` into those that wait (and until when) and those that may go at `now`. */
     async judge<T extends { row: Row }>(items: T[], now: number): Promise<{ held: (T & { hold: QuietHold })[]; due: T[] }> {
       const policy = getService(strapi, 'config').get().quietHours;
       const concerned = items.filter(({ row }) => policy.windows[row.channel as Channel] !== null);
@@ -49,7 +48,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             source: (row.source as string | null) ?? null,
             // Message categories arrive with the categories work; until then no message has one.
             category: (row.category as string | null | undefined) ?? null,
-            timeZone: zones.get(contactKey(String(row.contactType), String(row.contactDocumentId))) ?? null,
+            timeZone: zones.get(refKey(String(row.contactType), String(row.contactDocumentId))) ?? null,
           },
           policy,
           now,
