@@ -154,6 +154,12 @@ export interface LogView {
   providerMessageId: string | null;
   lastError: string | null;
   createdAt: string | null;
+  /** The message's category; null: none given. */
+  category: string | null;
+  /** On a fallback message: the message it stands in for (its documentId). */
+  fallbackOf: string | null;
+  /** On a message that failed: its fallback message on the other channel. */
+  fallbackMessage: string | null;
   /** The address's state now, which may differ from when the message was sent. */
   addressState: AddressState;
   /** Deferred or failed, to an address that is not suppressed: an editor may retry it now. */
@@ -426,6 +432,33 @@ export interface SenderBlockRow {
   lastText: string | null;
 }
 
+/** GET /reports/reach?from&to&tz&category: whether a category's messages reached the student on either channel. */
+export interface ReachReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** The category counted (critical unless the query names another). */
+  category: string;
+  /** Messages of the category created in the period (their fallbacks are not counted again). */
+  total: number;
+  /** Delivered on the channel they were sent on. */
+  reachedFirst: number;
+  /** Not delivered on their own channel, delivered by their fallback on the other one. */
+  reachedByFallback: number;
+  /** Failed on their channel, and their fallback failed too or could not be sent. */
+  notReached: number;
+  /** Still in flight (or handed over, with no report yet), on either channel. */
+  awaiting: number;
+}
+
+export interface ReachParams {
+  from?: string;
+  to?: string;
+  tz?: string;
+  tzOffset?: number;
+  category?: string;
+}
+
 export interface SenderBlockReport {
   from: string;
   to: string;
@@ -505,6 +538,12 @@ export interface MessageView {
   reason: string | null;
   idempotencyKey: string | null;
   createdAt: string | null;
+  /** The message's category (critical, transactional, marketing, or the site's own); null: none given. */
+  category: string | null;
+  /** On a fallback message: the message (its id) that failed on the other channel. */
+  fallbackOf: string | null;
+  /** On a message that failed: its fallback message on the other channel, if one was sent. */
+  fallbackMessage: string | null;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -529,6 +568,8 @@ export interface BulkSendView {
   channel: Channel;
   status: BulkSendStatus;
   contactType: string | null;
+  /** The send's category (marketing unless it said otherwise); null on sends made before categories. */
+  category: string | null;
   /** Messages queued when the send was created. */
   total: number;
   /** Contacts left out because they had no usable address. */

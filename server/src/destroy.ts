@@ -7,6 +7,7 @@ export default async ({ strapi }: { strapi: Core.Strapi }) => {
   await getService(strapi, 'retrier').stop();
   await getService(strapi, 'suppression-sync').stop();
   await getService(strapi, 'worklist-digest').stop();
+  await getService(strapi, 'fallbacks').drain();
   await getService(strapi, 'report-rollup').stop();
   getService(strapi, 'leases').stop();
   getService(strapi, 'transports').stop();

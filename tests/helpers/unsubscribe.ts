@@ -48,11 +48,11 @@ export async function createCohort(app: TestApp, cohort: string, count: number):
 }
 
 /** A bulk send to the cohort, run to the end; returns its id. */
-export async function bulkSendTo(app: UnsubscribeApp, cohort: string): Promise<string> {
+export async function bulkSendTo(app: UnsubscribeApp, cohort: string, extra: Record<string, unknown> = {}): Promise<string> {
   const created = await request(app.server)
     .post('/api/deliverability/bulk-sends')
     .set('Authorization', `Bearer ${app.token}`)
-    .send({ channel: 'email', subject: 'Welcome, {{firstName}}', text: 'Term starts on Monday.', sourceName: `Welcome ${cohort}`, recipients: { filters: { lastName: { $eq: cohort } } } });
+    .send({ channel: 'email', subject: 'Welcome, {{firstName}}', text: 'Term starts on Monday.', sourceName: `Welcome ${cohort}`, recipients: { filters: { lastName: { $eq: cohort } } }, ...extra });
   if (created.status !== 201) throw new Error(`bulk send refused: ${created.status} ${JSON.stringify(created.body)}`);
   const id = created.body.data.id as string;
   await waitUntil(

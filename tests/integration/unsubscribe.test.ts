@@ -71,6 +71,20 @@ describe('the headers', () => {
     }
   });
 
+  it('a transactional or critical bulk send carries neither (core/categories.ts); marketing, the default, does', async () => {
+    for (const category of ['transactional', 'critical']) {
+      const cohort = `Category${category}`;
+      await createCohort(app, cohort, 2);
+      const sendId = await bulkSendTo(app, cohort, { category });
+      const logs = await app.strapi.db.query(UID.log as 'plugin::deliverability.delivery-log').findMany({ where: { bulkSendId: sendId }, select: ['documentId'] });
+      const ids = new Set(logs.map((l: { documentId: string }) => l.documentId));
+      const handed = app.handedOver().filter((m) => ids.has(m.logDocumentId));
+      expect(handed).toHaveLength(2);
+      for (const message of handed) expect(message.headers).toBeUndefined();
+    }
+    await app.flush();
+  });
+
   it('a single message (not a bulk send) carries neither', async () => {
     const service = app.strapi.plugin('deliverability').service('messages') as { send(input: unknown): Promise<{ id: string }> };
     const sent = await service.send({ channel: 'email', to: { address: 'single@example.ac.uk' }, subject: 'Timetable', text: 'Room 4', source: 'touchpoint', sourceName: 'Timetable' });

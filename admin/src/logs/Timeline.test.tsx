@@ -53,6 +53,9 @@ function log(overrides: Partial<LogView>): LogView {
     createdAt: '2026-11-20T09:59:00.000Z',
     addressState: 'active',
     retryable: false,
+    category: null,
+    fallbackOf: null,
+    fallbackMessage: null,
     events: [],
     audit: [],
     ...overrides,
@@ -191,6 +194,27 @@ describe('re-classifying an event', () => {
     const { container } = renderInAdmin(<Timeline logs={[opened]} canRetry={false} defaultOpen="log-bounced" />);
     expect(container.querySelector('[data-reclassify]')).toBeNull();
     expect(screen.queryByText('Re-classify')).toBeNull();
+  });
+
+  it('links a critical message that failed and the fallback sent on the other channel, both ways', () => {
+    const failed = log({
+      documentId: 'log-critical',
+      status: 'bounced',
+      subject: 'Registration hold',
+      category: 'critical',
+      fallbackMessage: 'log-critical-sms',
+      events: [event({ documentId: 'ev-fallback', kind: 'fallback', outcome: 'applied', provider: 'plugin', rawType: 'fallback', reason: 'Not delivered by email: sent again by SMS as message log-critical-sms.' })],
+    });
+    const fallback = log({ documentId: 'log-critical-sms', channel: 'sms', address: '+447700900101', subject: null, sourceName: null, category: 'critical', fallbackOf: 'log-critical' });
+    renderInAdmin(<Timeline logs={[fallback, failed]} canRetry={false} defaultOpen="log-critical" />);
+    const opened = document.querySelector('[data-log-id="log-critical"]') as HTMLElement;
+    expect(within(opened).getByText('critical')).toBeTruthy();
+    expect(opened.querySelector('[data-fallback-message="log-critical-sms"]')?.textContent).toBe('Not delivered: sent again by SMS as message log-critical-sms');
+    expect(opened.querySelector('[data-event-kind="fallback"]')?.textContent).toContain('Fallback');
+    const header = document.querySelector('[data-log-id="log-critical-sms"]') as HTMLElement;
+    expect(within(header).getByText('Fallback')).toBeTruthy();
+    fireEvent.click(within(header).getByRole('button', { name: /Open day|SMS|untitled/i }));
+    expect(header.querySelector('[data-fallback-of="log-critical"]')?.textContent).toBe('Sent in place of message log-critical, not delivered by Email');
   });
 });
 

@@ -60,6 +60,27 @@ function Detail({ label, children }: { label: string; children: React.ReactNode 
   );
 }
 
+/** The other end of a fallback: the message sent on the other channel in this one's place, or the one this stands in for. */
+function FallbackLink({ log }: { log: LogView }): JSX.Element | null {
+  const t = useT();
+  const other = t(channelKey(log.channel === 'email' ? 'sms' : 'email'));
+  if (log.fallbackMessage) {
+    return (
+      <Detail label={t('timeline.detail.fallback')}>
+        <span data-fallback-message={log.fallbackMessage}>{t('timeline.fallback.sent', { channel: other, id: log.fallbackMessage })}</span>
+      </Detail>
+    );
+  }
+  if (log.fallbackOf) {
+    return (
+      <Detail label={t('timeline.detail.fallback')}>
+        <span data-fallback-of={log.fallbackOf}>{t('timeline.fallback.of', { channel: other, id: log.fallbackOf })}</span>
+      </Detail>
+    );
+  }
+  return null;
+}
+
 const AUDIT_KEYS: Record<string, TranslationKey> = { 'retry-message': 'timeline.audit.retry', 'reclassify-event': 'timeline.audit.reclassify' };
 
 type HistoryRow = { type: 'event'; at: string | null; event: EventView } | { type: 'audit'; at: string | null; entry: AuditView };
@@ -96,6 +117,8 @@ export function MessageHistory({ log, onReclassify }: { log: LogView; onReclassi
         <Detail label={t('timeline.detail.created')}>{short(log.createdAt)}</Detail>
         {log.nextAttemptAt ? <Detail label={t('timeline.detail.nextAttempt')}>{short(log.nextAttemptAt)}</Detail> : null}
         {log.lastError ? <Detail label={t('timeline.detail.lastError')}>{log.lastError}</Detail> : null}
+        {log.category ? <Detail label={t('timeline.detail.category')}>{log.category}</Detail> : null}
+        <FallbackLink log={log} />
       </Grid.Root>
       {statusReason ? (
         <Box background="neutral100" padding={3} hasRadius>
@@ -215,6 +238,7 @@ export function Timeline({ logs, canRetry, onRetry, retrying = null, defaultOpen
             <Accordion.Trigger description={describe(log, t, short)}>{titleOf(log, t)}</Accordion.Trigger>
             <Accordion.Actions>
               <Flex gap={2} paddingRight={2}>
+                {log.fallbackOf ? <Badge size="S">{t('timeline.fallback.badge')}</Badge> : null}
                 <MessageStatusBadge status={log.status} />
                 {canRetry && log.retryable && onRetry ? (
                   <Button

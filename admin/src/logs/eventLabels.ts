@@ -15,6 +15,7 @@ const KIND_KEYS: Record<string, TranslationKey> = {
   opt_out: 'event.kind.opt_out',
   failed: 'event.kind.failed',
   sender_block: 'event.kind.sender_block',
+  fallback: 'event.kind.fallback',
   ignored: 'event.kind.ignored',
 };
 

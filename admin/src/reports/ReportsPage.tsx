@@ -7,6 +7,7 @@ import { EmptyState, ErrorState, LoadingState } from '../utils/States';
 import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 import { DeliveryChart } from './DeliveryChart';
+import { CriticalReach } from './CriticalReach';
 import { MailboxProvidersSection } from './MailboxProvidersTable';
 
 const PRESETS = { '7': 7, '30': 30, '90': 90, '365': 365 } as const;
@@ -164,6 +165,8 @@ export function ReportsPage(): JSX.Element {
                   </Grid.Item>
                 ))}
               </Grid.Root>
+
+              <CriticalReach from={range.from} to={range.to} zone={readerZone()} />
 
               <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
                 <Flex direction="column" alignItems="stretch" gap={4}>

@@ -1,5 +1,6 @@
 import type { CountryCode } from '../core/phone';
 import type { BreakerPolicy } from '../core/bulk-breaker';
+import type { CategoryPolicies } from '../core/categories';
 import type { DecisionPolicy } from '../core/policy';
 import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
@@ -98,6 +99,8 @@ export interface PluginConfig extends DecisionPolicy {
     concurrency: number;
   };
   bulk: BulkConfig;
+  /** Message categories and their policies (core/categories.ts, config/categories.ts). */
+  categories: CategoryPolicies;
   /** When bulk sends and touchpoints wait, per channel, in the student's time zone (config/quiet-hours.ts). */
   quietHours: QuietHoursPolicy;
   reports: {

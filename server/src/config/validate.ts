@@ -20,6 +20,7 @@ import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
 import { validateReactivationConfig } from './reactivation';
 import { validateDigestConfig } from './digest';
+import { validateCategories } from './categories';
 import { validateUnsubscribeConfig } from './unsubscribe';
 import { validateQuietHoursConfig } from './quiet-hours';
 
@@ -211,7 +212,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -320,5 +321,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       compactEverySeconds: requirePositiveNumber(`${PREFIX}.reports.compactEverySeconds`, section(`${PREFIX}.reports`, config.reports).compactEverySeconds ?? 60),
     },
     unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
+    categories: validateCategories(`${PREFIX}.categories`, config.categories),
   };
 }

@@ -5,7 +5,7 @@ import { localDay } from '../core/time-zones';
 import { AdminApiError } from '../utils/admin-error';
 import { getService } from '../utils/plugin';
 import { addDays, isCalendarDay, zoneOf } from '../services/reports';
-import type { ReportParams, ReportQuery } from '../contract';
+import type { ReachParams, ReportParams, ReportQuery } from '../contract';
 import { answer, oneOf, param, queryString } from './admin-params';
 
 /** Largest UTC offset anywhere (Kiribati is +14 h, Baker Island −12 h). */
@@ -37,6 +37,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await answer(ctx, async () =>
       getService(strapi, 'reports').report({ ...periodOf(ctx), channel: oneOf(ctx, param<ReportParams>('channel'), CHANNELS) ?? null }),
     );
+  },
+
+  /** GET /reports/reach?from&to&tz&category: a category's messages (critical by default) reached on either channel. */
+  async reach(ctx: Context) {
+    await answer(ctx, async () => {
+      const category = queryString(ctx, param<ReachParams>('category'));
+      const categories = getService(strapi, 'config').get().categories;
+      if (category !== undefined && !Object.prototype.hasOwnProperty.call(categories, category)) {
+        throw new AdminApiError(400, `category must be one of ${Object.keys(categories).join(', ')}.`);
+      }
+      return getService(strapi, 'reports').reach({ ...periodOf(ctx), category });
+    });
   },
 
   /** GET /reports/sender-blocks?from&to&tz: blocks of the sender per mailbox provider, over the same kind of period. */

@@ -6,6 +6,7 @@
 import type { Channel } from './events';
 import { MessageInputError, isEmailContent, validateMessageInput, type MessageContent } from './message-input';
 import { mergeFieldsOf } from './merge-fields';
+import { DEFAULT_BULK_CATEGORY } from './categories';
 
 /** Most recipients one bulk send may have: a term-start mailing of a large college, with room. */
 export const MAX_BULK_RECIPIENTS = 100_000;
@@ -19,6 +20,8 @@ export interface BulkSendInput {
   content: MessageContent;
   sourceName: string;
   recipients: BulkRecipients;
+  /** Marketing unless the request names another category (core/categories.ts). */
+  category: string;
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -55,8 +58,16 @@ export function validateBulkSendInput(raw: unknown): BulkSendInput {
   // The content rules of one message, with a placeholder recipient (the real ones are checked below).
   const placeholder = raw.channel === 'sms' ? '+447700900000' : 'placeholder@example.com';
   const single = validateMessageInput({ ...raw, to: { address: placeholder }, source: 'grab', idempotencyKey: undefined });
+  // Each recipient's message is rendered from the template; a fallback template is not offered yet.
+  if (single.fallback) throw new MessageInputError('fallback', 'bulk sends do not take a fallback; send critical messages one by one');
   const sourceName = raw.sourceName;
   if (typeof sourceName !== 'string' || sourceName.trim() === '') throw new MessageInputError('sourceName', 'is required: it names the bulk send in logs and reports');
   if (sourceName.length > 255) throw new MessageInputError('sourceName', 'must be at most 255 characters');
-  return { channel: single.channel, content: single.content, sourceName: sourceName.trim(), recipients: recipientsOf(raw.recipients) };
+  return {
+    channel: single.channel,
+    content: single.content,
+    sourceName: sourceName.trim(),
+    recipients: recipientsOf(raw.recipients),
+    category: single.category ?? DEFAULT_BULK_CATEGORY,
+  };
 }

@@ -5,6 +5,7 @@
 import { normalizeEmail } from './addresses';
 import { parsePhone } from './phone';
 import type { Channel } from './events';
+import { CATEGORY_NAME, categoryPolicyOf, otherChannel, type CategoryPolicies } from './categories';
 
 export const MESSAGE_SOURCES = ['touchpoint', 'grab', 'manual', 'api'] as const;
 export type MessageSource = (typeof MESSAGE_SOURCES)[number];
@@ -29,6 +30,10 @@ export interface MessageInput {
   source: MessageSource;
   sourceName: string | null;
   idempotencyKey: string | null;
+  /** The category's name (core/categories.ts); null: uncategorised, today's rule. Checked against the config by the services. */
+  category: string | null;
+  /** The same message for the other channel (an SMS version of an email, or the reverse), sent if this one fails. */
+  fallback: MessageContent | null;
 }
 
 export class MessageInputError extends Error {
@@ -57,6 +62,32 @@ function text(field: string, value: unknown, { required = false, max = 1_000_000
 
 export function isEmailContent(content: MessageContent): content is EmailContent {
   return 'subject' in content;
+}
+
+/** A message's content for `channel`, from `input`'s fields; `prefix` names them in errors (`fallback.`). */
+function contentOf(channel: Channel, input: Record<string, unknown>, prefix: string): MessageContent {
+  if (channel === 'sms') return { body: text(`${prefix}body`, input.body, { required: true, max: MAX_SMS_LENGTH })! };
+  const subject = text(`${prefix}subject`, input.subject, { required: true, max: MAX_SUBJECT_LENGTH })!;
+  const html = text(`${prefix}html`, input.html);
+  const plain = text(`${prefix}text`, input.text);
+  if (!html && !plain) throw new MessageInputError(`${prefix}text`, 'an email needs html or text');
+  return { subject, html, text: plain };
+}
+
+/** `category`: a name's shape only; whether the site has that category is the services' check (it needs the config). */
+function categoryOf(value: unknown): string | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string' || !CATEGORY_NAME.test(value)) throw new MessageInputError('category', 'must be a category name, such as critical, transactional or marketing');
+  return value;
+}
+
+/** `fallback`: the other channel's version, `{ body }` for an email's SMS, `{ subject, html, text }` for an SMS's email. */
+function fallbackOf(channel: Channel, value: unknown): MessageContent | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw new MessageInputError('fallback', channel === 'email' ? 'must be the SMS version: { "body": "…" }' : 'must be the email version: { "subject": "…", "text": "…" }');
+  }
+  return contentOf(otherChannel(channel), value as Record<string, unknown>, 'fallback.');
 }
 
 /** Checks a raw send request; returns it typed, or throws `MessageInputError` naming the first bad field. */
@@ -91,17 +122,7 @@ export function validateMessageInput(raw: unknown): MessageInput {
     throw new MessageInputError('to', 'needs a contact or an address');
   }
 
-  let content: MessageContent;
-  if (channel === 'email') {
-    const subject = text('subject', input.subject, { required: true, max: MAX_SUBJECT_LENGTH })!;
-    const html = text('html', input.html);
-    const plain = text('text', input.text);
-    if (!html && !plain) throw new MessageInputError('text', 'an email needs html or text');
-    content = { subject, html, text: plain };
-  } else {
-    content = { body: text('body', input.body, { required: true, max: MAX_SMS_LENGTH })! };
-  }
-
+  const content = contentOf(channel, input, '');
   const source = input.source ?? 'api';
   if (!(MESSAGE_SOURCES as readonly unknown[]).includes(source)) {
     throw new MessageInputError('source', `must be one of ${MESSAGE_SOURCES.join(', ')}`);
@@ -113,5 +134,22 @@ export function validateMessageInput(raw: unknown): MessageInput {
     source: source as MessageSource,
     sourceName: text('sourceName', input.sourceName, { max: 255 }),
     idempotencyKey: text('idempotencyKey', input.idempotencyKey, { max: 255 }),
+    category: categoryOf(input.category),
+    fallback: fallbackOf(channel, input.fallback),
   };
+}
+
+/**
+ * The request's category against the site's categories: an unknown name is refused, and so is a
+ * fallback on a category that does not fall back (it would never be sent, silently).
+ */
+export function checkCategory(input: Pick<MessageInput, 'category' | 'fallback'>, policies: CategoryPolicies): void {
+  const { category, fallback } = input;
+  if (category !== null && !Object.prototype.hasOwnProperty.call(policies, category)) {
+    throw new MessageInputError('category', `must be one of ${Object.keys(policies).join(', ')}`);
+  }
+  if (fallback && !categoryPolicyOf(policies, category).fallback) {
+    const allowed = Object.keys(policies).filter((name) => policies[name].fallback);
+    throw new MessageInputError('fallback', `only a message of a category that falls back to the other channel (${allowed.join(', ') || 'none configured'}) takes a fallback`);
+  }
 }

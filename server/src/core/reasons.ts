@@ -72,6 +72,12 @@ export const REASON_TEMPLATES = {
     "Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Waiting until {at} for {transport}'s report before sending again.",
   'send.quietHours': 'Scheduled for {at}: quiet hours ({start}–{end}, {timeZone}).',
   'send.unconfirmedGivenUp': 'Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Not sent again: the retry window has run out.',
+  // Falling back to the other channel (services/fallbacks.ts).
+  'fallback.sent': 'Not delivered by {channel}: sent again by {other} as message {message}.',
+  'fallback.noContact': 'Not delivered by {channel}, and not sent by {other}: the message has no contact to find another address on.',
+  'fallback.noAddress': 'Not delivered by {channel}, and not sent by {other}: the contact has no usable {other} address.',
+  'fallback.noContent': 'Not delivered by {channel}, and not sent by {other}: the message was given no {other} version.',
+  'fallback.of': 'Sent by {channel} in place of message {message}, which was not delivered by {other}.',
 } as const;
 
 export type ReasonCode = keyof typeof REASON_TEMPLATES;

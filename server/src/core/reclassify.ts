@@ -70,5 +70,5 @@ export function replayAddress(
 
 /** The stored kinds that take part in a replay: provider events that were decided (not ignored, not unreadable). */
 export function isDecidedKind(kind: string): kind is Exclude<EventKind, 'ignored'> {
-  return kind !== 'ignored' && kind !== 'send_attempt';
+  return kind !== 'ignored' && kind !== 'send_attempt' && kind !== 'fallback';
 }

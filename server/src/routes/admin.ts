@@ -23,6 +23,7 @@ export default {
     { method: 'GET', path: '/events/unmatched', handler: 'admin-logs.unmatched', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/reports', handler: 'admin-reports.report', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/sender-blocks', handler: 'admin-reports.senderBlocks', config: { policies: requires('reportsRead') } },
+    { method: 'GET', path: '/reports/reach', handler: 'admin-reports.reach', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/mailbox-providers', handler: 'admin-reports.mailboxProviders', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/unsubscribes', handler: 'admin-reports.unsubscribes', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/bulk-sends', handler: 'admin-bulk-sends.list', config: { policies: requires('logsRead') } },

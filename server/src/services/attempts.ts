@@ -4,7 +4,8 @@ import type { NormalizedEvent } from '../core/events';
 import { VERIFICATION_SOURCE, type MessageContent } from '../core/message-input';
 import { eventReason, reasonPart, statusReason, type ReasonPart } from '../core/reasons';
 import type { UnconfirmedHandOff } from '../core/send-failure';
-import { isSuppressed, type AddressState } from '../core/statuses';
+import type { AddressState } from '../core/statuses';
+import { refusesMessageOf } from '../core/categories';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks } from '../utils/locks';
@@ -14,6 +15,7 @@ import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { ledgerKey } from './ledger';
 import { messageFailed } from './outbound-events';
+import type { CreatedFallbacks } from './fallbacks';
 import type { HeldMessage } from './quiet-hours';
 import { statusChangesOf } from './report-rollup';
 import { AWAITING_CONFIRMATION } from './verification';
@@ -51,6 +53,8 @@ export interface BegunChunk {
   dropped: { row: Row; reason: string }[];
   held: HeldMessage[];
   passedOver: number[];
+  /** Fallback messages for the drops whose category falls back, to send once the begin has committed. */
+  fallbacks?: CreatedFallbacks | null;
 }
 
 interface HandedOff {
@@ -213,6 +217,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     );
   }
 
+  /** The drop decision: whether the address's state refuses this message's category (core/categories.ts). */
+  function refusedByAddress(row: Row, state: AddressState): boolean {
+    return refusesMessageOf(getService(strapi, 'config').get().categories, row.category as string | null, state);
+  }
+
   /** Of the messages about to be attempted, those that must wait for quiet hours to end go back to wait (lease released). */
   async function holdForQuietHours(trx: Knex.Transaction, ready: ReadyAttempt[], judgedAt: number, now: number): Promise<{ held: HeldMessage[]; due: ReadyAttempt[] }> {
     const quietHours = getService(strapi, 'quiet-hours');
@@ -236,7 +245,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const ready: ReadyAttempt[] = [];
       for (const row of rows) {
         const entry = ledger.get(ledgerKey(row.channel as 'email' | 'sms', row.address as string));
-        if (entry && isSuppressed(entry.state.state) && !confirmsTheAddress(row)) {
+        if (entry && refusedByAddress(row, entry.state.state) && !confirmsTheAddress(row)) {
           drops.push({ row, state: entry.state.state, ledgerReason: entry.state.reason });
         } else if (unconfirmed.has(ledgerKey(row.channel as 'email' | 'sms', row.address as string)) && !confirmsTheAddress(row)) {
           drops.push({ row, state: entry?.state.state ?? 'active', ledgerReason: AWAITING_CONFIRMATION });
@@ -246,9 +255,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         }
       }
       const dropped = drops.length > 0 ? await recordDrops(trx, drops, now) : [];
+      const fallbacks = drops.length > 0 ? await getService(strapi, 'fallbacks').createFor(trx, drops.map(({ row }) => row.id), now) : null;
       const quiet = await holdForQuietHours(trx, ready, judgedAt ?? now, now);
       if (quiet.due.length > 0) await recordAttempts(trx, quiet.due, now);
-      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)) };
+      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)), fallbacks };
     });
   }
 
@@ -259,6 +269,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       address: row.address as string,
       documentId: row.documentId,
       bulkSendId: row.bulkSendId,
+      category: row.category,
     });
   }
 
@@ -415,6 +426,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     tally.dropped += begun.dropped.length;
     tally.held += begun.held.length;
     tally.passedOver += begun.passedOver.length;
+    getService(strapi, 'fallbacks').dispatch(begun.fallbacks ?? null);
     if (begun.dropped.length > 0) {
       await getService(strapi, 'outbound-events').announce(begun.dropped.map(({ row, reason }) => messageFailed(row, 'dropped', reason, null)));
     }

@@ -5,7 +5,7 @@ import { MAX_BULK_RECIPIENTS } from '../core/bulk-input';
 import { isEmailContent, type MessageContent } from '../core/message-input';
 import { renderMergeFields } from '../core/merge-fields';
 import { ledgerKey } from './ledger';
-import { isSuppressed } from '../core/statuses';
+import { refusesMessageOf } from '../core/categories';
 import { getService, table, type Row } from '../utils/plugin';
 import { SendRefusedError } from './messages';
 import type { ContactSource } from './contacts';
@@ -142,10 +142,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return resolved;
     },
 
-    /** Which of these addresses are suppressed (their messages will be dropped, not sent). */
-    async suppressed(channel: BulkSendInput['channel'], addresses: string[]): Promise<Set<string>> {
+    /** Which of these addresses refuse the send's category (their messages will be dropped, not sent). */
+    async suppressed(channel: BulkSendInput['channel'], addresses: string[], category: string): Promise<Set<string>> {
       const entries = await getService(strapi, 'ledger').loadMany(addresses.map((address) => ({ channel, address })));
-      return new Set(addresses.filter((address) => isSuppressed(entries.get(ledgerKey(channel, address))!.state.state)));
+      const policies = getService(strapi, 'config').get().categories;
+      return new Set(addresses.filter((address) => refusesMessageOf(policies, category, entries.get(ledgerKey(channel, address))!.state.state)));
     },
   };
 };

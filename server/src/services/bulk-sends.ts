@@ -1,6 +1,6 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { MessageInputError } from '../core/message-input';
+import { MessageInputError, checkCategory } from '../core/message-input';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
@@ -40,6 +40,7 @@ function toView(row: Row, counts: StatusCounts, perMinute: number): BulkSendView
     channel: row.channel as BulkSendView['channel'],
     status: row.status as BulkSendStatus,
     contactType: (row.contactType as string | null) ?? null,
+    category: (row.category as string | null) ?? null,
     total: Number(row.total ?? 0),
     withoutAddress: Number(row.withoutAddress ?? 0),
     cancelledCount: Number(row.cancelledCount ?? 0),
@@ -59,7 +60,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function validate(raw: unknown): BulkSendInput {
     try {
-      return validateBulkSendInput(raw);
+      const input = validateBulkSendInput(raw);
+      checkCategory({ category: input.category, fallback: null }, getService(strapi, 'config').get().categories);
+      return input;
     } catch (error) {
       if (error instanceof MessageInputError) throw new SendRefusedError(400, error.field, error.message);
       throw error;
@@ -106,6 +109,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           status: 'queued',
           content: input.content,
           recipients: input.recipients,
+          category: input.category,
           contactType: resolved.source.uid,
           total: resolved.recipients.length,
           withoutAddress: resolved.withoutAddress,
@@ -116,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           publishedAt: now,
         },
       });
-      const base = { channel: input.channel, contactType: resolved.source.uid, source: 'grab', sourceName: input.sourceName, status: 'queued', attempts: 0 };
+      const base = { channel: input.channel, contactType: resolved.source.uid, source: 'grab', sourceName: input.sourceName, status: 'queued', attempts: 0, category: input.category };
       for (let i = 0; i < resolved.recipients.length; i += CHUNK) {
         const data = resolved.recipients.slice(i, i + CHUNK).map((r) => ({
           ...base,
@@ -159,6 +163,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const suppressed = await recipients().suppressed(
         input.channel,
         resolved.recipients.map((r) => r.address),
+        input.category,
       );
       return {
         recipients: resolved.recipients.slice(0, PREVIEW_SIZE).map(({ documentId, displayName, address, content }) => ({

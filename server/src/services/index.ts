@@ -9,6 +9,7 @@ import contactIndex from './contact-index';
 import consent from './consent';
 import contacts from './contacts';
 import erasure from './erasure';
+import fallbacks from './fallbacks';
 import inboundSms from './inbound-sms';
 import intake from './intake';
 import leases from './leases';
@@ -48,6 +49,7 @@ export default {
   contacts,
   'contact-index': contactIndex,
   erasure,
+  fallbacks,
   'inbound-sms': inboundSms,
   intake,
   leases,

@@ -16,6 +16,7 @@ import { UID } from '../utils/uids';
 import type { ContactRef } from './contacts';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
 import { FAILED_MESSAGE_STATUSES, messageFailed, type Announcement } from './outbound-events';
+import type { CreatedFallbacks } from './fallbacks';
 import { statusChangesOf } from './report-rollup';
 
 /**
@@ -331,6 +332,13 @@ export function announcementsOf(effects: BatchEffects, contactsByAddress: Map<st
   return announcements;
 }
 
+/** The messages this batch newly failed (bounced, failed, dropped): the ones that may fall back to the other channel. */
+export function newlyFailedIds(effects: BatchEffects): number[] {
+  return [...effects.logs.values()]
+    .filter((log) => log.changed && log.state.status !== log.row.status && FAILED_MESSAGE_STATUSES.includes(log.state.status))
+    .map((log) => log.row.id);
+}
+
 /** The message rows' changes: status and retry plan where decided, and the provider time of the latest event. */
 function logUpdatesOf(logs: Map<string, LogRecord>, now: number): RowUpdate[] {
   const updates: RowUpdate[] = [];
@@ -448,7 +456,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function applyOnce(
     events: NormalizedEvent[],
     options: IntakeOptions,
-  ): Promise<{ result: IntakeResult; announcements: Announcement[] }> {
+  ): Promise<{ result: IntakeResult; announcements: Announcement[]; fallbacks: CreatedFallbacks | null }> {
     const now = options.now ?? Date.now();
     const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
     // Every path (webhooks, the sandbox, a refusal at send time) reads refusals about the sender the same way.
@@ -463,18 +471,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const lockedAddresses = await lockTargets(trx, matcher, pairs);
       if (options.receipt && (await seenReceipt(options.receipt, events.length))) {
-        return { result: { ...result, duplicates: events.length }, announcements: [] };
+        return { result: { ...result, duplicates: events.length }, announcements: [], fallbacks: null };
       }
       const fresh = await withoutStored(unique);
       result.duplicates = events.length - fresh.length;
       let announcements: Announcement[] = [];
+      let fallbacks: CreatedFallbacks | null = null;
       if (fresh.length > 0) {
         const { logs, entries } = await loadState(trx, matcher, pairs, lockedAddresses);
         const effects = decideBatch({ events: fresh, matcher, logs, entries, policy: getService(strapi, 'config').get(), now, result });
         announcements = announcementsOf(effects, await persist(trx, effects, now));
+        // Under the same locks, so two reports of one bounce make one fallback.
+        fallbacks = await getService(strapi, 'fallbacks').createFor(trx, newlyFailedIds(effects), now);
       }
       if (options.alsoWrite) await options.alsoWrite();
-      return { result, announcements };
+      return { result, announcements, fallbacks };
     });
   }
 
@@ -485,11 +496,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the loser runs again and then sees the winner's rows.
      */
     async apply(events: NormalizedEvent[], options: IntakeOptions = {}): Promise<IntakeResult> {
-      const { result, announcements } = await withConflictRetry(() => applyOnce(events, options), {
+      const { result, announcements, fallbacks } = await withConflictRetry(() => applyOnce(events, options), {
         retryable: (error) => !(error instanceof ReplayError) && isRetryableConflict(error),
       });
       // After the commit: Strapi webhooks hear only what is stored.
       await getService(strapi, 'outbound-events').announce(announcements);
+      getService(strapi, 'fallbacks').dispatch(fallbacks);
       return result;
     },
   };

@@ -3,12 +3,13 @@ import { normalizeAddress } from '../core/addresses';
 import { isReasonData, type ReasonPart } from '../core/reasons';
 import { CHANNELS, UNMATCHED_OUTCOMES, type Channel } from '../core/events';
 import { LISTED_RAW_TYPE_PREFIX } from '../core/listed';
-import { ADDRESS_STATES, MESSAGE_STATUSES, isSuppressed, type AddressState, type MessageStatus } from '../core/statuses';
+import { ADDRESS_STATES, MESSAGE_STATUSES, type AddressState, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { ERASED_REASON } from './ledger';
 import { getService, table, type Row, toIso } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
+import { DEFAULT_CATEGORY_POLICIES, refusesMessageOf, type CategoryPolicies } from '../core/categories';
 import type {
   AddressStatus,
   AddressSummary,
@@ -75,7 +76,14 @@ function subjectOf(content: unknown): string | null {
   return null;
 }
 
-export function logView(row: Row, events: EventView[] = [], audit: AuditView[] = [], addressState: AddressState = 'active'): LogView {
+/** `categories`: the site's category policies, which say whether the address still takes this message (retryable). */
+export function logView(
+  row: Row,
+  events: EventView[] = [],
+  audit: AuditView[] = [],
+  addressState: AddressState = 'active',
+  categories: CategoryPolicies = DEFAULT_CATEGORY_POLICIES,
+): LogView {
   const status = row.status as MessageStatus;
   return {
     documentId: row.documentId,
@@ -97,8 +105,11 @@ export function logView(row: Row, events: EventView[] = [], audit: AuditView[] =
     providerMessageId: text(row.providerMessageId),
     lastError: text(row.lastError),
     createdAt: toIso(row.createdAt),
+    category: text(row.category),
+    fallbackOf: text(row.fallbackOf),
+    fallbackMessage: text(row.fallbackMessage),
     addressState,
-    retryable: RETRYABLE_STATUSES.includes(status) && !isSuppressed(addressState),
+    retryable: RETRYABLE_STATUSES.includes(status) && !refusesMessageOf(categories, text(row.category), addressState),
     events,
     audit,
   };
@@ -161,6 +172,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         byLog.get(row.documentId) ?? [],
         audit.filter((a) => a.logDocumentId === row.documentId),
         states.get(`${row.channel as string}:${row.address as string}`) ?? 'active',
+        getService(strapi, 'config').get().categories,
       ),
     );
   }
@@ -259,7 +271,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
       const states = new Map(addresses.map((a) => [`${a.channel}:${a.address ?? ''}`, a.state]));
       const lastMessages = recent.map((row) =>
-        logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active'),
+        logView(row, [], [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active', getService(strapi, 'config').get().categories),
       );
       const addressChanges = await getService(strapi, 'address-changes').forContact({ type: contact.type, documentId: contact.documentId });
       return { contact, addresses, lastMessages, counts, addressChanges };

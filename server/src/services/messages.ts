@@ -2,8 +2,9 @@ import { createHash } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
-import { MessageInputError, validateMessageInput, VERIFICATION_SOURCE, type MessageInput } from '../core/message-input';
-import { ADDRESS_STATE_LABELS, isSuppressed, type MessageStatus } from '../core/statuses';
+import { MessageInputError, checkCategory, validateMessageInput, VERIFICATION_SOURCE, type MessageInput } from '../core/message-input';
+import { ADDRESS_STATE_LABELS, type MessageStatus } from '../core/statuses';
+import { refusesMessageOf } from '../core/categories';
 import { getService, table, type Row, toIso, toMs, isUniqueViolation } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { AttemptOptions, AttemptTally, BegunChunk } from './attempts';
@@ -46,6 +47,9 @@ export function toMessageView(row: Row): MessageView {
     reason: (row.statusReason as string | null) ?? null,
     idempotencyKey: (row.idempotencyKey as string | null) ?? null,
     createdAt: toIso(row.createdAt),
+    category: (row.category as string | null) ?? null,
+    fallbackOf: (row.fallbackOf as string | null) ?? null,
+    fallbackMessage: (row.fallbackMessage as string | null) ?? null,
   };
 }
 
@@ -69,7 +73,10 @@ export function requestHashOf(input: MessageInput): string {
               .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
           )
         : value;
-  const { idempotencyKey: _key, ...request } = input;
+  // Without a category or a fallback, the hash is what it was before they existed: a request
+  // retried across an upgrade still finds its message.
+  const { idempotencyKey: _key, category, fallback, ...rest } = input;
+  const request = { ...rest, ...(category ? { category } : {}), ...(fallback ? { fallback } : {}) };
   return createHash('sha256')
     .update(JSON.stringify(canonical(request)))
     .digest('hex');
@@ -104,7 +111,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   function validate(raw: unknown): MessageInput {
     try {
-      return validateMessageInput(raw);
+      const input = validateMessageInput(raw);
+      checkCategory(input, getService(strapi, 'config').get().categories);
+      return input;
     } catch (error) {
       if (error instanceof MessageInputError) throw new SendRefusedError(400, error.field, error.message);
       throw error;
@@ -157,6 +166,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
                 idempotencyKey: input.idempotencyKey,
                 idempotencyScope: input.idempotencyKey ? caller.scope : null,
                 requestHash: input.idempotencyKey ? requestHash : null,
+                category: input.category,
+                fallbackContent: input.fallback,
                 leaseOwner: lease.owner,
                 leaseExpiresAt: lease.expiresAt,
                 // As the Document Service would set it: the type has no drafts, so every message is published.
@@ -201,7 +212,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         throw new SendRefusedError(409, 'status', `Only a deferred or failed message can be retried; this one is ${row.status as string}.`);
       }
       const ledger = await getService(strapi, 'ledger').stateOf(row.channel as 'email' | 'sms', row.address as string);
-      if (isSuppressed(ledger.state)) {
+      if (refusesMessageOf(getService(strapi, 'config').get().categories, row.category as string | null, ledger.state)) {
         throw new SendRefusedError(
           409,
           'address',

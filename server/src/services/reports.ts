@@ -3,11 +3,12 @@ import { CHANNELS, type Channel } from '../core/events';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
-import { getService } from '../utils/plugin';
 import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { MailboxProviderReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
+import type { MailboxProviderReport, ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
+import { reachOf } from '../core/reach';
+import { getService, table } from '../utils/plugin';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
@@ -85,7 +86,44 @@ function periodBounds(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzO
   return { start: new Date(zonedDayStart(query.from, zone)!), end: new Date(zonedDayStart(addDays(query.to, 1), zone)!), name };
 }
 
+/** Statuses of messages, by documentId, read in chunks. */
+async function statusesOf(strapi: Core.Strapi, documentIds: string[]): Promise<Map<string, MessageStatus>> {
+  const statuses = new Map<string, MessageStatus>();
+  for (let i = 0; i < documentIds.length; i += 500) {
+    const rows = await table(strapi, UID.log).findMany({ select: ['documentId', 'status'], where: { documentId: { $in: documentIds.slice(i, i + 500) } } });
+    for (const row of rows) statuses.set(row.documentId, row.status as MessageStatus);
+  }
+  return statuses;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Whether a category's messages (critical by default) reached the student on either channel
+   * (core/reach.ts). Messages without a fallback are counted by status in one grouped query; the
+   * few with one are read with their fallback's status.
+   */
+  async reach(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'> & { category?: string }): Promise<ReachReport> {
+    const { start, end, name } = periodBounds(query);
+    const category = query.category ?? 'critical';
+    const c = columnsOf(strapi, UID.log, ['createdAt', 'status', 'category', 'fallbackOf', 'fallbackMessage'] as const);
+    const originals = () =>
+      builder(strapi, UID.log).where(c.category, category).whereNull(c.fallbackOf).where(c.createdAt, '>=', start).andWhere(c.createdAt, '<', end);
+    const alone = (await originals().whereNull(c.fallbackMessage).select({ status: c.status }).count({ n: '*' }).groupBy(c.status)) as { status: string; n: unknown }[];
+    const linked = (await originals().whereNotNull(c.fallbackMessage).select({ status: c.status, fallback: c.fallbackMessage })) as { status: string; fallback: string }[];
+    const fallbackStatus = await statusesOf(strapi, linked.map((row) => row.fallback));
+
+    const report: ReachReport = { from: query.from, to: query.to, timeZone: name, category, total: 0, reachedFirst: 0, reachedByFallback: 0, notReached: 0, awaiting: 0 };
+    const add = (first: MessageStatus, fallback: MessageStatus | null, n: number): void => {
+      const key = ({ first: 'reachedFirst', fallback: 'reachedByFallback', notReached: 'notReached', awaiting: 'awaiting' } as const)[reachOf(first, fallback)];
+      report[key] += n;
+      report.total += n;
+    };
+    for (const row of alone) add(row.status as MessageStatus, null, toCount(row.n));
+    // A fallback row that has gone (never, short of a database edit) counts as still awaited, not as reached.
+    for (const row of linked) add(row.status as MessageStatus, fallbackStatus.get(row.fallback) ?? 'queued', 1);
+    return report;
+  },
+
   /**
    * Email over a period by the recipients' mailbox provider (campus, Gmail, Microsoft, Yahoo, the
    * other domains), so that a block by one of them shows as such. The query groups by address and

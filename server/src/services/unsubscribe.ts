@@ -1,6 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { AddressLedgerState } from '../core/decide';
 import type { Channel } from '../core/events';
+import { DEFAULT_BULK_CATEGORY, carriesOneClickUnsubscribe } from '../core/categories';
 import {
   listUnsubscribeHeaders,
   maskAddress,
@@ -54,6 +55,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     if (warned.has(what)) return;
     warned.add(what);
     strapi.log.warn(`[deliverability] ${text}`);
+  }
+
+  /**
+   * Whether the message's category carries one-click unsubscribe (core/categories.ts): marketing
+   * does, a critical or transactional bulk send does not. A bulk message queued before categories
+   * has none, and is marketing, as every bulk send was.
+   */
+  function categoryCarriesOneClick(category: unknown): boolean {
+    return carriesOneClickUnsubscribe(config().categories, typeof category === 'string' && category !== '' ? category : DEFAULT_BULK_CATEGORY);
   }
 
   /** Why bulk email cannot carry one-click unsubscribe here, or null when it can. */
@@ -119,8 +129,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * email, with a link that works for `expiryDays`; nothing for other messages, or (with a
      * warning) when the secret or the public URL is missing.
      */
-    headersFor(message: { channel: Channel; address: string; documentId: string; bulkSendId?: unknown }, now = Date.now()): Record<string, string> | undefined {
-      if (!offersOneClickUnsubscribe(message)) return undefined;
+    headersFor(message: { channel: Channel; address: string; documentId: string; bulkSendId?: unknown; category?: unknown }, now = Date.now()): Record<string, string> | undefined {
+      if (!offersOneClickUnsubscribe(message) || !categoryCarriesOneClick(message.category)) return undefined;
       const missing = missingSetting();
       if (missing) return void warnOnce(missing.what, missing.text);
       const c = config();

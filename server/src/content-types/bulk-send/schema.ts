@@ -30,6 +30,8 @@ export default {
     // The recipients as asked: { kind: 'contacts' | 'filter', type, ... }.
     recipients: { type: 'json' },
     contactType: { type: 'string', maxLength: 255 },
+    // The category every message of the send has (core/categories.ts).
+    category: { type: 'string', maxLength: 64 },
     // Messages queued, and contacts left out because they have no usable address.
     total: { type: 'integer', default: 0, required: true },
     withoutAddress: { type: 'integer', default: 0, required: true },

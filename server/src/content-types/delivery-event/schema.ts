@@ -23,7 +23,7 @@ export default {
     // The provider's event id, or a key derived from stable fields: a replayed event finds its key taken.
     eventKey: { type: 'string', required: true, unique: true, maxLength: 255 },
     logDocumentId: { type: 'string', maxLength: 255 },
-    kind: { type: 'enumeration', enum: [...EVENT_KINDS, 'send_attempt'], required: true },
+    kind: { type: 'enumeration', enum: [...EVENT_KINDS, 'send_attempt', 'fallback'], required: true },
     outcome: { type: 'enumeration', enum: [...EVENT_OUTCOMES], required: true },
     channel: { type: 'enumeration', enum: [...CHANNELS], required: true },
     address: { type: 'string', maxLength: 320 },

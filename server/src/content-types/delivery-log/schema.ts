@@ -52,6 +52,14 @@ export default {
     leaseExpiresAt: { type: 'datetime' },
     // The bulk send (its documentId) this message belongs to, if any.
     bulkSendId: { type: 'string', maxLength: 255 },
+    // The message's category (core/categories.ts); null: uncategorised.
+    category: { type: 'string', maxLength: 64 },
+    // The other channel's version, sent if this message fails and its category falls back.
+    fallbackContent: { type: 'json' },
+    // On a fallback message: the message it stands in for. Unique, so one message has one fallback.
+    fallbackOf: { type: 'string', maxLength: 255 },
+    // On the message that failed: its fallback message.
+    fallbackMessage: { type: 'string', maxLength: 255 },
   },
   indexes: [
     // Every send with an idempotency key looks it up first. Unique per scope, so that two requests with
@@ -71,5 +79,9 @@ export default {
     { name: 'dlv_logs_report_idx', columns: ['created_at', 'channel', 'status'] },
     // Bulk sends: a send's queue (parked messages) and its progress by status.
     { name: 'dlv_logs_bulk_idx', columns: ['bulk_send_id', 'status'] },
+    // A message has at most one fallback, even when two instances decide it at once. NULLs never collide.
+    { name: 'dlv_logs_fallback_of_uq', columns: ['fallback_of'], type: 'unique' },
+    // Reports: a category's messages over a period (critical messages reached).
+    { name: 'dlv_logs_category_idx', columns: ['category', 'created_at'] },
   ],
 };
