@@ -8,7 +8,7 @@ import type { AddressState } from '../core/statuses';
 import { refusesMessageOf } from '../core/categories';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
-import { takesRowLocks } from '../utils/locks';
+import { takesRowLocks, withConflictRetry } from '../utils/locks';
 import { runPipeline } from '../utils/batch-pipeline';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
@@ -356,6 +356,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const { ready, outcome } = handed;
       if (!outcome.ok && 'unconfirmed' in outcome) unconfirmed.set(handed, unconfirmedReason(ready, outcome.provider, outcome.unconfirmed, now));
     }
+    // A deadlock the server broke (MariaDB, beside the intake and the bulk worker's claims) runs the
+    // whole record again: it re-reads every message under its lock, so a second run decides afresh.
+    // Giving up instead would leave handed-over messages looking unsent, to be sent again.
+    await withConflictRetry(() => recordAnsweredOnce(answered, unconfirmed, owner, now), { tries: 10 });
+  }
+
+  async function recordAnsweredOnce(answered: HandedOff[], unconfirmed: Map<HandedOff, UnconfirmedWhy>, owner: string, now: number): Promise<void> {
     await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const ids = answered.map((handed) => handed.ready.row.id);
       const c = logColumns();
