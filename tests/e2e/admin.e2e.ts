@@ -7,15 +7,12 @@
  * retries a failed message, and opens the reports page with its chart drawn. Screenshots of each step go to
  * docs/screenshots (the README shows them).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { twilioHeaders } from '../helpers/webhooks';
-import { buildPlaygroundIfStale, ROOT, startPlayground, TWILIO_TEST_TOKEN, type RunningPlayground } from './playground';
+import { openBrowser, shot as screenshot, step as browserStep } from './browser';
+import { buildPlaygroundIfStale, startPlayground, TWILIO_TEST_TOKEN, type RunningPlayground } from './playground';
 import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../helpers/fake-provider-lists';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 // With a query of its own: without one, the Content Manager reopens the list with the last filters used.
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
@@ -27,44 +24,13 @@ let playground: RunningPlayground;
 let browser: Browser;
 let page: Page;
 
-/**
- * Saves a screenshot for the README. The admin scrolls inside its own panes, not the document, so
- * a long page is pictured in a taller window instead of with `fullPage`.
- */
-async function shot(name: string, height = 900): Promise<void> {
-  if (height !== 900) {
-    await page.setViewportSize({ width: 1440, height });
-    await page.waitForTimeout(300);
-  }
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-  if (height !== 900) await page.setViewportSize({ width: 1440, height: 900 });
-}
-
-/**
- * A test whose failure leaves a screenshot of the page as it was (in .tmp/, not committed), since
- * "element not found" says little about what the browser showed instead.
- */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      const file = path.join(ROOT, '.tmp', `e2e-failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      throw new Error(`${(error as Error).message}\nScreenshot: ${file}`);
-    }
-  });
-}
+const shot = (name: string, height?: number): Promise<void> => screenshot(page, name, height);
+const step = (name: string, body: () => Promise<void>): void => browserStep(name, () => page, body);
 
 /** The row of the Content Manager's list that shows this text. */
 const rowWith = (text: string) => page.locator('tbody tr').filter({ hasText: text });
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
-  }
-  fs.mkdirSync(SHOTS, { recursive: true });
   buildPlaygroundIfStale();
   // SendGrid's suppression list, as a fake API on 127.0.0.1: Noah's address bounced there before the
   // plugin knew; Amira's is listed too, and lifting her there fails once (the drift report shows it).
@@ -80,17 +46,7 @@ beforeAll(async () => {
     DELIVERABILITY_SENDGRID_API_KEY: FAKE_KEYS.sendgrid,
     DELIVERABILITY_SENDGRID_BASE_URL: `${fakeLists.baseUrl}/sendgrid`,
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
-  context.setDefaultTimeout(30_000);
-  // Strapi's own "new Media Library" banner, dismissed as an editor would once, so it does not sit
-  // on top of every screenshot.
-  // (If Strapi renames the key, the banner shows again; nothing asserted depends on it.)
-  await context.addInitScript({ content: "window.localStorage.setItem('STRAPI_MEDIA_LIBRARY_BANNER_DISMISSED_FOR_false:false', 'true');" });
-  page = await context.newPage();
+  ({ browser, page } = await openBrowser());
 }, 15 * 60_000);
 
 afterAll(async () => {

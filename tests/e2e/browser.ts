@@ -1,8 +1,7 @@
 /**
  * The browser side of the Chromium tests: Debian's Chromium launched as STRAPI-NOTES.md found it
  * works here, a page the size of the README's screenshots, the README screenshots themselves, and
- * a test step that leaves a picture of the page when it fails. (admin.e2e.ts has its own copies
- * from before this file; it can take these.)
+ * a test step that leaves a picture of the page when it fails. Every *.e2e.ts file uses them.
  */
 import fs from 'node:fs';
 import path from 'node:path';

@@ -7,14 +7,11 @@
  * secret this test gave it, so the test rebuilds it from the card's verification id and expiry.
  * Screenshots go to docs/screenshots (the README shows them).
  */
-import fs from 'node:fs';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { signLinkToken } from '../../server/src/core/verification';
-import { buildPlaygroundIfStale, ROOT, startPlayground, type RunningPlayground } from './playground';
+import { openBrowser, shot as screenshot, step as browserStep } from './browser';
+import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
@@ -24,29 +21,10 @@ let playground: RunningPlayground;
 let browser: Browser;
 let page: Page;
 
-async function shot(name: string): Promise<void> {
-  await page.screenshot({ path: path.join(SHOTS, `${name}.png`) });
-}
-
-/** A step whose failure leaves a screenshot (in .tmp/, not committed) of what the browser showed. */
-function step(name: string, body: () => Promise<void>): void {
-  it(name, async () => {
-    try {
-      await body();
-    } catch (error) {
-      const file = path.join(ROOT, '.tmp', `e2e-failure-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`);
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      await page?.screenshot({ path: file, fullPage: true }).catch(() => undefined);
-      throw new Error(`${(error as Error).message}\nScreenshot: ${file}`);
-    }
-  });
-}
+const shot = (name: string): Promise<void> => screenshot(page, name);
+const step = (name: string, body: () => Promise<void>): void => browserStep(name, () => page, body);
 
 beforeAll(async () => {
-  if (!fs.existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}: run \`apt-get install -y chromium\` (.ci/run does), or set CHROMIUM_PATH.`);
-  }
-  fs.mkdirSync(SHOTS, { recursive: true });
   buildPlaygroundIfStale();
   playground = await startPlayground({
     DELIVERABILITY_REQUIRE_VERIFICATION: 'true',
@@ -55,14 +33,7 @@ beforeAll(async () => {
     // test looks at the confirmation, so the reports wait until it is over.
     DELIVERABILITY_SANDBOX_DELAY_MS: '600000',
   });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-  const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, locale: 'en-GB', timezoneId: 'Europe/London' });
-  context.setDefaultTimeout(30_000);
-  await context.addInitScript({ content: "window.localStorage.setItem('STRAPI_MEDIA_LIBRARY_BANNER_DISMISSED_FOR_false:false', 'true');" });
-  page = await context.newPage();
+  ({ browser, page } = await openBrowser());
 }, 15 * 60_000);
 
 afterAll(async () => {
