@@ -83,6 +83,14 @@ const grab = (to: { documentId: string }[]) => ({
 });
 const sendStatus = async (id: string) =>
   (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: id } }))?.status;
+const EDITOR = { id: '1', name: 'Jo Editor' };
+const steer = () =>
+  app.strapi.plugin('deliverability').service('bulk-sends') as {
+    pause(id: string, actor: typeof EDITOR): Promise<{ status: string }>;
+    resume(id: string): Promise<{ status: string }>;
+    cancel(id: string, actor: typeof EDITOR): Promise<{ status: string; cancelledCount: number }>;
+    sweepCancelled(id: string): Promise<number>;
+  };
 const log = async (id: string) => (await q(app.strapi, UID.log).findOne({ where: { documentId: id } }))!;
 const attempts = (id: string) => q(app.strapi, UID.event).findMany({ where: { logDocumentId: id, kind: 'send_attempt' } });
 const at = (value: unknown): number => new Date(value as string).getTime();
@@ -211,6 +219,61 @@ describe.each(DATABASES)('on %s', (kind) => {
         (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: created.id } }))?.cancelledCount,
       ).toBe(1);
       expect(await retrier().tick(new Date(until))).toMatchObject({ claimed: 0, sent: 0 });
+    });
+
+    it('pausing a bulk send keeps its held messages back until it is resumed; then each goes at its time, or at once if that has passed', async () => {
+      const [inNewYork, inLondon] = [await student(STUDENT_ZONE), await student(null)];
+      const created = await bulk().sendBulk(grab([inNewYork, inLondon]));
+      const rowOf = async (to: { mobile: string }) =>
+        (await q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id, address: to.mobile } }))!;
+      await waitUntil(
+        async () => (await rowOf(inNewYork)).status === 'deferred' && (await rowOf(inLondon)).status === 'deferred',
+        30_000,
+        'both messages to be held',
+      );
+      const untilNewYork = at((await rowOf(inNewYork)).nextAttemptAt);
+      const untilLondon = at((await rowOf(inLondon)).nextAttemptAt);
+      expect(untilNewYork).toBeGreaterThan(untilLondon + 60 * MINUTE);
+
+      expect(await steer().pause(created.id, EDITOR)).toMatchObject({ status: 'paused' });
+      // Past both window ends, the paused send's messages stay where they are.
+      expect(await retrier().tick(new Date(untilNewYork + 60 * MINUTE))).toMatchObject({ claimed: 0, sent: 0 });
+      for (const to of [inNewYork, inLondon]) expect(await rowOf(to)).toMatchObject({ status: 'deferred', attempts: 0, leaseOwner: null });
+
+      expect(await steer().resume(created.id)).toMatchObject({ status: 'running' });
+      // Resumed after London's end and before New York's: London's goes at the next tick, New York's at its own time.
+      const resumedAt = untilLondon + 30 * MINUTE;
+      expect(await retrier().tick(new Date(resumedAt))).toMatchObject({ claimed: 1, sent: 1, held: 0 });
+      expect((await rowOf(inLondon)).attempts).toBe(1);
+      expect(await retrier().tick(new Date(untilNewYork - MINUTE))).toMatchObject({ claimed: 0 });
+      expect(await retrier().tick(new Date(untilNewYork))).toMatchObject({ claimed: 1, sent: 1 });
+      expect((await rowOf(inNewYork)).attempts).toBe(1);
+      await waitUntil(async () => (await sendStatus(created.id)) === 'done', 30_000, 'the bulk send to finish');
+    });
+
+    it('a message an attempt in flight held after the cancel’s sweep is never handed over, and the next sweep removes it', async () => {
+      const [first, second] = [await student(STUDENT_ZONE), await student(STUDENT_ZONE)];
+      const created = await bulk().sendBulk(grab([first, second]));
+      const rowOf = async (to: { mobile: string }) => q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id, address: to.mobile } });
+      await waitUntil(
+        async () => (await rowOf(first))?.status === 'deferred' && (await rowOf(second))?.status === 'deferred',
+        30_000,
+        'both messages to be held',
+      );
+      const held = (await rowOf(second))!;
+      // An attempt holds the second message's lease while the editor cancels: the sweep passes it over...
+      await q(app.strapi, UID.log).update({ where: { id: held.id }, data: { leaseOwner: 'retrier:in-flight', leaseExpiresAt: new Date(Date.now() + MINUTE) } });
+      expect(await steer().cancel(created.id, EDITOR)).toMatchObject({ status: 'cancelled', cancelledCount: 1 });
+      expect(await rowOf(first)).toBeNull();
+      // ...and its begin stage then holds it again, as quiet hours would: deferred, the lease given up.
+      await q(app.strapi, UID.log).update({ where: { id: held.id }, data: { leaseOwner: null, leaseExpiresAt: null } });
+      expect(await retrier().tick(new Date(at(held.nextAttemptAt) + MINUTE))).toMatchObject({ claimed: 0, sent: 0 });
+      expect(await attempts(held.documentId)).toEqual([]);
+      expect(await steer().sweepCancelled(created.id)).toBe(1);
+      expect(await rowOf(second)).toBeNull();
+      expect(
+        (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: created.id } }))?.cancelledCount,
+      ).toBe(2);
     });
 
     it('goes at once: a student whose clock is outside the window, an editor’s own send, a channel without quiet hours', async () => {
