@@ -8,7 +8,8 @@
  * New York and in London but not in Tokyo, whatever the hour the suite runs; the retrier's
  * `tick(now)` then plays the clock forward to each window end, without sleeping.
  */
-import { freePort, listen, startApp, type TestApp } from '../helpers/app';
+import request from 'supertest';
+import { adminToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { waitUntil } from '../helpers/instances';
 import { reportCountMismatches } from '../helpers/report-counts';
@@ -20,6 +21,7 @@ import { offsetMinutesAt } from '../../server/src/core/time-zones';
 import { SANDBOX_SMS_FAILURE_PREFIX } from '../../server/src/providers/sandbox/outcomes';
 
 const STUDENT = 'api::student.student';
+const CONTACT = 'plugin::deliverability.contact';
 const SITE_ZONE = 'Europe/London';
 const STUDENT_ZONE = 'America/New_York';
 const AWAKE_ZONE = 'Asia/Tokyo';
@@ -48,6 +50,7 @@ const STARTED = Date.now();
 const WINDOW: QuietWindow = { start: clock(localMinutes(STUDENT_ZONE, STARTED) - 30), end: clock(localMinutes(SITE_ZONE, STARTED) + 30) };
 
 let app: TestApp;
+let token: string;
 let sequence = 0;
 const messages = () =>
   app.strapi.plugin('deliverability').service('messages') as { send(input: unknown): Promise<{ id: string; status: string }> };
@@ -119,6 +122,7 @@ describe.each(DATABASES)('on %s', (kind) => {
       port,
     });
     await listen(app, port);
+    token = await adminToken(app);
   });
 
   afterAll(async () => {
@@ -298,6 +302,50 @@ describe.each(DATABASES)('on %s', (kind) => {
       const row = await log(unknown.id);
       expect(row.status).toBe('deferred');
       expect(localClock(SITE_ZONE, at(row.nextAttemptAt))).toBe(WINDOW.end);
+    });
+  });
+
+  describe('the plugin’s own Contact', () => {
+    const CM = `/content-manager/collection-types/${CONTACT}`;
+    const write = (method: 'post' | 'put', path: string, data: Record<string, unknown>) =>
+      request(app.server)[method](path).set('Authorization', `Bearer ${token}`).send(data);
+    const contactRow = (documentId: string) => app.strapi.db.query(CONTACT).findOne({ where: { documentId } });
+
+    it('its own time zone beats the site’s: a touchpoint SMS waits until the window ends on its clock', async () => {
+      const mobile = () => `+4477009${String(20000 + (sequence += 1)).slice(1)}`;
+      const own = await write('post', CM, { firstName: 'Ana', mobile: mobile(), timeZone: 'america/new_york' });
+      expect(own.status).toBe(201);
+      expect(own.body.data.timeZone).toBe(STUDENT_ZONE);
+      const none = await write('post', CM, { firstName: 'Ben', mobile: mobile() });
+      expect(none.status).toBe(201);
+
+      const toOwn = await sms({ documentId: own.body.data.documentId }, { to: { contact: own.body.data.documentId, type: CONTACT } });
+      const toNone = await sms({ documentId: none.body.data.documentId }, { to: { contact: none.body.data.documentId, type: CONTACT } });
+      const [heldOwn, heldNone] = [await log(toOwn.id), await log(toNone.id)];
+      expect(heldOwn.status).toBe('deferred');
+      expect(heldOwn.statusReason).toContain(STUDENT_ZONE);
+      expect(localClock(STUDENT_ZONE, at(heldOwn.nextAttemptAt))).toBe(WINDOW.end);
+      expect(heldNone.statusReason).toContain(SITE_ZONE);
+      expect(localClock(SITE_ZONE, at(heldNone.nextAttemptAt))).toBe(WINDOW.end);
+      expect(at(heldOwn.nextAttemptAt) - at(heldNone.nextAttemptAt)).toBeGreaterThanOrEqual(3 * 60 * MINUTE);
+    });
+
+    it('refuses a zone the runtime does not know with a 400 naming the field, and changes nothing; empty clears it', async () => {
+      const mobile = `+4477009${String(20000 + (sequence += 1)).slice(1)}`;
+      const refused = await write('post', CM, { firstName: 'Cy', mobile, timeZone: 'New York' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(/timeZone "New York" is not a time zone/);
+      expect(await app.strapi.db.query(CONTACT).findMany({ where: { mobile } })).toHaveLength(0);
+
+      const created = await write('post', CM, { firstName: 'Cy', mobile, timeZone: AWAKE_ZONE });
+      const documentId = created.body.data.documentId as string;
+      const bad = await write('put', `${CM}/${documentId}`, { firstName: 'Cyril', timeZone: 'Mars/Olympus_Mons' });
+      expect(bad.status).toBe(400);
+      expect(await contactRow(documentId)).toMatchObject({ firstName: 'Cy', timeZone: AWAKE_ZONE });
+
+      const cleared = await write('put', `${CM}/${documentId}`, { timeZone: '  ' });
+      expect(cleared.status).toBe(200);
+      expect((await contactRow(documentId))?.timeZone).toBeNull();
     });
   });
 
