@@ -562,6 +562,34 @@ export interface BreakerTripView {
 
 export type BulkPauseView = { by: 'breaker'; at: string; trip: BreakerTripView } | { by: 'editor'; at: string; actor: string };
 
+/** What the audit trail keeps of a breaker's pause (action `bulk-breaker-pause`, in `after`). */
+export interface BreakerPauseEntry {
+  bulkSendId: string;
+  trip: BreakerTripView;
+}
+
+/** One pause of a bulk send by its breaker, in the reports. A send tripped twice has two rows. */
+export interface BreakerPauseRow {
+  bulkSendId: string;
+  /** Null if the send is gone. */
+  sourceName: string | null;
+  channel: Channel | null;
+  /** The send's status now (it may have been resumed or cancelled since). */
+  status: BulkSendStatus | null;
+  pausedAt: string;
+  trip: BreakerTripView;
+}
+
+/** GET /reports/breaker-pauses?from&to&tz: bulk sends paused by their breaker in the period, newest first. */
+export interface BreakerPauseReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** All pauses in the period; `rows` holds at most the newest `MAX_BREAKER_PAUSES` of them. */
+  total: number;
+  rows: BreakerPauseRow[];
+}
+
 export interface BulkSendView {
   id: string;
   sourceName: string;

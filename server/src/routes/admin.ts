@@ -25,6 +25,7 @@ export default {
     { method: 'GET', path: '/reports/sender-blocks', handler: 'admin-reports.senderBlocks', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/reach', handler: 'admin-reports.reach', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/mailbox-providers', handler: 'admin-reports.mailboxProviders', config: { policies: requires('reportsRead') } },
+    { method: 'GET', path: '/reports/breaker-pauses', handler: 'admin-reports.breakerPauses', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/unsubscribes', handler: 'admin-reports.unsubscribes', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/bulk-sends', handler: 'admin-bulk-sends.list', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/bulk-sends/preview', handler: 'admin-bulk-sends.preview', config: { policies: requires('bulkSend') } },

@@ -4,12 +4,13 @@ import { MessageInputError, checkCategory } from '../core/message-input';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
-import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
+import type { BreakerPauseEntry, BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { SendRefusedError } from './messages';
+import type { AuditInput } from './audit';
 
 /**
  * Bulk sends (Grabs): creating one (checked whole, then its messages queued in chunks, in one
@@ -51,6 +52,15 @@ function toView(row: Row, counts: StatusCounts, perMinute: number): BulkSendView
     startedAt: toIso(row.startedAt),
     finishedAt: toIso(row.finishedAt),
   };
+}
+
+/** Who the audit trail names for a breaker's pause: no person, the breaker itself. */
+export const BREAKER_ACTOR = { id: 'breaker', name: 'Breaker' } as const;
+
+/** The audit entry of a breaker's pause; `reports.breakerPauses` reads `after` back (BreakerPauseEntry). */
+function breakerPauseEntry(bulkSendId: string, trip: BreakerTrip, at: Date): AuditInput {
+  const after: BreakerPauseEntry = { bulkSendId, trip };
+  return { action: 'bulk-breaker-pause', actor: BREAKER_ACTOR, after, at: at.getTime() };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -242,8 +252,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The breaker tripped: the send pauses with the figures that tripped it (only if it was still running). */
     async pauseForBreaker(documentId: string, trip: BreakerTrip): Promise<boolean> {
-      const pause: BulkPauseView = { by: 'breaker', at: new Date().toISOString(), trip };
-      const { count } = await sends().updateMany({ where: { documentId, status: 'running' }, data: { status: 'paused', pause, updatedAt: new Date() } });
+      const at = new Date();
+      const pause: BulkPauseView = { by: 'breaker', at: at.toISOString(), trip };
+      // The pause and its audit entry commit together: a resume clears `pause`, the entry stays for the reports.
+      const count = await strapi.db.transaction(async () => {
+        const updated = await sends().updateMany({ where: { documentId, status: 'running' }, data: { status: 'paused', pause, updatedAt: at } });
+        if (updated.count > 0) await getService(strapi, 'audit').record(breakerPauseEntry(documentId, trip, at));
+        return updated.count;
+      });
       if (count > 0) {
         strapi.log.warn(`[deliverability] bulk send ${documentId} paused by its breaker: ${trip.metric} ${(trip.rate * 100).toFixed(2)}% over ${trip.sample} messages (threshold ${(trip.threshold * 100).toFixed(2)}%)`);
       }
