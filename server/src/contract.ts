@@ -590,6 +590,23 @@ export interface BreakerPauseReport {
   rows: BreakerPauseRow[];
 }
 
+/** A configured message category and what it implies (core/categories.ts), for the compose page. */
+export interface CategoryView {
+  name: string;
+  /** Its bulk email carries one-click unsubscribe (RFC 8058). */
+  oneClickUnsubscribe: boolean;
+  /** It still reaches addresses that unsubscribed. */
+  sendToUnsubscribed: boolean;
+  /** A failed message is sent again on the other channel. */
+  fallback: boolean;
+}
+
+/** GET /categories: the configured categories, and the one a bulk send takes when it names none. */
+export interface CategoryList {
+  categories: CategoryView[];
+  bulkDefault: string;
+}
+
 export interface BulkSendView {
   id: string;
   sourceName: string;

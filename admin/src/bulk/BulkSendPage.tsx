@@ -20,6 +20,7 @@ import { ErrorState, LoadingState } from '../utils/States';
 import { channelKey } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 import { useBulkAction, type BulkAction } from './api';
+import { useCategoryName } from './CategoryField';
 import {
   BREAKER_METRIC_KEYS,
   BULK_STATUS_COLOURS,
@@ -216,6 +217,7 @@ export function BulkSendPage(): JSX.Element {
   const { formatDate } = useIntl();
   const can = useCan();
   const { id = '' } = useParams<{ id: string }>();
+  const categoryName = useCategoryName();
   const [active, setActive] = React.useState(true);
   const send = useApi<BulkSendView>(`/bulk-sends/${encodeURIComponent(id)}`, { pollingMs: active ? POLL_MS : 0 });
   const providers = useApi<MailboxProviderRow[]>(can.readReports ? `/bulk-sends/${encodeURIComponent(id)}/mailbox-providers` : null, {
@@ -246,6 +248,11 @@ export function BulkSendPage(): JSX.Element {
           <LoadingState />
         ) : (
           <Flex direction="column" alignItems="stretch" gap={6}>
+            {data.category ? (
+              <Typography textColor="neutral700" data-bulk-category={data.category}>
+                {t('bulk.send.category', { category: categoryName(data.category) })}
+              </Typography>
+            ) : null}
             {data.pause && data.status === 'paused' ? <PauseNotice pause={data.pause} /> : null}
             <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
               <Figures send={data} />

@@ -28,6 +28,7 @@ export default {
     { method: 'GET', path: '/reports/breaker-pauses', handler: 'admin-reports.breakerPauses', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/reports/unsubscribes', handler: 'admin-reports.unsubscribes', config: { policies: requires('reportsRead') } },
     { method: 'GET', path: '/bulk-sends', handler: 'admin-bulk-sends.list', config: { policies: requires('logsRead') } },
+    { method: 'GET', path: '/categories', handler: 'admin-bulk-sends.categories', config: { policies: requires('bulkSend') } },
     { method: 'POST', path: '/bulk-sends/preview', handler: 'admin-bulk-sends.preview', config: { policies: requires('bulkSend') } },
     { method: 'POST', path: '/bulk-sends', handler: 'admin-bulk-sends.create', config: { policies: requires('bulkSend') } },
     { method: 'GET', path: '/bulk-sends/:id', handler: 'admin-bulk-sends.findOne', config: { policies: requires('logsRead') } },

@@ -1,10 +1,11 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { MessageInputError, checkCategory } from '../core/message-input';
+import { DEFAULT_BULK_CATEGORY } from '../core/categories';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
-import type { BreakerPauseEntry, BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
+import type { BreakerPauseEntry, BulkPauseView, CategoryList, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
@@ -167,6 +168,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     },
 
     /** The first recipients and how many will be dropped as suppressed, without queuing anything. */
+    /** The configured categories with their policies, for the compose page's picker (the default first). */
+    categories(): CategoryList {
+      const policies = getService(strapi, 'config').get().categories;
+      const names = Object.keys(policies).sort((a, b) => Number(b === DEFAULT_BULK_CATEGORY) - Number(a === DEFAULT_BULK_CATEGORY) || a.localeCompare(b));
+      const view = (name: string) => ({ name, oneClickUnsubscribe: policies[name].oneClickUnsubscribe, sendToUnsubscribed: policies[name].sendToUnsubscribed, fallback: policies[name].fallback });
+      return { categories: names.map(view), bulkDefault: DEFAULT_BULK_CATEGORY };
+    },
+
     async preview(raw: unknown): Promise<BulkPreview> {
       const input = validate(raw);
       const resolved = await recipients().resolve(input);
