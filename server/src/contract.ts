@@ -645,8 +645,10 @@ export interface BulkPreview {
 /** A bulk send's messages by mailbox provider: one row per provider, and one per domain for the others. */
 export interface MailboxProviderRow {
   provider: 'campus' | 'gmail' | 'microsoft' | 'yahoo' | 'other';
-  /** The domain, for `other`; null for the named providers. */
+  /** The domain, for `other` (with `viaMx`, the MX host receiving for custom domains); null for the named providers. */
   domain: string | null;
+  /** The row is an MX host: the custom domains whose mail it receives. */
+  viaMx: boolean;
   counts: StatusCounts;
 }
 
@@ -655,6 +657,8 @@ export interface MailboxProviderTotalsRow {
   provider: MailboxProviderRow['provider'];
   /** The domain, for `other`; null for the named providers and for the smallest other domains taken together. */
   domain: string | null;
+  /** `domain` is an MX host: the custom domains whose mail it receives. */
+  viaMx: boolean;
   totals: ReportTotals;
 }
 

@@ -264,7 +264,7 @@ export function BulkSendPage(): JSX.Element {
                     {t('mailbox.title')}
                   </Typography>
                   <MailboxProvidersTable
-                    rows={providers.data.map((row) => ({ provider: row.provider, domain: row.domain, counts: row.counts }))}
+                    rows={providers.data.map((row) => ({ provider: row.provider, domain: row.domain, viaMx: row.viaMx, counts: row.counts }))}
                   />
                 </Flex>
               </Box>

@@ -71,7 +71,9 @@ export function BreakerPauses({
                     <Typography>{formatDate(row.pausedAt, { dateStyle: 'medium', timeStyle: 'short' })}</Typography>
                   </Td>
                   <Td>
-                    <Typography data-breaker-trip={row.trip.metric}>{tripText(row.trip)}</Typography>
+                    <Typography data-breaker-trip={row.trip.metric} style={{ whiteSpace: 'normal' }}>
+                      {tripText(row.trip)}
+                    </Typography>
                   </Td>
                   <Td>{row.status ? <BulkStatusBadge status={row.status} /> : <Typography>–</Typography>}</Td>
                 </Tr>

@@ -14,6 +14,7 @@ import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 import worklistDigest from './worklist-digest';
+import mxHost from './mx-host';
 
 export default {
   contact,
@@ -32,4 +33,5 @@ export default {
   'worklist-digest': worklistDigest,
   'report-count': reportCount,
   'report-delta': reportDelta,
+  'mx-host': mxHost,
 };

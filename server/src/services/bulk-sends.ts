@@ -164,10 +164,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const resolved = await recipients().resolve(input);
       const send = await queue(input, resolved, actor);
       strapi.log.info(`[deliverability] bulk send ${send.documentId} queued: ${resolved.recipients.length} messages`);
+      // Their custom domains' MX hosts, for the breakdown by mailbox provider: looked up after this answers.
+      if (input.channel === 'email') getService(strapi, 'mx-hosts').refreshInBackground(resolved.recipients.map((r) => r.address));
       return this.find(send.documentId);
     },
 
-    /** The first recipients and how many will be dropped as suppressed, without queuing anything. */
     /** The configured categories with their policies, for the compose page's picker (the default first). */
     categories(): CategoryList {
       const policies = getService(strapi, 'config').get().categories;
@@ -176,6 +177,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return { categories: names.map(view), bulkDefault: DEFAULT_BULK_CATEGORY };
     },
 
+    /** The first recipients and how many will be dropped as suppressed, without queuing anything. */
     async preview(raw: unknown): Promise<BulkPreview> {
       const input = validate(raw);
       const resolved = await recipients().resolve(input);
@@ -222,7 +224,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const c = columnsOf(strapi, UID.log, ['bulkSendId', 'address', 'status'] as const);
       const rows = (await builder(strapi, UID.log).select(c.address, c.status).where(c.bulkSendId, documentId)) as Record<string, string>[];
       const counted = rows.map((row) => ({ address: row[c.address], status: row[c.status] as MessageStatus, count: 1 }));
-      return groupByMailboxProvider(counted, campus, emptyCounts);
+      const mxHosts = await getService(strapi, 'mx-hosts').known(counted.map((row) => row.address));
+      return groupByMailboxProvider(counted, campus, emptyCounts, Infinity, mxHosts);
     },
 
     async pause(documentId: string, actor: BulkActor): Promise<BulkSendView> {

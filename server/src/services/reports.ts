@@ -176,13 +176,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       .filter((row) => row.address && (MESSAGE_STATUSES as readonly string[]).includes(row.status))
       .map((row) => ({ address: row.address as string, status: row.status as MessageStatus, count: toCount(row.n) }));
     const campusDomains = getService(strapi, 'config').get().bulk.campusDomains;
-    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS);
+    const mxHosts = await getService(strapi, 'mx-hosts').known(counted.map((row) => row.address));
+    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS, mxHosts);
     return {
       from: query.from,
       to: query.to,
       timeZone: name,
       campusDomains,
-      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, totals: totalsOf(g.counts) })),
+      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, viaMx: g.viaMx, totals: totalsOf(g.counts) })),
     };
   },
 

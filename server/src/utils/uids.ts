@@ -18,4 +18,5 @@ export const UID = {
   worklistDigest: 'plugin::deliverability.worklist-digest',
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
+  mxHost: 'plugin::deliverability.mx-host',
 } as const;
