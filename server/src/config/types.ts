@@ -97,6 +97,13 @@ export interface PluginConfig extends DecisionPolicy {
     leaseSeconds: number;
     /** Hand-offs in flight at once within a tick. */
     concurrency: number;
+    /**
+     * Handed-over messages whose outcome may wait for its record while the lanes go on. 0 (the
+     * default): a lane hands over its next message only once an outcome is on record, so a crash
+     * re-sends at most `concurrency` messages. More lifts a slow database's hold on the hand-offs,
+     * and a crash can re-send that many more (README, "Sending at the database's pace").
+     */
+    maxUnrecorded: number;
   };
   bulk: BulkConfig;
   /** Message categories and their policies (core/categories.ts, config/categories.ts). */
@@ -123,6 +130,8 @@ export interface BulkConfig {
   rates: Record<string, number>;
   /** Hand-offs in flight at once in each instance. */
   concurrency: number;
+  /** As `retrier.maxUnrecorded`, for the bulk worker. */
+  maxUnrecorded: number;
   /** Messages one instance claims at a time. Small, so that a pause releases little and work spreads over instances. */
   claimSize: number;
   breaker: BreakerPolicy;

@@ -248,6 +248,9 @@ function validateBreaker(key: string, input: unknown): BreakerPolicy {
   };
 }
 
+/** A whole number, 0 or more. */
+const requireCount = (key: string, value: unknown): number => requirePositiveNumber(key, value, { min: -1, integer: true });
+
 function validateBulk(input: unknown): BulkConfig {
   const key = `${PREFIX}.bulk`;
   const bulk = section(key, input);
@@ -258,6 +261,7 @@ function validateBulk(input: unknown): BulkConfig {
     ratePerSecond: requirePositiveNumber(`${key}.ratePerSecond`, bulk.ratePerSecond ?? 10),
     rates: Object.fromEntries(Object.entries(rates).map(([provider, rate]) => [provider, requirePositiveNumber(`${key}.rates.${provider}`, rate)])),
     concurrency: requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true }),
+    maxUnrecorded: requireCount(`${key}.maxUnrecorded`, bulk.maxUnrecorded ?? 0),
     claimSize: requirePositiveNumber(`${key}.claimSize`, bulk.claimSize ?? 20, { integer: true }),
     breaker: validateBreaker(`${key}.breaker`, bulk.breaker),
     campusDomains: stringList(`${key}.campusDomains`, bulk.campusDomains).map((d) => d.toLowerCase()),
@@ -314,6 +318,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       batchSize: requirePositiveNumber(`${PREFIX}.retrier.batchSize`, retrier.batchSize ?? 200, { integer: true }),
       leaseSeconds,
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
+      maxUnrecorded: requireCount(`${PREFIX}.retrier.maxUnrecorded`, retrier.maxUnrecorded ?? 0),
     },
     bulk: validateBulk(config.bulk),
     quietHours: validateQuietHoursConfig(config.quietHours),
