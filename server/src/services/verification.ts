@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
 import type { Channel } from '../core/events';
-import { codeHash, codeMatches, judgeCode, methodFor, newCode, readLinkToken, signLinkToken } from '../core/verification';
+import { codeHash, codeMatches, judgeCode, methodFor, newCode, readLinkToken, signLinkToken, type CodeRefusal } from '../core/verification';
 import type { VerificationConfirmed, VerificationView } from '../contract';
 import { AdminApiError } from '../utils/admin-error';
 import { lockRowsById, withConflictRetry } from '../utils/locks';
@@ -40,6 +40,8 @@ const STUDENT: Actor = { id: 'student', name: 'The student' };
 
 type Confirmable = { row: Row; purpose: VerificationRequest['purpose'] };
 
+export type CodePageOutcome = { kind: 'confirmed'; already: boolean } | { kind: 'refused'; why: CodeRefusal; attemptsLeft: number };
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const settings = () => getService(strapi, 'config').get().reactivation;
   const secret = (): string => {
@@ -65,16 +67,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
-  function confirmUrl(token: string): string {
+  /** A public verification route's full address (`publicUrl` and the REST prefix). */
+  function publicRoute(path: string): string {
     const base = getService(strapi, 'config').get().publicUrl ?? '';
-    return `${base}${restPrefix(strapi)}/${PLUGIN_ID}/verifications/confirm?token=${token}`;
+    return `${base}${restPrefix(strapi)}/${PLUGIN_ID}/verifications/${path}`;
   }
+  const confirmUrl = (token: string): string => publicRoute(`confirm?token=${token}`);
+
+  /** The public page where the student types the texted code. */
+  const codePageUrl = (verificationId: string): string => publicRoute(`code/${verificationId}`);
 
   /** The message the student receives: the link, or the code (which is known only here and in the message). */
   function messageOf(row: Row, code: string | null, expiresAtMs: number): Record<string, unknown> {
     const until = new Date(expiresAtMs).toUTCString();
     if (row.channel === 'sms') {
-      return { channel: 'sms', to: { address: row.address }, body: `Your college's code to confirm this number: ${code}. It expires ${until}.`, source: 'manual', sourceName: 'Address verification' };
+      return { channel: 'sms', to: { address: row.address }, body: `Your college's code to confirm this number: ${code}. Enter it at ${codePageUrl(row.documentId)} before ${until}.`, source: 'manual', sourceName: 'Address verification' };
     }
     const link = confirmUrl(signLinkToken(secret(), row.documentId, expiresAtMs));
     return {
@@ -177,6 +184,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { confirmed: true, alreadyConfirmed: outcome.already };
   }
 
+  type CodeAttempt = { kind: 'confirmed'; committed: Awaited<ReturnType<typeof confirmLocked>> | null; already: boolean } | Extract<CodePageOutcome, { kind: 'refused' }>;
+
+  /**
+   * One code attempt on the locked verification row: the rule (core/verification.ts `judgeCode`)
+   * decides; a wrong code is counted (and committed) before the refusal is answered, so after
+   * `maxCodeAttempts` wrong codes, on any instance, the verification is void.
+   */
+  async function tryCode(trx: Knex.Transaction, row: Row, code: unknown, now: number): Promise<CodeAttempt> {
+    const { maxCodeAttempts } = settings();
+    const matches = codeMatches(secret(), row.documentId, code, String(row.codeHash ?? ''));
+    const attempts = Number(row.attempts ?? 0);
+    const refused = (why: CodeRefusal, left = maxCodeAttempts - attempts): CodeAttempt => ({ kind: 'refused', why, attemptsLeft: Math.max(0, left) });
+    if (row.status === 'confirmed') return matches ? { kind: 'confirmed', committed: null, already: true } : refused('wrong');
+    if (row.status !== 'pending') return refused('superseded', 0);
+    const verdict = judgeCode({ matches, attempts, maxAttempts: maxCodeAttempts, expiresAtMs: toMs(row.expiresAt) ?? 0, now });
+    if (verdict === 'confirmed') return { kind: 'confirmed', committed: await confirmLocked(trx, { row, purpose: row.purpose as Confirmable['purpose'] }, now), already: false };
+    if (verdict !== 'wrong') return refused(verdict, 0);
+    await table(strapi, UID.verification).update({ where: { id: row.id }, data: { attempts: attempts + 1 } });
+    return refused('wrong', maxCodeAttempts - attempts - 1);
+  }
+
   return {
     /** Records a pending verification and sends its message. The address stays as it is until the student confirms. */
     async request(input: VerificationRequest): Promise<VerificationView> {
@@ -226,7 +254,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return finish(outcome);
     },
 
-    /** The student typed the texted code. Every refusal reads the same; a wrong code counts towards the lock. */
+    /** The student typed the texted code with their number (JSON). Every refusal reads the same; a wrong code counts towards the lock. */
     async confirmCode(rawAddress: unknown, code: unknown, now = Date.now()): Promise<VerificationConfirmed> {
       const address = typeof rawAddress === 'string' ? normalizeAddress('sms', rawAddress) : null;
       const latest = address
@@ -236,20 +264,42 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           })
         : null;
       if (!latest) throw new AdminApiError(400, CODE_REFUSED);
-      const { maxCodeAttempts } = settings();
-      const outcome = await withLockedVerification(latest.id, async (trx, row) => {
-        const matches = codeMatches(secret(), row.documentId, code, String(row.codeHash ?? ''));
-        if (row.status === 'confirmed') return matches ? { committed: null, already: true } : { refused: true as const };
-        if (row.status !== 'pending') return { refused: true as const };
-        const attempts = Number(row.attempts ?? 0);
-        const verdict = judgeCode({ matches, attempts, maxAttempts: maxCodeAttempts, expiresAtMs: toMs(row.expiresAt) ?? 0, now });
-        if (verdict === 'confirmed') return { committed: await confirmLocked(trx, { row, purpose: row.purpose as Confirmable['purpose'] }, now), already: false };
-        // The wrong guess is counted (and committed) before the refusal is answered.
-        if (verdict === 'wrong') await table(strapi, UID.verification).update({ where: { id: row.id }, data: { attempts: attempts + 1 } });
-        return { refused: true as const };
-      });
-      if ('refused' in outcome) throw new AdminApiError(400, CODE_REFUSED);
+      const outcome = await withLockedVerification(latest.id, (trx, row) => tryCode(trx, row, code, now));
+      if (outcome.kind === 'refused') throw new AdminApiError(400, CODE_REFUSED);
       return finish(outcome);
+    },
+
+    /**
+     * The student typed the texted code on the code page, whose address names the verification
+     * (the id is in the text message only). The page may say why a code is refused: the id
+     * already shows that this verification exists, and it says nothing about any other.
+     */
+    async confirmCodeOf(verificationId: unknown, code: unknown, now = Date.now()): Promise<CodePageOutcome> {
+      const found = typeof verificationId === 'string' && /^[A-Za-z0-9]{1,64}$/.test(verificationId)
+        ? await table(strapi, UID.verification).findOne({ where: { documentId: verificationId, method: 'code' } })
+        : null;
+      if (!found) return { kind: 'refused', why: 'unknown', attemptsLeft: 0 };
+      const outcome = await withLockedVerification(found.id, (trx, row) => tryCode(trx, row, code, now));
+      if (outcome.kind === 'refused') return outcome;
+      const confirmed = await finish(outcome);
+      return { kind: 'confirmed', already: confirmed.alreadyConfirmed };
+    },
+
+    /** Whether the code page's id names a verification by code (the GET page shows the form only then). */
+    async isCodeVerification(verificationId: unknown): Promise<boolean> {
+      if (typeof verificationId !== 'string' || !/^[A-Za-z0-9]{1,64}$/.test(verificationId)) return false;
+      return (await table(strapi, UID.verification).count({ where: { documentId: verificationId, method: 'code' } })) > 0;
+    },
+
+    /**
+     * What the per-verification limit (`rateLimits.confirmPerTarget`) counts a confirm request
+     * against: the link's verification, or the number a code is typed for (normalized, so that
+     * spellings of one number share a count). Null when the request names neither.
+     */
+    limitTargetOf(body: { token?: unknown; address?: unknown }): string | null {
+      if (typeof body.token === 'string') return `link:${body.token.split('.')[0].slice(0, 64)}`;
+      const address = typeof body.address === 'string' ? normalizeAddress('sms', body.address) : null;
+      return address ? `sms:${address}` : null;
     },
 
     viewOf,
