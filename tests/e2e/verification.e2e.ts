@@ -2,7 +2,8 @@
  * Reactivation that waits for the student, in a real browser (`reactivation.requireVerification`
  * turned on through the playground's environment): an editor reactivates the hard-bounced
  * student's address from her Full Logs, the card says "Pending verification" and the address stays
- * failed; the student opens the signed link and presses its button; the card then shows the address
+ * failed; the editor sends it again (the old link stops working); the student opens the signed link
+ * and presses its button; the card then shows the address
  * active. The link is the one the plugin emailed: the plugin signs `<verification>.<expiry>` with the
  * secret this test gave it, so the test rebuilds it from the card's verification id and expiry.
  * Screenshots go to docs/screenshots (the README shows them).
@@ -74,6 +75,18 @@ describe('reactivation with verification, in Chromium', () => {
     expect(await pending.innerText()).toMatch(/link sent to this address/);
     expect(await card.locator('[data-deliverability-badge="failed"]').count()).toBe(1);
     await shot('verification-pending');
+  });
+
+  step('sends the verification again: a new one replaces it, and the old link no longer works', async () => {
+    const pending = page.locator('[data-address-card="email"] [data-verification="pending"]');
+    const oldId = (await pending.getAttribute('data-verification-id'))!;
+    const oldLink = signLinkToken(SECRET, oldId, Date.parse((await pending.getAttribute('data-verification-expires'))!));
+    await pending.getByRole('button', { name: 'Send again' }).click();
+    await page.getByText('A new verification was sent').first().waitFor();
+    await page.locator(`[data-address-card="email"] [data-verification="pending"]:not([data-verification-id="${oldId}"])`).waitFor();
+    expect(await page.locator('[data-address-card="email"] [data-deliverability-badge="failed"]').count()).toBe(1);
+    const answer = await page.request.post(`${playground.url}/api/deliverability/verifications/confirm`, { data: { token: oldLink } });
+    expect(answer.status()).toBe(410);
   });
 
   step('the student opens the emailed link and confirms', async () => {

@@ -2,7 +2,7 @@ import { Badge, Box, Button, Flex, Grid, Typography } from '@strapi/design-syste
 import { Mail, Message } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { AddressStatusBadge } from '../badges/AddressStatusBadge';
-import type { AddressSummary } from '../utils/api';
+import type { AddressSummary, VerificationView } from '../utils/api';
 import { addressStateKey, channelKey } from '../utils/status';
 import { useT } from '../utils/translations';
 import { ConsentHistory } from './ConsentHistory';
@@ -11,10 +11,13 @@ export interface AddressCardsProps {
   addresses: AddressSummary[];
   canReactivate: boolean;
   onReactivate: (address: AddressSummary) => void;
+  /** "Send again" on a pending verification (shown with `canReactivate`); the one in flight waits. */
+  onResendVerification?: (verification: VerificationView) => void;
+  resendingId?: string | null;
 }
 
 /** Each of the student's addresses: its state and why, since when, the provider's code, and who last reactivated it. */
-export function AddressCards({ addresses, canReactivate, onReactivate }: AddressCardsProps): JSX.Element {
+export function AddressCards({ addresses, canReactivate, onReactivate, onResendVerification, resendingId = null }: AddressCardsProps): JSX.Element {
   const t = useT();
   const { formatDate } = useIntl();
   const date = (value: string | null): string | null => (value ? formatDate(value, { dateStyle: 'medium', timeStyle: 'short' }) : null);
@@ -85,6 +88,17 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                         date: date(a.verification.expiresAt) ?? '',
                       })}
                     </Typography>
+                    {canReactivate && onResendVerification ? (
+                      <Button
+                        variant="tertiary"
+                        size="S"
+                        data-resend-verification
+                        loading={resendingId === a.verification.documentId}
+                        onClick={() => a.verification && onResendVerification(a.verification)}
+                      >
+                        {t('addresses.resendVerification')}
+                      </Button>
+                    ) : null}
                   </Flex>
                 ) : null}
                 {a.channel === 'sms' && a.address ? <ConsentHistory channel={a.channel} address={a.address} /> : null}

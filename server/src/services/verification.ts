@@ -28,6 +28,8 @@ export interface VerificationRequest extends CheckedReactivation {
   purpose: 'reactivation' | 'address-change';
   /** The student whose address it is, where known (an address change). */
   contact?: { type: string; documentId: string } | null;
+  /** An editor's "send again": the pending verification this one replaces (it must still be pending). */
+  resendOf?: Row;
 }
 
 /** Why a message to a new address that waits for its student's confirmation is not sent. */
@@ -95,13 +97,24 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     };
   }
 
+  /**
+   * Refuses a "send again" of a verification that is no longer pending (confirmed meanwhile, or
+   * already replaced by another editor's click): locked and read again, so two clicks at once send one.
+   */
+  async function stillPending(trx: Knex.Transaction, old: Row): Promise<void> {
+    await lockRowsById(strapi, trx, UID.verification, [old.id]);
+    const current = await table(strapi, UID.verification).findOne({ where: { id: old.id } });
+    if (current?.status !== 'pending') throw new AdminApiError(409, 'This verification is no longer pending: it was confirmed, or a newer one was sent.');
+  }
+
   /** The new pending verification (any earlier pending one for the address is superseded), and its audit entry. */
   async function record(input: VerificationRequest): Promise<{ row: Row; code: string | null; expiresAtMs: number }> {
     const method = methodFor(input.channel);
     const ttlMs = method === 'link' ? settings().linkTtlHours * 3_600_000 : settings().codeTtlMinutes * 60_000;
     const expiresAtMs = input.now + ttlMs;
-    return strapi.db.transaction(async () => {
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const verifications = table(strapi, UID.verification);
+      if (input.resendOf) await stillPending(trx, input.resendOf);
       await verifications.updateMany({
         where: { channel: input.channel, address: input.address, status: 'pending' },
         data: { status: 'superseded', updatedAt: new Date(input.now) },
@@ -127,11 +140,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         ? ((await verifications.update({ where: { id: created.id }, data: { codeHash: codeHash(secret(), created.documentId, code) } })) as Row)
         : created;
       await getService(strapi, 'audit').record({
-        action: 'request-verification',
+        action: input.resendOf ? 'resend-verification' : 'request-verification',
         actor: input.actor,
         channel: input.channel,
         address: input.address,
         reason: input.reason,
+        before: input.resendOf ? { verification: input.resendOf.documentId } : undefined,
         after: { verification: row.documentId, method, expiresAt: new Date(expiresAtMs).toISOString() },
         at: input.now,
       });
@@ -213,6 +227,26 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const updated = await table(strapi, UID.verification).update({ where: { id: row.id }, data: { logDocumentId: message.id } });
       strapi.log.info(`[deliverability] verification ${row.documentId} sent (${row.method}), message ${message.id}`);
       return viewOf((updated as Row) ?? row);
+    },
+
+    /**
+     * An editor's "send again" on a pending verification (the Full Logs card): a new link or code,
+     * the old one void, audited as `resend-verification` in the editor's name, same purpose and reason.
+     */
+    async resend(documentId: unknown, actor: Actor, now = Date.now()): Promise<VerificationView> {
+      const old = typeof documentId === 'string' ? await table(strapi, UID.verification).findOne({ where: { documentId } }) : null;
+      if (!old) throw new AdminApiError(404, 'There is no such verification.');
+      const contact = old.contactType && old.contactDocumentId ? { type: String(old.contactType), documentId: String(old.contactDocumentId) } : null;
+      return this.request({
+        channel: old.channel as Channel,
+        address: old.address as string,
+        purpose: old.purpose as VerificationRequest['purpose'],
+        reason: String(old.reason ?? ''),
+        contact,
+        actor,
+        now,
+        resendOf: old,
+      });
     },
 
     /** The latest verification of this address still waiting for the student (expired ones too: an editor asks again). */
