@@ -204,6 +204,10 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
       const row = await table(app.strapi, UID.verification).findOne({ where: { channel: 'sms', address: number, status: 'pending' } });
       expect(row).toMatchObject({ attempts: 3 });
       expect(await ledger('sms', number)).toMatchObject({ state: 'failed' });
+      // The card tells the editor the code is void, so that they send it again.
+      const summary = await request(app.server).get(`/deliverability/contacts/${amira}/summary`).set('Authorization', `Bearer ${token}`);
+      const smsCard = summary.body.data.addresses.find((a: { channel: string }) => a.channel === 'sms');
+      expect(smsCard.verification).toMatchObject({ status: 'pending', locked: true, expired: false });
     });
 
     it('confirms with the code of a new verification, which supersedes the locked one', async () => {

@@ -4,8 +4,12 @@ import { useIntl } from 'react-intl';
 import { AddressStatusBadge } from '../badges/AddressStatusBadge';
 import type { AddressSummary, VerificationView } from '../utils/api';
 import { addressStateKey, channelKey } from '../utils/status';
-import { useT } from '../utils/translations';
+import { useT, type TranslationKey } from '../utils/translations';
 import { ConsentHistory } from './ConsentHistory';
+
+/** The badge of a verification the student has not confirmed: void (too many wrong codes, or expired) or still pending. */
+const verificationStateKey = (v: VerificationView): TranslationKey =>
+  v.locked ? 'addresses.verificationLocked' : v.expired ? 'addresses.verificationExpired' : 'addresses.verificationPending';
 
 export interface AddressCardsProps {
   addresses: AddressSummary[];
@@ -74,12 +78,12 @@ export function AddressCards({ addresses, canReactivate, onReactivate, onResendV
                   <Flex
                     gap={2}
                     wrap="wrap"
-                    data-verification={a.verification.expired ? 'expired' : 'pending'}
+                    data-verification={a.verification.locked ? 'locked' : a.verification.expired ? 'expired' : 'pending'}
                     data-verification-id={a.verification.documentId}
                     data-verification-expires={a.verification.expiresAt}
                   >
-                    <Badge variant={a.verification.expired ? 'warning' : 'secondary'}>
-                      {t(a.verification.expired ? 'addresses.verificationExpired' : 'addresses.verificationPending')}
+                    <Badge variant={a.verification.expired || a.verification.locked ? 'warning' : 'secondary'}>
+                      {t(verificationStateKey(a.verification))}
                     </Badge>
                     <Typography textColor="neutral600" variant="pi">
                       {t('addresses.verificationDetail', {

@@ -63,6 +63,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       status: row.status as VerificationView['status'],
       expiresAt: new Date(expiresAt).toISOString(),
       expired: expiresAt <= now,
+      locked: row.method === 'code' && Number(row.attempts ?? 0) >= settings().maxCodeAttempts,
       requestedBy: (row.requestedByName as string | null) ?? null,
       reason: (row.reason as string | null) ?? null,
       logDocumentId: (row.logDocumentId as string | null) ?? null,
