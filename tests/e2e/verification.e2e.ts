@@ -16,6 +16,8 @@ import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from 
 const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
+/** The playground's student whose mobile failed (a hard SMS failure). */
+const CHLOE = 'chloe.martin@example.ac.uk';
 const SECRET = `e2e-verification-secret-${process.pid}-0123456789`;
 
 let playground: RunningPlayground;
@@ -108,5 +110,30 @@ describe('reactivation with verification, in Chromium', () => {
     expect(await card.innerText()).toMatch(/active/i);
     expect(await card.innerText()).toContain('The student says the mailbox works again');
     expect(await card.locator('[data-verification]').count()).toBe(0);
+  });
+
+  step('an SMS code: the student types the texted code on its page, and a wrong one is refused', async () => {
+    await page.goto(`${playground.url}${LIST}`);
+    await page.locator('tbody tr').filter({ hasText: CHLOE }).locator('td').nth(1).click();
+    const panel = page.locator('[data-deliverability-panel]');
+    await panel.waitFor();
+    await panel.getByRole('link', { name: /full logs/i }).click();
+    await page.waitForURL(/\/plugins\/deliverability\/contacts\/[a-z0-9]+\/logs/);
+    const card = page.locator('[data-address-card="sms"]');
+    await card.getByRole('button', { name: /reactivate/i }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    await dialog.locator('textarea').fill('The student has a new SIM with the same number');
+    await dialog.getByRole('button', { name: /^reactivate$/i }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const pending = card.locator('[data-verification="pending"]');
+    await pending.waitFor();
+    // The text message names this page; the test cannot read the code (the sandbox keeps it), so it types a wrong one.
+    await page.goto(`${playground.url}/api/deliverability/verifications/code/${await pending.getAttribute('data-verification-id')}`);
+    await page.getByRole('heading', { name: 'Confirm your number' }).waitFor();
+    await page.getByLabel('Code').fill('000000');
+    await page.getByRole('button', { name: 'Confirm my number' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That code is not right. You can try 4 more times.' }).waitFor();
+    await shot('verification-code-page');
   });
 });
