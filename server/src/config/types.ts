@@ -6,6 +6,7 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { RateLimitsConfig } from './rate-limits';
 import type { ReactivationConfig } from './reactivation';
 import type { DigestConfig } from './digest';
 import type { UnsubscribeConfig } from './unsubscribe';
@@ -82,6 +83,8 @@ export interface PluginConfig extends DecisionPolicy {
   erasure: ErasureConfig;
   /** Whether reactivations wait for the student's confirmation (config/reactivation.ts). */
   reactivation: ReactivationConfig;
+  /** The public routes' limits, shared by all instances (config/rate-limits.ts). */
+  rateLimits: RateLimitsConfig;
   /** The worklist's daily digest email (config/digest.ts). */
   worklistDigest: DigestConfig;
   retrier: {

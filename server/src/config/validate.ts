@@ -18,6 +18,7 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateRateLimitsConfig } from './rate-limits';
 import { validateReactivationConfig } from './reactivation';
 import { validateDigestConfig } from './digest';
 import { validateCategories } from './categories';
@@ -212,7 +213,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories', 'rateLimits'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -294,6 +295,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     );
   }
   const retry = validateRetryPolicy(`${PREFIX}.retry`, config.retry);
+  const reactivation = validateReactivationConfig(config.reactivation);
   return {
     publicUrl: validatePublicUrl(config.publicUrl),
     retry,
@@ -309,7 +311,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     contacts: validateContacts(config.contacts),
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
-    reactivation: validateReactivationConfig(config.reactivation),
+    reactivation,
+    rateLimits: validateRateLimitsConfig(config.rateLimits, reactivation.confirmRatePerMinute),
     worklistDigest: validateDigestConfig(config.worklistDigest),
     inboundSms: validateInboundSms(config.inboundSms),
     retrier: {

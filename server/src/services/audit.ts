@@ -18,6 +18,7 @@ export type AuditAction =
   | 'change-address'
   | 'reclassify-event'
   | 'request-verification'
+  | 'resend-verification'
   | 'confirm-verification';
 
 /** Who did it: an admin user, named as the admin panel names them. */

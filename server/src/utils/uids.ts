@@ -18,4 +18,5 @@ export const UID = {
   worklistDigest: 'plugin::deliverability.worklist-digest',
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
+  rateWindow: 'plugin::deliverability.rate-window',
 } as const;
