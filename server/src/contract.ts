@@ -287,6 +287,8 @@ export interface VerificationView {
   /** Past this, the link or code no longer works: an editor asks again. */
   expiresAt: string;
   expired: boolean;
+  /** A code refused after `maxCodeAttempts` wrong tries: void even before it expires; an editor sends it again. */
+  locked: boolean;
   requestedBy: string | null;
   reason: string | null;
   /** The verification message's log, in Full Logs. */

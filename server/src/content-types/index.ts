@@ -9,6 +9,7 @@ import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
 import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
+import rateWindow from './rate-window';
 import reportCount from './report-count';
 import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
@@ -33,5 +34,6 @@ export default {
   'worklist-digest': worklistDigest,
   'report-count': reportCount,
   'report-delta': reportDelta,
+  'rate-window': rateWindow,
   'mx-host': mxHost,
 };

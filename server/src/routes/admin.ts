@@ -14,6 +14,7 @@ export default {
     { method: 'POST', path: '/logs/:documentId/retry', handler: 'admin-logs.retry', config: { policies: requires('messagesRetry') } },
     { method: 'POST', path: '/addresses/lookup', handler: 'admin-logs.addressStatuses', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/addresses/reactivate', handler: 'admin-suppressions.reactivate', config: { policies: requires('addressesReactivate') } },
+    { method: 'POST', path: '/verifications/:documentId/resend', handler: 'admin-verifications.resend', config: { policies: requires('addressesReactivate') } },
     { method: 'GET', path: '/suppressions', handler: 'admin-suppressions.list', config: { policies: requires('logsRead') } },
     { method: 'GET', path: '/suppressions/export', handler: 'admin-suppression-csv.exportCsv', config: { policies: requires('logsRead') } },
     { method: 'POST', path: '/suppressions/import', handler: 'admin-suppression-csv.importCsv', config: { policies: requires('suppressionsSync') } },

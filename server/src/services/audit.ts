@@ -18,6 +18,7 @@ export type AuditAction =
   | 'change-address'
   | 'reclassify-event'
   | 'request-verification'
+  | 'resend-verification'
   | 'confirm-verification'
   // Not by hand: the breaker paused a bulk send (kept so the reports can list pauses after a resume clears them).
   | 'bulk-breaker-pause';

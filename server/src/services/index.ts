@@ -20,6 +20,7 @@ import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
 import quietHours from './quiet-hours';
+import rateLimits from './rate-limits';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
 import reportRollup from './report-rollup';
@@ -64,6 +65,7 @@ export default {
   reactivation,
   reclassification,
   'report-rollup': reportRollup,
+  'rate-limits': rateLimits,
   reports,
   retrier,
   'sender-blocks': senderBlocks,
