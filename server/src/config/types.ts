@@ -1,3 +1,4 @@
+import type { MailboxProvidersConfig } from './mailbox-providers';
 import type { CountryCode } from '../core/phone';
 import type { BreakerPolicy } from '../core/bulk-breaker';
 import type { CategoryPolicies } from '../core/categories';
@@ -119,6 +120,8 @@ export interface PluginConfig extends DecisionPolicy {
   };
   /** One-click unsubscribe links in bulk email (config/unsubscribe.ts). */
   unsubscribe: UnsubscribeConfig;
+  /** MX look-ups that place custom domains under the provider receiving their mail (config/mailbox-providers.ts). */
+  mailboxProviders: MailboxProvidersConfig;
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */

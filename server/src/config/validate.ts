@@ -24,6 +24,7 @@ import { validateDigestConfig } from './digest';
 import { validateCategories } from './categories';
 import { validateUnsubscribeConfig } from './unsubscribe';
 import { validateQuietHoursConfig } from './quiet-hours';
+import { validateMailboxProvidersConfig } from './mailbox-providers';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -213,7 +214,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories', 'rateLimits'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories', 'rateLimits', 'mailboxProviders'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -330,5 +331,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     },
     unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
     categories: validateCategories(`${PREFIX}.categories`, config.categories),
+    mailboxProviders: validateMailboxProvidersConfig(config.mailboxProviders),
   };
 }

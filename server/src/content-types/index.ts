@@ -15,6 +15,7 @@ import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 import worklistDigest from './worklist-digest';
+import mxHost from './mx-host';
 
 export default {
   contact,
@@ -34,4 +35,5 @@ export default {
   'report-count': reportCount,
   'report-delta': reportDelta,
   'rate-window': rateWindow,
+  'mx-host': mxHost,
 };

@@ -19,7 +19,9 @@ export type AuditAction =
   | 'reclassify-event'
   | 'request-verification'
   | 'resend-verification'
-  | 'confirm-verification';
+  | 'confirm-verification'
+  // Not by hand: the breaker paused a bulk send (kept so the reports can list pauses after a resume clears them).
+  | 'bulk-breaker-pause';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {

@@ -37,6 +37,7 @@ import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 import worklistDigest from './worklist-digest';
+import mxHosts from './mx-hosts';
 
 export default {
   'address-changes': addressChanges,
@@ -78,4 +79,5 @@ export default {
   webhooks,
   worklist,
   'worklist-digest': worklistDigest,
+  'mx-hosts': mxHosts,
 };

@@ -19,4 +19,5 @@ export const UID = {
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
   rateWindow: 'plugin::deliverability.rate-window',
+  mxHost: 'plugin::deliverability.mx-host',
 } as const;
