@@ -18,10 +18,8 @@
  *   BENCH_PG_URL=postgres://…       the database to use (default: DELIVERABILITY_TEST_PG's server,
  *                                   database "<name>_bench", created when missing; it is wiped)
  */
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { Client } from 'pg';
 import { signSendgridBody } from '../server/src/providers/sendgrid/simulate';
@@ -32,7 +30,7 @@ import { StrapiChild } from './lib/child';
 import { fullLogsStudents, HEAVY_CONTACTS, sizesFor, type Sizes } from './lib/dataset';
 import { PeakTracker, readMemory } from './lib/memory';
 import { describeIntake, FULL_LOGS_VARIANTS, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
-import { compareWith, printTable, resultsFile, type Results, type Row } from './lib/report';
+import { compareWith, machine, printTable, producedBy, resultsFile, type Results, type Row } from './lib/report';
 import { resultRows } from './lib/result-rows';
 import { median, percentile, rate, round, since, summarize, type Summary } from './lib/stats';
 
@@ -105,16 +103,6 @@ function databaseConfig(db: Db, dir: string, url: string | null): Record<string,
     client: 'postgres',
     connection: { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username), password: decodeURIComponent(u.password), database: u.pathname.slice(1) },
     pool: { min: 0, max: 10 },
-  };
-}
-
-function machine(): Record<string, string> {
-  const cpu = os.cpus();
-  return {
-    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
-    memory: `${Math.round(os.totalmem() / 2 ** 30)} GB`,
-    os: `${os.type()} ${os.release()} ${os.arch()}`,
-    node: process.version,
   };
 }
 
@@ -296,11 +284,17 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       log(`${db}: retrier, ${sizes.retrierDue} due: ${Math.round(tick.result.ms)} ms, claimed ${tick.result.claimed}`);
       const insert = await step('retrier.rows.large', () => child.call<{ ms: number }>('insertSentRows', { count: sizes.retrierDue, batch: RESEND_INSERT_BATCH, tag: 'resend' }));
       const concurrency = await child.call<number>('retrierConcurrency');
-      await seedDue(sizes.latencyDue);
-      await child.call('setTransportLatency', { ms: LATENCY_MS });
-      const slow = await step('retrier.latency.large', () => child.call<TickAnswer>('retrierTick')).finally(() => child.call('setTransportLatency', { ms: transportMs }));
-      log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency})`);
-      return { tick, insert, slow, concurrency };
+      const slowTick = async (name: string, maxUnrecorded: number) => {
+        await seedDue(sizes.latencyDue);
+        await child.call('setTransportLatency', { ms: LATENCY_MS });
+        const slow = await step(name, () => child.call<TickAnswer>('retrierTick', { maxUnrecorded })).finally(() => child.call('setTransportLatency', { ms: transportMs }));
+        log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency}, maxUnrecorded ${maxUnrecorded})`);
+        return slow;
+      };
+      // The default (a slot waits for its answer's record), then answers allowed to wait (retrier.maxUnrecorded).
+      const slow = await slowTick('retrier.latency.large', 0);
+      const slowOverlapped = await slowTick('retrier.latency-overlapped.large', concurrency);
+      return { tick, insert, slow, slowOverlapped, concurrency };
     }
 
     const fewSmall = await retrierFew('small');
@@ -400,16 +394,6 @@ async function main(): Promise<void> {
 }
 
 /** The commit the measured code is, and whether the work tree differed from it (results and docs aside). */
-function producedBy(): Results['commit'] {
-  const git = (...args: string[]) => execFileSync('git', args, { cwd: ROOT, encoding: 'utf8' }).trim();
-  try {
-    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results', ':(exclude)*.md');
-    return { sha: git('rev-parse', 'HEAD'), subject: git('log', '-1', '--format=%s'), uncommitted: changed.length > 0 };
-  } catch {
-    return { sha: 'unknown', subject: '', uncommitted: true };
-  }
-}
-
 main().catch((error) => {
   console.error(error);
   process.exit(1);

@@ -45,7 +45,7 @@ interface Reports {
   report(query: { from: string; to: string; tzOffsetMinutes: number }): Promise<{ totals: { total: number } }>;
 }
 interface Config {
-  get(): { retrier: { concurrency: number } };
+  get(): { retrier: { concurrency: number; maxUnrecorded: number } };
 }
 interface Transports {
   for(channel: 'email' | 'sms'): { provider: string; channel: string; send(message: unknown): Promise<unknown> };
@@ -322,10 +322,18 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     return null;
   },
 
-  async retrierTick() {
-    const started = process.hrtime.bigint();
-    const result = await service<Retrier>('retrier').tick();
-    return { ms: since(started), ...result };
+  /** One retrier tick; `maxUnrecorded` overrides `retrier.maxUnrecorded` for it. */
+  async retrierTick({ maxUnrecorded }: { maxUnrecorded?: number } = {}) {
+    const retrier = service<Config>('config').get().retrier;
+    const configured = retrier.maxUnrecorded;
+    retrier.maxUnrecorded = maxUnrecorded ?? configured;
+    try {
+      const started = process.hrtime.bigint();
+      const result = await service<Retrier>('retrier').tick();
+      return { ms: since(started), ...result };
+    } finally {
+      retrier.maxUnrecorded = configured;
+    }
   },
 
   /** Each student's page read by every variant in turn, the order rotating from one student to the next. */

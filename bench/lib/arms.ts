@@ -75,5 +75,7 @@ export interface ResendingResult {
   insert: Step<{ ms: number }>;
   /** One tick, `latencyDue` due, a transport answering after LATENCY_MS. */
   slow: Step<TickAnswer>;
+  /** The same with `retrier.maxUnrecorded` = `concurrency`: hand-offs go on while answers wait for their record. */
+  slowOverlapped: Step<TickAnswer>;
   concurrency: number;
 }

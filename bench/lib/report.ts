@@ -1,5 +1,7 @@
 /** The results: the printed table, the JSON written for later runs, and the comparison with an earlier file. */
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Sizes } from './dataset';
 
@@ -62,6 +64,9 @@ export function readResults(file: string): Results | null {
   }
 }
 
+/** Where a bulk-send run's results for one database and `bulk.maxUnrecorded` are kept (committed, and read by `bench/table.ts`). */
+export const bulkResultsFile = (db: string, maxUnrecorded: number): string => `bulk-${db}-unrecorded-${maxUnrecorded}.json`;
+
 /** Where a run's results for one database and scale are kept (committed, and read by `bench/table.ts`). */
 export const resultsFile = (dir: string, db: string, scale: number): string => path.join(dir, `${db}-${scale}.json`);
 
@@ -85,4 +90,26 @@ export function compareWith(file: string): { print(current: Results): void } | n
       console.log(table(['DB', 'Scenario', 'Metric', 'Ratio then', 'Ratio now', 'Target'], rows));
     },
   };
+}
+
+/** The machine a run measured on. */
+export function machine(): Record<string, string> {
+  const cpu = os.cpus();
+  return {
+    cpu: `${cpu.length} × ${cpu[0]?.model ?? 'unknown'}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GB`,
+    os: `${os.type()} ${os.release()} ${os.arch()}`,
+    node: process.version,
+  };
+}
+
+/** The commit a run measured, and whether the code differed from it (results and docs aside). */
+export function producedBy(): Results['commit'] {
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: path.resolve(__dirname, '..', '..'), encoding: 'utf8' }).trim();
+  try {
+    const changed = git('status', '--porcelain', '--untracked-files=no', '--', '.', ':(exclude)bench/results', ':(exclude)*.md');
+    return { sha: git('rev-parse', 'HEAD'), subject: git('log', '-1', '--format=%s'), uncommitted: changed.length > 0 };
+  } catch {
+    return { sha: 'unknown', subject: '', uncommitted: true };
+  }
 }

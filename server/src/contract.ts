@@ -287,6 +287,8 @@ export interface VerificationView {
   /** Past this, the link or code no longer works: an editor asks again. */
   expiresAt: string;
   expired: boolean;
+  /** A code refused after `maxCodeAttempts` wrong tries: void even before it expires; an editor sends it again. */
+  locked: boolean;
   requestedBy: string | null;
   reason: string | null;
   /** The verification message's log, in Full Logs. */
@@ -562,6 +564,51 @@ export interface BreakerTripView {
 
 export type BulkPauseView = { by: 'breaker'; at: string; trip: BreakerTripView } | { by: 'editor'; at: string; actor: string };
 
+/** What the audit trail keeps of a breaker's pause (action `bulk-breaker-pause`, in `after`). */
+export interface BreakerPauseEntry {
+  bulkSendId: string;
+  trip: BreakerTripView;
+}
+
+/** One pause of a bulk send by its breaker, in the reports. A send tripped twice has two rows. */
+export interface BreakerPauseRow {
+  bulkSendId: string;
+  /** Null if the send is gone. */
+  sourceName: string | null;
+  channel: Channel | null;
+  /** The send's status now (it may have been resumed or cancelled since). */
+  status: BulkSendStatus | null;
+  pausedAt: string;
+  trip: BreakerTripView;
+}
+
+/** GET /reports/breaker-pauses?from&to&tz: bulk sends paused by their breaker in the period, newest first. */
+export interface BreakerPauseReport {
+  from: string;
+  to: string;
+  timeZone: string;
+  /** All pauses in the period; `rows` holds at most the newest `MAX_BREAKER_PAUSES` of them. */
+  total: number;
+  rows: BreakerPauseRow[];
+}
+
+/** A configured message category and what it implies (core/categories.ts), for the compose page. */
+export interface CategoryView {
+  name: string;
+  /** Its bulk email carries one-click unsubscribe (RFC 8058). */
+  oneClickUnsubscribe: boolean;
+  /** It still reaches addresses that unsubscribed. */
+  sendToUnsubscribed: boolean;
+  /** A failed message is sent again on the other channel. */
+  fallback: boolean;
+}
+
+/** GET /categories: the configured categories, and the one a bulk send takes when it names none. */
+export interface CategoryList {
+  categories: CategoryView[];
+  bulkDefault: string;
+}
+
 export interface BulkSendView {
   id: string;
   sourceName: string;
@@ -600,8 +647,10 @@ export interface BulkPreview {
 /** A bulk send's messages by mailbox provider: one row per provider, and one per domain for the others. */
 export interface MailboxProviderRow {
   provider: 'campus' | 'gmail' | 'microsoft' | 'yahoo' | 'other';
-  /** The domain, for `other`; null for the named providers. */
+  /** The domain, for `other` (with `viaMx`, the MX host receiving for custom domains); null for the named providers. */
   domain: string | null;
+  /** The row is an MX host: the custom domains whose mail it receives. */
+  viaMx: boolean;
   counts: StatusCounts;
 }
 
@@ -610,6 +659,8 @@ export interface MailboxProviderTotalsRow {
   provider: MailboxProviderRow['provider'];
   /** The domain, for `other`; null for the named providers and for the smallest other domains taken together. */
   domain: string | null;
+  /** `domain` is an MX host: the custom domains whose mail it receives. */
+  viaMx: boolean;
   totals: ReportTotals;
 }
 

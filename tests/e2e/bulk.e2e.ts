@@ -128,6 +128,11 @@ describe('bulk sends, in Chromium', () => {
     await messageField.waitFor();
     expect(await page.locator('[data-bulk-preview]').count()).toBe(0);
 
+    // The category: marketing unless the editor picks another, with what it implies said under it.
+    expect(await page.getByRole('combobox', { name: 'Category' }).innerText()).toMatch(/Marketing/);
+    expect(await page.locator('[data-category-implies="marketing"]').innerText()).toBe(
+      'Email carries a one-click unsubscribe link; skips students who unsubscribed; no fallback to the other channel.',
+    );
     await page.getByLabel('Message').fill('Hello {{firstName}}, term starts on Monday.');
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     const preview = page.locator('[data-bulk-preview]');
@@ -146,6 +151,7 @@ describe('bulk sends, in Chromium', () => {
     await page.getByRole('button', { name: `Send to ${DEMO_STUDENTS - 2} students` }).click();
     await page.waitForURL(/\/bulk\/[a-z0-9]+$/);
     await page.locator('[data-bulk-status="running"], [data-bulk-status="queued"]').first().waitFor();
+    expect(await page.locator('[data-bulk-category="marketing"]').innerText()).toBe('Category: Marketing');
     // Two a second: part-way through, some are sent and some still queued.
     await until(async () => (await figure('sent')) >= 4 && (await figure('queued')) >= 4, 30_000, 'a send part-way through');
     expect(await figure('perMinute')).toBeGreaterThan(0);
@@ -209,10 +215,15 @@ describe('bulk sends, in Chromium', () => {
   step('lets the editor pause a send and then cancel what is left of it', async () => {
     await page.goto(`${playground.url}${BULK}/new`);
     await writeMessage('Cancelled mailing', 'Hello {{firstName}}', 'A mailing sent by mistake.');
+    await choose('Category', 'Transactional');
+    expect(await page.locator('[data-category-implies="transactional"]').innerText()).toBe(
+      'No unsubscribe link; reaches students who unsubscribed; no fallback to the other channel.',
+    );
     await page.getByRole('button', { name: 'Preview', exact: true }).click();
     await page.locator('[data-bulk-preview]').waitFor();
     await page.getByRole('button', { name: /^Send to \d+ students$/ }).click();
     await page.waitForURL(/\/bulk\/[a-z0-9]+$/);
+    expect(await page.locator('[data-bulk-category="transactional"]').innerText()).toBe('Category: Transactional');
     await until(async () => (await figure('sent')) >= 2, 30_000, 'the first hand-offs');
     await page.getByRole('button', { name: 'Pause', exact: true }).click();
     await page.locator('[data-bulk-status="paused"]').waitFor();
@@ -247,5 +258,21 @@ describe('bulk sends, in Chromium', () => {
     await bounceRow.waitFor();
     await section.scrollIntoViewIfNeeded();
     await shot(page, 'reports-mailbox-providers', 1800);
+  });
+
+  step('lists the breaker`s pause in the reports, with its figures and a link to the send', async () => {
+    const pauses = page.locator('[data-breaker-pauses="1"]');
+    await pauses.waitFor();
+    const row = pauses.locator('[data-breaker-pause]');
+    expect(await row.count()).toBe(1);
+    await pauses.scrollIntoViewIfNeeded();
+    await shot(page, 'reports-breaker-pauses', 1100);
+    // The send was resumed and finished since: the pause is still listed, with its status now.
+    expect(await row.innerText()).toMatch(
+      /Breaker demo[\s\S]*hard-bounce rate reached [\d.]+% \(\d+ of \d+ messages with a known outcome\), over the 5% threshold[\s\S]*Done/i,
+    );
+    await row.getByRole('link', { name: 'Breaker demo' }).click();
+    await page.waitForURL(/\/bulk\/[a-z0-9]+$/);
+    await page.locator('[data-bulk-status="done"]').waitFor();
   });
 });

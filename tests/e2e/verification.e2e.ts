@@ -2,7 +2,8 @@
  * Reactivation that waits for the student, in a real browser (`reactivation.requireVerification`
  * turned on through the playground's environment): an editor reactivates the hard-bounced
  * student's address from her Full Logs, the card says "Pending verification" and the address stays
- * failed; the student opens the signed link and presses its button; the card then shows the address
+ * failed; the editor sends it again (the old link stops working); the student opens the signed link
+ * and presses its button; the card then shows the address
  * active. The link is the one the plugin emailed: the plugin signs `<verification>.<expiry>` with the
  * secret this test gave it, so the test rebuilds it from the card's verification id and expiry.
  * Screenshots go to docs/screenshots (the README shows them).
@@ -15,6 +16,8 @@ import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from 
 const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
+/** The playground's student whose mobile failed (a hard SMS failure). */
+const CHLOE = 'chloe.martin@example.ac.uk';
 const SECRET = `e2e-verification-secret-${process.pid}-0123456789`;
 
 let playground: RunningPlayground;
@@ -76,6 +79,18 @@ describe('reactivation with verification, in Chromium', () => {
     await shot('verification-pending');
   });
 
+  step('sends the verification again: a new one replaces it, and the old link no longer works', async () => {
+    const pending = page.locator('[data-address-card="email"] [data-verification="pending"]');
+    const oldId = (await pending.getAttribute('data-verification-id'))!;
+    const oldLink = signLinkToken(SECRET, oldId, Date.parse((await pending.getAttribute('data-verification-expires'))!));
+    await pending.getByRole('button', { name: 'Send again' }).click();
+    await page.getByText('A new verification was sent').first().waitFor();
+    await page.locator(`[data-address-card="email"] [data-verification="pending"]:not([data-verification-id="${oldId}"])`).waitFor();
+    expect(await page.locator('[data-address-card="email"] [data-deliverability-badge="failed"]').count()).toBe(1);
+    const answer = await page.request.post(`${playground.url}/api/deliverability/verifications/confirm`, { data: { token: oldLink } });
+    expect(answer.status()).toBe(410);
+  });
+
   step('the student opens the emailed link and confirms', async () => {
     const pending = page.locator('[data-address-card="email"] [data-verification="pending"]');
     const id = (await pending.getAttribute('data-verification-id'))!;
@@ -95,5 +110,30 @@ describe('reactivation with verification, in Chromium', () => {
     expect(await card.innerText()).toMatch(/active/i);
     expect(await card.innerText()).toContain('The student says the mailbox works again');
     expect(await card.locator('[data-verification]').count()).toBe(0);
+  });
+
+  step('an SMS code: the student types the texted code on its page, and a wrong one is refused', async () => {
+    await page.goto(`${playground.url}${LIST}`);
+    await page.locator('tbody tr').filter({ hasText: CHLOE }).locator('td').nth(1).click();
+    const panel = page.locator('[data-deliverability-panel]');
+    await panel.waitFor();
+    await panel.getByRole('link', { name: /full logs/i }).click();
+    await page.waitForURL(/\/plugins\/deliverability\/contacts\/[a-z0-9]+\/logs/);
+    const card = page.locator('[data-address-card="sms"]');
+    await card.getByRole('button', { name: /reactivate/i }).click();
+    const dialog = page.getByRole('alertdialog');
+    await dialog.waitFor();
+    await dialog.locator('textarea').fill('The student has a new SIM with the same number');
+    await dialog.getByRole('button', { name: /^reactivate$/i }).click();
+    await dialog.waitFor({ state: 'detached' });
+    const pending = card.locator('[data-verification="pending"]');
+    await pending.waitFor();
+    // The text message names this page; the test cannot read the code (the sandbox keeps it), so it types a wrong one.
+    await page.goto(`${playground.url}/api/deliverability/verifications/code/${await pending.getAttribute('data-verification-id')}`);
+    await page.getByRole('heading', { name: 'Confirm your number' }).waitFor();
+    await page.getByLabel('Code').fill('000000');
+    await page.getByRole('button', { name: 'Confirm my number' }).click();
+    await page.getByRole('alert').filter({ hasText: 'That code is not right. You can try 4 more times.' }).waitFor();
+    await shot('verification-code-page');
   });
 });

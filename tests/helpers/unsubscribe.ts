@@ -31,7 +31,12 @@ export async function startUnsubscribeApp(name: string, options: TestAppOptions 
   const port = await freePort();
   const app = await startApp(name, {
     ...options,
-    pluginConfig: sandboxConfig(port, { bulk: { pollMs: 100, ratePerSecond: 100 }, unsubscribe: { secret: UNSUBSCRIBE_SECRET, ...unsubscribe } }),
+    pluginConfig: sandboxConfig(port, {
+      bulk: { pollMs: 100, ratePerSecond: 100 },
+      unsubscribe: { secret: UNSUBSCRIBE_SECRET, ...unsubscribe },
+      // Every request here comes from 127.0.0.1, standing for many students: the per-IP limit is tested in rate-limits*.test.ts.
+      rateLimits: { unsubscribePerIp: { limit: 10_000, windowSeconds: 60 } },
+    }),
     port,
   });
   await listen(app, port);

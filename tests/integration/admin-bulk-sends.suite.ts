@@ -59,7 +59,11 @@ export function describeAdminBulkSends(target: 'sqlite' | ServerKind): void {
     beforeAll(async () => {
       if (target !== 'sqlite') db = await createServerDatabase(target, 'admin-bulk');
       app = await startApp(`admin-bulk-${target}`, {
-        pluginConfig: sandboxConfig(0, { bulk: { enabled: false, campusDomains: ['college.ac.uk'] } }),
+        pluginConfig: sandboxConfig(0, {
+          bulk: { enabled: false, campusDomains: ['college.ac.uk'] },
+          // A site's own category, and an override of a default one: the compose page's picker lists both as configured.
+          categories: { alumni: { oneClickUnsubscribe: true }, transactional: { fallback: true } },
+        }),
         ...(db ? { database: db.strapiConnection } : {}),
       });
       token = await adminToken(app);
@@ -105,6 +109,7 @@ export function describeAdminBulkSends(target: 'sqlite' | ServerKind): void {
         ],
         ['a merge field some recipients lack', grab('Preview', { subject: 'Hello {{middleName}}' }), 'mergeFields'],
         ['no recipient at all', grab('Nobody'), 'recipients'],
+        ['a category that is not configured', grab('Preview', { category: 'newsletter' }), 'category'],
       ])('refuses %s with a 400 naming the field, and changes nothing', async (_what, body, field) => {
         const before = await rowCounts();
         for (const path of ['/bulk-sends/preview', '/bulk-sends']) {
@@ -156,6 +161,34 @@ export function describeAdminBulkSends(target: 'sqlite' | ServerKind): void {
         expect(cancelled.body.data.counts.queued).toBe(0);
         expect((await post(`/bulk-sends/${id}/resume`)).status).toBe(409);
         expect((await get('/bulk-sends/no-such-send')).status).toBe(404);
+      });
+    });
+
+    describe('categories', () => {
+      it('lists the configured categories for the compose page, the bulk default first, with what each implies', async () => {
+        const response = await get('/categories');
+        expect(response.status).toBe(200);
+        expect(response.body.data).toEqual({
+          bulkDefault: 'marketing',
+          categories: [
+            { name: 'marketing', oneClickUnsubscribe: true, sendToUnsubscribed: false, fallback: false },
+            { name: 'alumni', oneClickUnsubscribe: true, sendToUnsubscribed: false, fallback: false },
+            { name: 'critical', oneClickUnsubscribe: false, sendToUnsubscribed: true, fallback: true },
+            { name: 'transactional', oneClickUnsubscribe: false, sendToUnsubscribed: true, fallback: true },
+          ],
+        });
+        const reader = await tokenWithActions(app, `Category reader ${target}`, [ACTIONS.logsRead]);
+        expect((await get('/categories', reader)).status).toBe(403);
+      });
+
+      it('keeps the category a send was composed with, and marketing when it names none', async () => {
+        await cohort(app, 'Category', 2);
+        const picked = await post('/bulk-sends', grab('Category', { category: 'alumni' }));
+        expect(picked.status).toBe(200);
+        expect((await get(`/bulk-sends/${picked.body.data.id}`)).body.data.category).toBe('alumni');
+        const unnamed = await post('/bulk-sends', grab('Category'));
+        expect(unnamed.body.data.category).toBe('marketing');
+        for (const id of [picked.body.data.id, unnamed.body.data.id]) expect((await post(`/bulk-sends/${id}/cancel`)).status).toBe(200);
       });
     });
 

@@ -70,9 +70,8 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
   const statusOf = async (sendId: string): Promise<string> => (await db.knex('deliverability_bulk_sends').where('document_id', sendId).first()).status;
   const handedOver = (ids: string[]) => ids.reduce((sum, i) => sum + (twilio.receipts.get(i) ?? 0), 0);
 
-  beforeAll(async () => {
-    db = await createServerDatabase(kind, 'bulkmulti');
-    twilio = await fakeTwilio(5);
+  /** The app's config, with `bulk` settings added to the test's own. */
+  const writeConfig = (bulk: Record<string, unknown>) =>
     writeApp(dir, {
       database: db.strapiConnection,
       literalPluginConfig: true,
@@ -85,9 +84,14 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
         // within the test, but not so short that a starved process (the machine's other work)
         // misses two renewals and sees a live claim taken over, which a 5 s claim did under load.
         retrier: { enabled: false, leaseSeconds: 10 },
-        bulk: { pollMs: 100, ratePerSecond: 150, concurrency: CONCURRENCY, claimSize: 10 },
+        bulk: { pollMs: 100, ratePerSecond: 150, concurrency: CONCURRENCY, claimSize: 10, ...bulk },
       },
     });
+
+  beforeAll(async () => {
+    db = await createServerDatabase(kind, 'bulkmulti');
+    twilio = await fakeTwilio(5);
+    writeConfig({});
     instances.push(await startInstance(dir)); // the first one creates the schema
   });
 
@@ -118,9 +122,9 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
     expect(Number(attempts[0].n)).toBe(2000);
   });
 
-  it('a process killed mid-send loses nothing: another finishes its claims once they expire', async () => {
-    await stopInstance(instances.pop()!);
-    const { sendId, ids } = await insertSend(db, 1500, 'b');
+  /** Kills the only process once 300 messages are handed over; another finishes. The receipts per message. */
+  async function killedMidSend(tag: string): Promise<number[]> {
+    const { sendId, ids } = await insertSend(db, 1500, tag);
     await waitUntil(async () => handedOver(ids) >= 300, 120_000, 'the send to be under way');
     await stopInstance(instances[0], 'SIGKILL');
     instances = [];
@@ -129,12 +133,27 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
     instances.push(await startInstance(dir));
     await waitUntil(async () => (await statusOf(sendId)) === 'done', 240_000, 'the send to finish');
 
-    const counts = ids.map((i) => twilio.receipts.get(i) ?? 0);
+    const leftovers = await db.knex('deliverability_logs').count({ n: '*' }).whereNotNull('lease_owner').whereIn('document_id', ids);
+    expect(Number(leftovers[0].n)).toBe(0);
+    return ids.map((i) => twilio.receipts.get(i) ?? 0);
+  }
+
+  it('a process killed mid-send loses nothing: another finishes its claims once they expire', async () => {
+    await stopInstance(instances.pop()!);
+    const counts = await killedMidSend('b');
     expect(counts.filter((c) => c === 0)).toHaveLength(0);
     // A message whose attempt was on record and handed over, but whose outcome was not written
     // when the process died, is sent once more: at most the hand-offs in flight at that moment.
     expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(CONCURRENCY);
-    const leftovers = await db.knex('deliverability_logs').count({ n: '*' }).whereNotNull('lease_owner').whereIn('document_id', ids);
-    expect(Number(leftovers[0].n)).toBe(0);
+  });
+
+  it('with bulk.maxUnrecorded, a crash re-sends at most the hand-offs in flight plus the answers waiting for their record', async () => {
+    await Promise.all(instances.map((i) => stopInstance(i)));
+    instances = [];
+    writeConfig({ maxUnrecorded: CONCURRENCY });
+    instances.push(await startInstance(dir));
+    const counts = await killedMidSend('c');
+    expect(counts.filter((c) => c === 0)).toHaveLength(0);
+    expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(2 * CONCURRENCY);
   });
 });

@@ -8,7 +8,7 @@
  */
 import request from 'supertest';
 import { adminToken, apiToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
-import { applyEvents, createContact, eventFor, UID } from '../helpers/admin';
+import { ACTIONS, applyEvents, createContact, eventFor, tokenWithActions, UID } from '../helpers/admin';
 import { everyDatabase, suiteDatabase, type SuiteDatabase } from '../helpers/each-database';
 import { sandboxConfig } from '../helpers/sandbox';
 import { startFakeProviderLists, syncConfigFor, type FakeProviderLists } from '../helpers/fake-provider-lists';
@@ -204,6 +204,10 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
       const row = await table(app.strapi, UID.verification).findOne({ where: { channel: 'sms', address: number, status: 'pending' } });
       expect(row).toMatchObject({ attempts: 3 });
       expect(await ledger('sms', number)).toMatchObject({ state: 'failed' });
+      // The card tells the editor the code is void, so that they send it again.
+      const summary = await request(app.server).get(`/deliverability/contacts/${amira}/summary`).set('Authorization', `Bearer ${token}`);
+      const smsCard = summary.body.data.addresses.find((a: { channel: string }) => a.channel === 'sms');
+      expect(smsCard.verification).toMatchObject({ status: 'pending', locked: true, expired: false });
     });
 
     it('confirms with the code of a new verification, which supersedes the locked one', async () => {
@@ -245,6 +249,67 @@ describe.each(everyDatabase('verification.test.ts'))('on %s', (kind) => {
       expect(await audits('lina.new@example.ac.uk', 'confirm-verification')).toBe(1);
       expect(await audits('lina.new@example.ac.uk', 'reactivate-address')).toBe(0);
       expect(await ledger('email', 'lina.old@example.ac.uk')).toMatchObject({ state: 'failed' });
+    });
+  });
+
+  describe('an editor sends a pending verification again', () => {
+    const address = 'noor@example.ac.uk';
+    let noor: string;
+    const resend = (documentId: string, bearer = token) =>
+      request(app.server).post(`/deliverability/verifications/${documentId}/resend`).set('Authorization', `Bearer ${bearer}`).send({});
+
+    beforeAll(async () => {
+      noor = await createContact(app, { firstName: 'Noor', lastName: 'Aziz', email: address });
+      await applyEvents(app, [eventFor(null, { address, kind: 'hard_bounce', rawCode: '5.1.1', severity: 'permanent' })]);
+    });
+
+    it("sends a new link, voids the old one, audits it in the editor's name, and the new link confirms", async () => {
+      const first = (await reactivate('email', address)).body.data.verification as { documentId: string };
+      const oldLink = linkToken(address);
+      const sent = received('email').length;
+      const answer = await resend(first.documentId);
+      expect(answer.status).toBe(200);
+      const second = answer.body.data as { documentId: string; status: string; requestedBy: string; reason: string };
+      expect(second).toMatchObject({
+        status: 'pending',
+        method: 'link',
+        purpose: 'reactivation',
+        requestedBy: 'Test Admin',
+        reason: 'The student phoned: the mailbox works again',
+      });
+      expect(second.documentId).not.toBe(first.documentId);
+      expect(received('email').length).toBe(sent + 1);
+      expect(linkToken(address)).not.toBe(oldLink);
+      const audit = await table(app.strapi, UID.audit).findOne({ where: { address, action: 'resend-verification' } });
+      expect(audit).toMatchObject({ actorName: 'Test Admin' });
+      expect(JSON.stringify(audit)).toContain(first.documentId);
+      expect((await emailCard(noor)).verification).toMatchObject({ documentId: second.documentId, status: 'pending' });
+      expect((await confirm({ token: oldLink })).status).toBe(410);
+      expect(await ledger('email', address)).toMatchObject({ state: 'failed' });
+      expect((await confirm({ token: linkToken(address) })).status).toBe(200);
+      expect(await ledger('email', address)).toMatchObject({ state: 'active' });
+    });
+
+    it('refuses one no longer pending (409), an unknown one (404) and an editor without the reactivation permission (403), sending nothing', async () => {
+      const rows = await table(app.strapi, UID.verification).findMany({ where: { address }, orderBy: { id: 'asc' } });
+      expect(rows.map((r) => r.status)).toEqual(['superseded', 'confirmed']);
+      const sent = received('email').length;
+      expect((await resend(rows[0].documentId)).status).toBe(409);
+      expect((await resend(rows[1].documentId)).status).toBe(409);
+      expect((await resend('no-such-verification')).status).toBe(404);
+      const reader = await tokenWithActions(app, 'Reader', [ACTIONS.logsRead]);
+      expect((await resend(rows[1].documentId, reader)).status).toBe(403);
+      expect(received('email').length).toBe(sent);
+      expect(await table(app.strapi, UID.verification).count({ where: { address } })).toBe(2);
+    });
+
+    it('sends one new verification when two editors press Send again at once', async () => {
+      await applyEvents(app, [eventFor(null, { address, kind: 'hard_bounce', rawCode: '5.1.1', severity: 'permanent' })]);
+      const pending = (await reactivate('email', address)).body.data.verification as { documentId: string };
+      const answers = await Promise.all([resend(pending.documentId), resend(pending.documentId), resend(pending.documentId)]);
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 409, 409]);
+      expect(await table(app.strapi, UID.verification).count({ where: { address, status: 'pending' } })).toBe(1);
+      expect(await audits(address, 'resend-verification')).toBe(2);
     });
   });
 

@@ -7,11 +7,20 @@ import { useParams } from 'react-router-dom';
 import { useCan } from '../permissions';
 import { PLUGIN_PATH } from '../pluginId';
 import { MailboxProvidersTable } from '../reports/MailboxProvidersTable';
-import { errorMessage, useApi, type BulkPauseView, type BulkSendStatus, type BulkSendView, type MailboxProviderRow } from '../utils/api';
+import {
+  errorMessage,
+  useApi,
+  type BreakerTripView,
+  type BulkPauseView,
+  type BulkSendStatus,
+  type BulkSendView,
+  type MailboxProviderRow,
+} from '../utils/api';
 import { ErrorState, LoadingState } from '../utils/States';
 import { channelKey } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 import { useBulkAction, type BulkAction } from './api';
+import { useCategoryName } from './CategoryField';
 import {
   BREAKER_METRIC_KEYS,
   BULK_STATUS_COLOURS,
@@ -36,11 +45,26 @@ export function BulkStatusBadge({ status }: { status: BulkSendStatus }): JSX.Ele
   );
 }
 
+/** The figures that tripped a breaker, as one sentence: on the send's page and in the reports. */
+export function useTripText(): (trip: BreakerTripView) => string {
+  const t = useT();
+  const { formatNumber } = useIntl();
+  const percent = (n: number): string => formatNumber(n, { style: 'percent', maximumFractionDigits: 2 });
+  return (trip) =>
+    t('bulk.pause.trip', {
+      metric: t(BREAKER_METRIC_KEYS[trip.metric]),
+      rate: percent(trip.rate),
+      count: trip.count,
+      sample: trip.sample,
+      threshold: percent(trip.threshold),
+    });
+}
+
 /** Why the send is paused: the breaker, with the figures that tripped it, or an editor. */
 function PauseNotice({ pause }: { pause: BulkPauseView }): JSX.Element {
   const t = useT();
-  const { formatNumber, formatDate } = useIntl();
-  const percent = (n: number): string => formatNumber(n, { style: 'percent', maximumFractionDigits: 2 });
+  const { formatDate } = useIntl();
+  const tripText = useTripText();
   const at = formatDate(pause.at, { dateStyle: 'medium', timeStyle: 'medium' });
   return (
     <Box background={pause.by === 'breaker' ? 'danger100' : 'warning100'} hasRadius padding={4} data-bulk-pause={pause.by}>
@@ -50,13 +74,7 @@ function PauseNotice({ pause }: { pause: BulkPauseView }): JSX.Element {
             {t('bulk.pause.breaker', { at })}
           </Typography>
           <Typography textColor="danger700" data-bulk-trip={pause.trip.metric}>
-            {t('bulk.pause.trip', {
-              metric: t(BREAKER_METRIC_KEYS[pause.trip.metric]),
-              rate: percent(pause.trip.rate),
-              count: pause.trip.count,
-              sample: pause.trip.sample,
-              threshold: percent(pause.trip.threshold),
-            })}
+            {tripText(pause.trip)}
           </Typography>
           <Typography textColor="neutral700">{t('bulk.pause.breakerHint')}</Typography>
         </Flex>
@@ -199,6 +217,7 @@ export function BulkSendPage(): JSX.Element {
   const { formatDate } = useIntl();
   const can = useCan();
   const { id = '' } = useParams<{ id: string }>();
+  const categoryName = useCategoryName();
   const [active, setActive] = React.useState(true);
   const send = useApi<BulkSendView>(`/bulk-sends/${encodeURIComponent(id)}`, { pollingMs: active ? POLL_MS : 0 });
   const providers = useApi<MailboxProviderRow[]>(can.readReports ? `/bulk-sends/${encodeURIComponent(id)}/mailbox-providers` : null, {
@@ -229,6 +248,11 @@ export function BulkSendPage(): JSX.Element {
           <LoadingState />
         ) : (
           <Flex direction="column" alignItems="stretch" gap={6}>
+            {data.category ? (
+              <Typography textColor="neutral700" data-bulk-category={data.category}>
+                {t('bulk.send.category', { category: categoryName(data.category) })}
+              </Typography>
+            ) : null}
             {data.pause && data.status === 'paused' ? <PauseNotice pause={data.pause} /> : null}
             <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
               <Figures send={data} />
@@ -240,7 +264,7 @@ export function BulkSendPage(): JSX.Element {
                     {t('mailbox.title')}
                   </Typography>
                   <MailboxProvidersTable
-                    rows={providers.data.map((row) => ({ provider: row.provider, domain: row.domain, counts: row.counts }))}
+                    rows={providers.data.map((row) => ({ provider: row.provider, domain: row.domain, viaMx: row.viaMx, counts: row.counts }))}
                   />
                 </Flex>
               </Box>

@@ -11,6 +11,7 @@ import { refusedField, useBulkPreview, useCreateBulkSend } from './api';
 import { inputOf, requestOf, type Draft, type RefusedInput } from './request';
 import { useContactTypes } from './contactTypes';
 import { PreviewPanel } from './PreviewPanel';
+import { CategoryField } from './CategoryField';
 import { RecipientFilter } from './RecipientFilter';
 
 /** The server's refusal, placed on the input it is about. */
@@ -28,7 +29,7 @@ const LABELS = {
   mergeHint: 'bulk.compose.mergeHint',
 } as const satisfies Record<string, TranslationKey>;
 
-const EMPTY: Draft = { channel: 'email', sourceName: '', subject: '', text: '', type: '', conditions: [] };
+const EMPTY: Draft = { channel: 'email', sourceName: '', subject: '', text: '', type: '', conditions: [], category: '' };
 
 function TextField({
   name,
@@ -83,6 +84,7 @@ function ContentFields({
             ))}
           </SingleSelect>
         </Field.Root>
+        <CategoryField value={draft.category} onChange={(category) => edit({ category })} />
         <TextField
           name="sourceName"
           label={LABELS.sourceName}

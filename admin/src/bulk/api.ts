@@ -18,6 +18,7 @@ export interface BulkSendRequest {
   subject?: string;
   text?: string;
   body?: string;
+  category?: string;
   recipients: { type: string | null; filters: Record<string, unknown> };
 }
 

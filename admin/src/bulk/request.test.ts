@@ -7,6 +7,7 @@ const draft = (changes: Partial<Draft> = {}): Draft => ({
   text: 'Term starts Monday.',
   type: 'plugin::deliverability.contact',
   conditions: [{ field: 'lastName', operator: '$eq', value: 'Okafor' }],
+  category: 'transactional',
   ...changes,
 });
 
@@ -17,12 +18,14 @@ describe('requestOf', () => {
       sourceName: 'Welcome',
       subject: 'Hi {{firstName}}',
       text: 'Term starts Monday.',
+      category: 'transactional',
       recipients: { type: 'plugin::deliverability.contact', filters: { $and: [{ lastName: { $eq: 'Okafor' } }] } },
     });
   });
 
   it('sends an SMS`s text as its body, without a subject, and no type as the default one', () => {
-    const request = requestOf(draft({ channel: 'sms', type: '', conditions: [] }));
+    // No category picked yet (the list is loading): none sent, and the server takes its default.
+    const request = requestOf(draft({ channel: 'sms', type: '', conditions: [], category: '' }));
     expect(request).toEqual({
       channel: 'sms',
       sourceName: 'Welcome',

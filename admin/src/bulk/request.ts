@@ -13,6 +13,8 @@ export interface Draft {
   text: string;
   type: string;
   conditions: Condition[];
+  /** The category picked; empty until the configured ones are known (the server then takes marketing). */
+  category: string;
 }
 
 export function requestOf(draft: Draft): BulkSendRequest {
@@ -21,6 +23,7 @@ export function requestOf(draft: Draft): BulkSendRequest {
     channel: draft.channel,
     sourceName: draft.sourceName,
     ...content,
+    ...(draft.category ? { category: draft.category } : {}),
     recipients: { type: draft.type || null, filters: filtersOf(draft.conditions) },
   };
 }

@@ -2,19 +2,26 @@ import { Badge, Box, Button, Flex, Grid, Typography } from '@strapi/design-syste
 import { Mail, Message } from '@strapi/icons';
 import { useIntl } from 'react-intl';
 import { AddressStatusBadge } from '../badges/AddressStatusBadge';
-import type { AddressSummary } from '../utils/api';
+import type { AddressSummary, VerificationView } from '../utils/api';
 import { addressStateKey, channelKey } from '../utils/status';
-import { useT } from '../utils/translations';
+import { useT, type TranslationKey } from '../utils/translations';
 import { ConsentHistory } from './ConsentHistory';
+
+/** The badge of a verification the student has not confirmed: void (too many wrong codes, or expired) or still pending. */
+const verificationStateKey = (v: VerificationView): TranslationKey =>
+  v.locked ? 'addresses.verificationLocked' : v.expired ? 'addresses.verificationExpired' : 'addresses.verificationPending';
 
 export interface AddressCardsProps {
   addresses: AddressSummary[];
   canReactivate: boolean;
   onReactivate: (address: AddressSummary) => void;
+  /** "Send again" on a pending verification (shown with `canReactivate`); the one in flight waits. */
+  onResendVerification?: (verification: VerificationView) => void;
+  resendingId?: string | null;
 }
 
 /** Each of the student's addresses: its state and why, since when, the provider's code, and who last reactivated it. */
-export function AddressCards({ addresses, canReactivate, onReactivate }: AddressCardsProps): JSX.Element {
+export function AddressCards({ addresses, canReactivate, onReactivate, onResendVerification, resendingId = null }: AddressCardsProps): JSX.Element {
   const t = useT();
   const { formatDate } = useIntl();
   const date = (value: string | null): string | null => (value ? formatDate(value, { dateStyle: 'medium', timeStyle: 'short' }) : null);
@@ -71,12 +78,12 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                   <Flex
                     gap={2}
                     wrap="wrap"
-                    data-verification={a.verification.expired ? 'expired' : 'pending'}
+                    data-verification={a.verification.locked ? 'locked' : a.verification.expired ? 'expired' : 'pending'}
                     data-verification-id={a.verification.documentId}
                     data-verification-expires={a.verification.expiresAt}
                   >
-                    <Badge variant={a.verification.expired ? 'warning' : 'secondary'}>
-                      {t(a.verification.expired ? 'addresses.verificationExpired' : 'addresses.verificationPending')}
+                    <Badge variant={a.verification.expired || a.verification.locked ? 'warning' : 'secondary'}>
+                      {t(verificationStateKey(a.verification))}
                     </Badge>
                     <Typography textColor="neutral600" variant="pi">
                       {t('addresses.verificationDetail', {
@@ -85,6 +92,17 @@ export function AddressCards({ addresses, canReactivate, onReactivate }: Address
                         date: date(a.verification.expiresAt) ?? '',
                       })}
                     </Typography>
+                    {canReactivate && onResendVerification ? (
+                      <Button
+                        variant="tertiary"
+                        size="S"
+                        data-resend-verification
+                        loading={resendingId === a.verification.documentId}
+                        onClick={() => a.verification && onResendVerification(a.verification)}
+                      >
+                        {t('addresses.resendVerification')}
+                      </Button>
+                    ) : null}
                   </Flex>
                 ) : null}
                 {a.channel === 'sms' && a.address ? <ConsentHistory channel={a.channel} address={a.address} /> : null}

@@ -13,6 +13,7 @@ import { useT } from '../utils/translations';
 import { AddressCards } from './AddressCards';
 import { AddressChanges } from './AddressChanges';
 import { ReclassifyDialog } from './ReclassifyDialog';
+import { useResendAction } from './useResendAction';
 import { Timeline } from './Timeline';
 
 /** The Content Manager's edit view of a contact. */
@@ -44,6 +45,7 @@ export function FullLogsPage(): JSX.Element {
   const { documentId = '' } = useParams<{ documentId: string }>();
   const [params, setParams] = useSearchParams();
   const retryNow = useRetry();
+  const { resendingId, resend } = useResendAction();
   const { toggleNotification } = useNotification();
   const type = params.get('type') ?? CONTACT_UID;
   const channel = (CHANNELS as readonly string[]).includes(params.get('channel') ?? '') ? (params.get('channel') as Channel) : null;
@@ -119,6 +121,8 @@ export function FullLogsPage(): JSX.Element {
                 addresses={summary.data.addresses}
                 canReactivate={can.reactivate}
                 onReactivate={(a: AddressSummary) => a.address && setReactivating({ channel: a.channel, address: a.address, state: a.state, reason: a.reason })}
+                onResendVerification={(v) => void resend(v)}
+                resendingId={resendingId}
               />
               <CountsLine summary={summary.data} />
               <AddressChanges changes={summary.data.addressChanges} />

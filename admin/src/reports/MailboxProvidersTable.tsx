@@ -16,6 +16,8 @@ const PROVIDER_KEYS: Record<MailboxProviderRow['provider'], TranslationKey> = {
 export interface MailboxProviderTableRow {
   provider: MailboxProviderRow['provider'];
   domain: string | null;
+  /** `domain` is an MX host (the custom domains it receives for), not a domain. */
+  viaMx: boolean;
   counts: StatusCounts;
   /** The server's rate, where the report computes one (the general reports); the column shows only then. */
   bounceRate?: number | null;
@@ -39,8 +41,10 @@ export function MailboxProvidersTable({ rows }: { rows: MailboxProviderTableRow[
   const t = useT();
   const { formatNumber } = useIntl();
   const withRate = rows.some((row) => row.bounceRate !== undefined);
-  const label = (row: MailboxProviderTableRow): string =>
-    row.provider === 'other' && row.domain ? row.domain : t(PROVIDER_KEYS[row.provider]);
+  const label = (row: MailboxProviderTableRow): string => {
+    if (row.provider !== 'other' || !row.domain) return t(PROVIDER_KEYS[row.provider]);
+    return row.viaMx ? t('mailbox.mxHost', { host: row.domain }) : row.domain;
+  };
   return (
     <Table colCount={COLUMNS.length + (withRate ? 2 : 1)} rowCount={rows.length + 1}>
       <Thead>
@@ -62,7 +66,7 @@ export function MailboxProvidersTable({ rows }: { rows: MailboxProviderTableRow[
       </Thead>
       <Tbody>
         {rows.map((row) => (
-          <Tr key={`${row.provider}:${row.domain ?? ''}`} data-mailbox-provider={row.domain ?? row.provider}>
+          <Tr key={`${row.provider}:${row.domain ?? ''}`} data-mailbox-provider={row.domain ?? row.provider} data-mailbox-via-mx={row.viaMx || undefined}>
             <Td>
               <Typography fontWeight="semiBold">{label(row)}</Typography>
             </Td>
@@ -117,6 +121,7 @@ export function MailboxProvidersSection({ path }: { path: string }): JSX.Element
             rows={data.rows.map((row) => ({
               provider: row.provider,
               domain: row.domain,
+              viaMx: row.viaMx,
               counts: row.totals,
               bounceRate: row.totals.bounceRate,
             }))}

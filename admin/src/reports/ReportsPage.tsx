@@ -8,6 +8,7 @@ import { CHANNELS, channelKey, type Channel } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
 import { DeliveryChart } from './DeliveryChart';
 import { CriticalReach } from './CriticalReach';
+import { BreakerPauses } from './BreakerPauses';
 import { MailboxProvidersSection } from './MailboxProvidersTable';
 
 const PRESETS = { '7': 7, '30': 30, '90': 90, '365': 365 } as const;
@@ -167,6 +168,8 @@ export function ReportsPage(): JSX.Element {
               </Grid.Root>
 
               <CriticalReach from={range.from} to={range.to} zone={readerZone()} />
+
+              <BreakerPauses from={range.from} to={range.to} zone={readerZone()} />
 
               <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
                 <Flex direction="column" alignItems="stretch" gap={4}>

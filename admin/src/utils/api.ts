@@ -94,6 +94,11 @@ const deliverabilityApi = adminApi.enhanceEndpoints({ addTagTypes: [TAG, 'Docume
       // The address's state may change: its badges and the contact's mirror fields too.
       invalidatesTags: [TAG, 'Document'],
     }),
+    deliverabilityResendVerification: builder.mutation<VerificationView, string>({
+      query: (documentId) => ({ url: apiPath(`/verifications/${encodeURIComponent(documentId)}/resend`), method: 'POST', data: {} }),
+      transformResponse: (response: Answer<VerificationView>) => response.data,
+      invalidatesTags: [TAG],
+    }),
     deliverabilityRetry: builder.mutation<LogView, string>({
       query: (documentId) => ({ url: apiPath(`/logs/${encodeURIComponent(documentId)}/retry`), method: 'POST', data: {} }),
       transformResponse: (response: Answer<LogView>) => response.data,
@@ -146,6 +151,12 @@ export function useReactivateOrVerify(): (body: ReactivateRequest) => Promise<Re
 export function useReactivate(): (body: ReactivateRequest) => Promise<ProviderLift[]> {
   const reactivate = useReactivateOrVerify();
   return React.useCallback(async (body) => (await reactivate(body)).providerLifts ?? [], [reactivate]);
+}
+
+/** Sends a pending verification again (a new link or code, the old one void); resolves with the new one. */
+export function useResendVerification(): (documentId: string) => Promise<VerificationView> {
+  const [resend] = deliverabilityApi.useDeliverabilityResendVerificationMutation();
+  return React.useCallback((documentId) => resend(documentId).unwrap(), [resend]);
 }
 
 /** Starts a pull of one provider's suppression lists now. */

@@ -1,3 +1,4 @@
+import type { MailboxProvidersConfig } from './mailbox-providers';
 import type { CountryCode } from '../core/phone';
 import type { BreakerPolicy } from '../core/bulk-breaker';
 import type { CategoryPolicies } from '../core/categories';
@@ -6,6 +7,7 @@ import type { SmsIntent } from '../core/sms-keywords';
 import type { EmailPath, ProviderSettings } from '../providers/types';
 import type { SyncConfig } from './sync';
 import type { ErasureConfig } from './erasure';
+import type { RateLimitsConfig } from './rate-limits';
 import type { ReactivationConfig } from './reactivation';
 import type { DigestConfig } from './digest';
 import type { UnsubscribeConfig } from './unsubscribe';
@@ -82,6 +84,8 @@ export interface PluginConfig extends DecisionPolicy {
   erasure: ErasureConfig;
   /** Whether reactivations wait for the student's confirmation (config/reactivation.ts). */
   reactivation: ReactivationConfig;
+  /** The public routes' limits, shared by all instances (config/rate-limits.ts). */
+  rateLimits: RateLimitsConfig;
   /** The worklist's daily digest email (config/digest.ts). */
   worklistDigest: DigestConfig;
   retrier: {
@@ -97,6 +101,13 @@ export interface PluginConfig extends DecisionPolicy {
     leaseSeconds: number;
     /** Hand-offs in flight at once within a tick. */
     concurrency: number;
+    /**
+     * Handed-over messages whose outcome may wait for its record while the lanes go on. 0 (the
+     * default): a lane hands over its next message only once an outcome is on record, so a crash
+     * re-sends at most `concurrency` messages. More lifts a slow database's hold on the hand-offs,
+     * and a crash can re-send that many more (README, "Sending at the database's pace").
+     */
+    maxUnrecorded: number;
   };
   bulk: BulkConfig;
   /** Message categories and their policies (core/categories.ts, config/categories.ts). */
@@ -109,6 +120,8 @@ export interface PluginConfig extends DecisionPolicy {
   };
   /** One-click unsubscribe links in bulk email (config/unsubscribe.ts). */
   unsubscribe: UnsubscribeConfig;
+  /** MX look-ups that place custom domains under the provider receiving their mail (config/mailbox-providers.ts). */
+  mailboxProviders: MailboxProvidersConfig;
 }
 
 /** Bulk sends (Grabs): the queue worker every instance runs, its pace, and the breaker. */
@@ -123,6 +136,8 @@ export interface BulkConfig {
   rates: Record<string, number>;
   /** Hand-offs in flight at once in each instance. */
   concurrency: number;
+  /** As `retrier.maxUnrecorded`, for the bulk worker. */
+  maxUnrecorded: number;
   /** Messages one instance claims at a time. Small, so that a pause releases little and work spreads over instances. */
   claimSize: number;
   breaker: BreakerPolicy;

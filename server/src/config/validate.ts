@@ -18,11 +18,13 @@ import type { ProviderSettings } from '../providers/types';
 import type { BulkConfig, ContactSourceConfig, PluginConfig, SendingConfig } from './types';
 import { validateSyncConfig } from './sync';
 import { validateErasureConfig } from './erasure';
+import { validateRateLimitsConfig } from './rate-limits';
 import { validateReactivationConfig } from './reactivation';
 import { validateDigestConfig } from './digest';
 import { validateCategories } from './categories';
 import { validateUnsubscribeConfig } from './unsubscribe';
 import { validateQuietHoursConfig } from './quiet-hours';
+import { validateMailboxProvidersConfig } from './mailbox-providers';
 
 const PREFIX = 'deliverability';
 const VONAGE_METHODS = ['md5hash', 'md5', 'sha1', 'sha256', 'sha512'] as const;
@@ -212,7 +214,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
   });
 }
 
-const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories'];
+const KNOWN_KEYS = ['publicUrl', 'retry', 'escalation', 'webhooks', 'providers', 'sending', 'retrier', 'contacts', 'sync', 'erasure', 'senderBlocks', 'twoStrike', 'inboundSms', 'bulk', 'reports', 'unsubscribe', 'quietHours', 'reactivation', 'worklistDigest', 'categories', 'rateLimits', 'mailboxProviders'];
 
 /** The answer to HELP unless the site gives its own (or null, when Twilio's Advanced Opt-Out answers instead). */
 export const DEFAULT_HELP_REPLY = 'Texts from your college. Reply STOP to stop them, START to get them again.';
@@ -248,6 +250,9 @@ function validateBreaker(key: string, input: unknown): BreakerPolicy {
   };
 }
 
+/** A whole number, 0 or more. */
+const requireCount = (key: string, value: unknown): number => requirePositiveNumber(key, value, { min: -1, integer: true });
+
 function validateBulk(input: unknown): BulkConfig {
   const key = `${PREFIX}.bulk`;
   const bulk = section(key, input);
@@ -258,6 +263,7 @@ function validateBulk(input: unknown): BulkConfig {
     ratePerSecond: requirePositiveNumber(`${key}.ratePerSecond`, bulk.ratePerSecond ?? 10),
     rates: Object.fromEntries(Object.entries(rates).map(([provider, rate]) => [provider, requirePositiveNumber(`${key}.rates.${provider}`, rate)])),
     concurrency: requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true }),
+    maxUnrecorded: requireCount(`${key}.maxUnrecorded`, bulk.maxUnrecorded ?? 0),
     claimSize: requirePositiveNumber(`${key}.claimSize`, bulk.claimSize ?? 20, { integer: true }),
     breaker: validateBreaker(`${key}.breaker`, bulk.breaker),
     campusDomains: stringList(`${key}.campusDomains`, bulk.campusDomains).map((d) => d.toLowerCase()),
@@ -290,6 +296,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     );
   }
   const retry = validateRetryPolicy(`${PREFIX}.retry`, config.retry);
+  const reactivation = validateReactivationConfig(config.reactivation);
   return {
     publicUrl: validatePublicUrl(config.publicUrl),
     retry,
@@ -305,7 +312,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     contacts: validateContacts(config.contacts),
     sync: validateSyncConfig(config.sync),
     erasure: validateErasureConfig(config.erasure),
-    reactivation: validateReactivationConfig(config.reactivation),
+    reactivation,
+    rateLimits: validateRateLimitsConfig(config.rateLimits, reactivation.confirmRatePerMinute),
     worklistDigest: validateDigestConfig(config.worklistDigest),
     inboundSms: validateInboundSms(config.inboundSms),
     retrier: {
@@ -314,6 +322,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       batchSize: requirePositiveNumber(`${PREFIX}.retrier.batchSize`, retrier.batchSize ?? 200, { integer: true }),
       leaseSeconds,
       concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
+      maxUnrecorded: requireCount(`${PREFIX}.retrier.maxUnrecorded`, retrier.maxUnrecorded ?? 0),
     },
     bulk: validateBulk(config.bulk),
     quietHours: validateQuietHoursConfig(config.quietHours),
@@ -322,5 +331,6 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     },
     unsubscribe: validateUnsubscribeConfig(config.unsubscribe),
     categories: validateCategories(`${PREFIX}.categories`, config.categories),
+    mailboxProviders: validateMailboxProvidersConfig(config.mailboxProviders),
   };
 }

@@ -9,11 +9,13 @@ import deliveryEvent from './delivery-event';
 import deliveryLog from './delivery-log';
 import erasedAddress from './erased-address';
 import providerListing from './provider-listing';
+import rateWindow from './rate-window';
 import reportCount from './report-count';
 import reportDelta from './report-delta';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 import worklistDigest from './worklist-digest';
+import mxHost from './mx-host';
 
 export default {
   contact,
@@ -32,4 +34,6 @@ export default {
   'worklist-digest': worklistDigest,
   'report-count': reportCount,
   'report-delta': reportDelta,
+  'rate-window': rateWindow,
+  'mx-host': mxHost,
 };

@@ -13,6 +13,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     async list(ctx: Context) {
       await answer(ctx, () => service().page(pageParams(ctx, { pageSize: 20 })));
     },
+    /** GET /categories: what the compose page offers, with what each category implies. */
+    async categories(ctx: Context) {
+      await answer(ctx, async () => service().categories());
+    },
     async preview(ctx: Context) {
       await answer(ctx, () => service().preview(body(ctx)));
     },

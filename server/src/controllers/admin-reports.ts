@@ -61,6 +61,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     await answer(ctx, async () => getService(strapi, 'reports').mailboxProviders(periodOf(ctx)));
   },
 
+  /** GET /reports/breaker-pauses?from&to&tz: bulk sends paused by their breaker in the period, with the figures. */
+  async breakerPauses(ctx: Context) {
+    await answer(ctx, async () => getService(strapi, 'reports').breakerPauses(periodOf(ctx)));
+  },
+
   /** GET /reports/unsubscribes?from&to&tz: addresses unsubscribed, one-click or reported, and per bulk send. */
   async unsubscribes(ctx: Context) {
     await answer(ctx, async () => getService(strapi, 'reports').unsubscribes(periodOf(ctx)));

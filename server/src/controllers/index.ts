@@ -5,6 +5,7 @@ import adminReports from './admin-reports';
 import adminSuppressions from './admin-suppressions';
 import adminSuppressionCsv from './admin-suppression-csv';
 import adminSync from './admin-sync';
+import adminVerifications from './admin-verifications';
 import addresses from './addresses';
 import bulkSends from './bulk-sends';
 import messages from './messages';
@@ -22,6 +23,7 @@ export default {
   'admin-suppressions': adminSuppressions,
   'admin-suppression-csv': adminSuppressionCsv,
   'admin-sync': adminSync,
+  'admin-verifications': adminVerifications,
   messages,
   verifications,
   unsubscribe,

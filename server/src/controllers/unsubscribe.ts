@@ -4,6 +4,7 @@ import { isOneClickBody } from '../core/unsubscribe';
 import { renderUnsubscribePage } from '../core/unsubscribe-page';
 import { getService } from '../utils/plugin';
 import type { UnsubscribeAnswer } from '../services/unsubscribe';
+import { admitted, clientIp } from './rate-limited';
 
 /**
  * The public one-click unsubscribe link (`auth: false`: the token is the credential). Both verbs
@@ -19,10 +20,19 @@ function send(ctx: Context, answer: UnsubscribeAnswer): void {
   ctx.body = renderUnsubscribePage(answer.page);
 }
 
+/** The 429's body (admitted() set the status and Retry-After). */
+function tooManyPage(ctx: Context): void {
+  ctx.type = 'text/html; charset=utf-8';
+  ctx.set('X-Robots-Tag', 'noindex');
+  ctx.body = renderUnsubscribePage({ kind: 'too-many' });
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /** A database failure: 503 (the intake committed nothing), logged by its code only (its text can quote the address). */
   async function answering(ctx: Context, work: () => Promise<UnsubscribeAnswer>): Promise<void> {
     try {
+      // Per client IP, shared by every instance (`rateLimits.unsubscribePerIp`); the token is not counted: it is signed.
+      if (!(await admitted(strapi, ctx, [{ name: 'unsubscribePerIp', key: clientIp(ctx) }], tooManyPage))) return;
       send(ctx, await work());
     } catch (error) {
       const code = (error as { code?: unknown })?.code ?? (error instanceof Error ? error.name : 'error');

@@ -1,5 +1,6 @@
 /**
- * The small HTML pages of the public unsubscribe link. The GET page never unsubscribes by itself
+ * The small HTML pages of the public unsubscribe link (and, through renderPublicPage, their look
+ * for the verification pages). The GET page never unsubscribes by itself
  * (mail scanners and link previewers follow links): it shows a button whose form POSTs the RFC 8058
  * body to the same URL. No script, no outside resources, every dynamic value escaped.
  */
@@ -8,7 +9,7 @@ export type UnsubscribePage =
   | { kind: 'confirm'; action: string; maskedAddress: string }
   | { kind: 'already'; maskedAddress: string }
   | { kind: 'done'; maskedAddress: string }
-  | { kind: 'invalid' | 'expired' | 'unavailable' };
+  | { kind: 'invalid' | 'expired' | 'unavailable' | 'too-many' };
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -36,6 +37,8 @@ function body(page: UnsubscribePage): { title: string; html: string } {
       return { title: 'Link not valid', html: '<p>This unsubscribe link is not valid. Use the link in the most recent message, or contact the sender.</p>' };
     case 'expired':
       return { title: 'Link expired', html: '<p>This unsubscribe link has expired. Use the link in a more recent message, or contact the sender.</p>' };
+    case 'too-many':
+      return { title: 'Too many requests', html: '<p>Too many requests came from your network just now. Please wait a minute and try again.</p>' };
     case 'unavailable':
       return { title: 'Try again later', html: '<p>Your request could not be recorded just now. Please try again in a few minutes.</p>' };
   }
@@ -43,6 +46,14 @@ function body(page: UnsubscribePage): { title: string; html: string } {
 
 export function renderUnsubscribePage(page: UnsubscribePage): string {
   const { title, html } = body(page);
+  return renderPublicPage(title, html);
+}
+
+/**
+ * The look of every public page the plugin answers (unsubscribe, address verification): a title
+ * and trusted HTML (the caller escapes every dynamic value in it), no script, nothing from outside.
+ */
+export function renderPublicPage(title: string, html: string): string {
   return [
     '<!doctype html>',
     '<html lang="en"><head><meta charset="utf-8">',
@@ -50,7 +61,8 @@ export function renderUnsubscribePage(page: UnsubscribePage): string {
     '<meta name="robots" content="noindex">',
     `<title>${escapeHtml(title)}</title>`,
     '<style>body{font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}',
-    'button{font-size:1rem;padding:.6rem 1.4rem;cursor:pointer}.note{color:#666;font-size:.9rem}</style>',
+    'button{font-size:1rem;padding:.6rem 1.4rem;cursor:pointer}.note{color:#666;font-size:.9rem}',
+    'input{font-size:1.4rem;letter-spacing:.3rem;width:8rem;padding:.4rem;margin-right:.6rem}.error{color:#b00020}</style>',
     `</head><body><h1>${escapeHtml(title)}</h1>${html}</body></html>`,
   ].join('\n');
 }

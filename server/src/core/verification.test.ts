@@ -49,26 +49,3 @@ describe('verification codes', () => {
     expect([methodFor('email'), methodFor('sms')]).toEqual(['link', 'code']);
   });
 });
-
-describe('the confirm route limiter', () => {
-  it('lets a client make `limit` requests a window, then says how long to wait, per client', async () => {
-    const { createWindowLimiter } = await import('./verification');
-    const limiter = createWindowLimiter(2, 60_000);
-    expect(limiter.take('a', NOW)).toEqual({ allowed: true });
-    expect(limiter.take('a', NOW + 1000)).toEqual({ allowed: true });
-    expect(limiter.take('a', NOW + 2000)).toEqual({ allowed: false, retryAfterMs: 58_000 });
-    expect(limiter.take('b', NOW + 2000)).toEqual({ allowed: true });
-    expect(limiter.take('a', NOW + 60_000)).toEqual({ allowed: true });
-  });
-
-  it('keeps at most maxClients windows', async () => {
-    const { createWindowLimiter } = await import('./verification');
-    const limiter = createWindowLimiter(1, 60_000, 2);
-    limiter.take('a', NOW);
-    limiter.take('b', NOW);
-    limiter.take('c', NOW);
-    // a's window was dropped to make room: a starts afresh.
-    expect(limiter.take('a', NOW)).toEqual({ allowed: true });
-    expect(limiter.take('c', NOW)).toEqual({ allowed: false, retryAfterMs: 60_000 });
-  });
-});

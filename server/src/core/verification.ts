@@ -70,29 +70,5 @@ export function judgeCode(input: { matches: boolean; attempts: number; maxAttemp
   return input.matches ? 'confirmed' : 'wrong';
 }
 
-/**
- * The public confirm route's limit: at most `limit` requests per client in each `windowMs`
- * window. In memory, per process (each instance limits on its own), and bounded: past
- * `maxClients` clients in one window, the oldest window's records are dropped.
- */
-export interface WindowLimiter {
-  /** Whether this request may go on; otherwise the ms until the client's window ends. */
-  take(client: string, now: number): { allowed: true } | { allowed: false; retryAfterMs: number };
-}
-
-export function createWindowLimiter(limit: number, windowMs: number, maxClients = 10_000): WindowLimiter {
-  const windows = new Map<string, { startedAt: number; count: number }>();
-  return {
-    take(client, now) {
-      let window = windows.get(client);
-      if (!window || now - window.startedAt >= windowMs) {
-        if (!window && windows.size >= maxClients) windows.delete(windows.keys().next().value as string);
-        window = { startedAt: now, count: 0 };
-        windows.delete(client);
-        windows.set(client, window);
-      }
-      window.count += 1;
-      return window.count <= limit ? { allowed: true } : { allowed: false, retryAfterMs: window.startedAt + windowMs - now };
-    },
-  };
-}
+/** Why the code page refuses a code: `unknown` (no such verification), or what the rule said. */
+export type CodeRefusal = 'unknown' | 'wrong' | 'expired' | 'locked' | 'superseded';

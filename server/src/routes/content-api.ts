@@ -19,6 +19,9 @@ export default {
     // A student confirming an address (reactivation.requireVerification): public, rate-limited, checked by signature or code.
     { method: 'GET', path: '/verifications/confirm', handler: 'verifications.show', config: { auth: false } },
     { method: 'POST', path: '/verifications/confirm', handler: 'verifications.confirm', config: { auth: false } },
+    // The texted code's page: the id (in the text message only) names the verification.
+    { method: 'GET', path: '/verifications/code/:id', handler: 'verifications.codePage', config: { auth: false } },
+    { method: 'POST', path: '/verifications/code/:id', handler: 'verifications.confirmCodePage', config: { auth: false } },
     // One-click unsubscribe (RFC 8058): public, the signed token in the path is the credential. GET only shows a page.
     { method: 'GET', path: '/unsubscribe/:token', handler: 'unsubscribe.page', config: { auth: false } },
     { method: 'POST', path: '/unsubscribe/:token', handler: 'unsubscribe.confirm', config: { auth: false } },

@@ -9,7 +9,7 @@ import { refusesMessageOf } from '../core/categories';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
-import { runPipeline } from '../utils/batch-pipeline';
+import { batchesOf, runPipeline, type BatchSource } from '../utils/batch-pipeline';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -83,6 +83,10 @@ export interface AttemptOptions {
   pace?: (transport: Transport) => Promise<void>;
   /** The instant quiet hours are judged at (the retrier's tick time); now by default. */
   now?: number;
+  /** Outcomes that may wait for their record while the lanes go on (`retrier.maxUnrecorded`); 0 by default. */
+  maxUnrecorded?: number;
+  /** Begun messages (waiting for a lane or their pace) below which the next batch is begun; `concurrency` by default. */
+  prefetchBelow?: number;
 }
 
 /** A message's status and lease as the record stage finds them, under its lock. */
@@ -448,6 +452,28 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0 });
 
+  /**
+   * As `attemptBatch`, for messages that come in batches from `source` (a queue's claims): the
+   * next batch is claimed and begun while the one before is handed over.
+   */
+  async function attemptStream(source: BatchSource<{ id: number }>, owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
+    const tally = emptyTally();
+    await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
+      source,
+      {
+        prepare: async (chunk) => afterBegin(await begin(chunk, owner, options.now), tally),
+        pace: async (item) => options.pace?.(item.transport),
+        work: async (item) => ({ ready: item, outcome: await handOff(item) }),
+        record: async (handed) => {
+          await record(handed, owner);
+          count(tally, handed);
+        },
+      },
+      { concurrency: options.concurrency ?? 1, maxUnrecorded: options.maxUnrecorded, prefetchBelow: options.prefetchBelow },
+    );
+    return tally;
+  }
+
   return {
     begin,
 
@@ -465,30 +491,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Attempts the messages `items` (their ids), which `owner` must hold under a lease renewed for
      * as long as this runs (see `leases.keepWhile`). Messages no longer ours or no longer due are
      * passed over; a suppressed address's message is dropped. If the process dies, the messages
-     * handed over whose outcome was not yet recorded (at most `concurrency`) are sent again when
-     * the lease expires; every other message is either untouched or finished.
+     * handed over whose outcome was not yet recorded (at most `concurrency + maxUnrecorded`) are
+     * sent again when the lease expires; every other message is either untouched or finished.
      */
     async attemptBatch(items: { id: number }[], owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
-      const tally = emptyTally();
       const concurrency = options.concurrency ?? 1;
-      await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
-        items,
-        {
-          prepare: async (chunk) => afterBegin(await begin(chunk, owner, options.now), tally),
-          work: async (item) => {
-            if (options.pace) await options.pace(item.transport);
-            return { ready: item, outcome: await handOff(item) };
-          },
-          record: async (handed) => {
-            await record(handed, owner);
-            count(tally, handed);
-          },
-        },
-        // Begun a few rounds of hand-offs ahead, not more: a report that finishes a message
-        // before its hand-off should still find it not yet begun.
-        { batchSize: Math.min(CHUNK, 4 * concurrency), concurrency },
-      );
-      return tally;
+      // Begun a few rounds of hand-offs ahead, not more: a report that finishes a message
+      // before its hand-off should still find it not yet begun.
+      const size = Math.min(CHUNK, 4 * concurrency);
+      return attemptStream(batchesOf(items, size, Math.min(size, concurrency)), owner, options);
     },
+
+    attemptStream,
   };
 };

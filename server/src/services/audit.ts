@@ -18,7 +18,10 @@ export type AuditAction =
   | 'change-address'
   | 'reclassify-event'
   | 'request-verification'
-  | 'confirm-verification';
+  | 'resend-verification'
+  | 'confirm-verification'
+  // Not by hand: the breaker paused a bulk send (kept so the reports can list pauses after a resume clears them).
+  | 'bulk-breaker-pause';
 
 /** Who did it: an admin user, named as the admin panel names them. */
 export interface Actor {

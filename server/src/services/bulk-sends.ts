@@ -1,15 +1,17 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { MessageInputError, checkCategory } from '../core/message-input';
+import { DEFAULT_BULK_CATEGORY } from '../core/categories';
 import { validateBulkSendInput, type BulkSendInput } from '../core/bulk-input';
 import { MESSAGE_STATUSES, type MessageStatus } from '../core/statuses';
 import type { BreakerTrip } from '../core/bulk-breaker';
-import type { BulkPauseView, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
+import type { BreakerPauseEntry, BulkPauseView, CategoryList, BulkPreview, BulkSendStatus, BulkSendView, MailboxProviderRow, Page, StatusCounts } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 import { builder, columnsOf, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { SendRefusedError } from './messages';
+import type { AuditInput } from './audit';
 
 /**
  * Bulk sends (Grabs): creating one (checked whole, then its messages queued in chunks, in one
@@ -73,6 +75,15 @@ function toView(row: Row, counts: StatusCounts, perMinute: number): BulkSendView
     startedAt: toIso(row.startedAt),
     finishedAt: toIso(row.finishedAt),
   };
+}
+
+/** Who the audit trail names for a breaker's pause: no person, the breaker itself. */
+export const BREAKER_ACTOR = { id: 'breaker', name: 'Breaker' } as const;
+
+/** The audit entry of a breaker's pause; `reports.breakerPauses` reads `after` back (BreakerPauseEntry). */
+function breakerPauseEntry(bulkSendId: string, trip: BreakerTrip, at: Date): AuditInput {
+  const after: BreakerPauseEntry = { bulkSendId, trip };
+  return { action: 'bulk-breaker-pause', actor: BREAKER_ACTOR, after, at: at.getTime() };
 }
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
@@ -175,7 +186,17 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const resolved = await recipients().resolve(input);
       const send = await queue(input, resolved, actor);
       strapi.log.info(`[deliverability] bulk send ${send.documentId} queued: ${resolved.recipients.length} messages`);
+      // Their custom domains' MX hosts, for the breakdown by mailbox provider: looked up after this answers.
+      if (input.channel === 'email') getService(strapi, 'mx-hosts').refreshInBackground(resolved.recipients.map((r) => r.address));
       return this.find(send.documentId);
+    },
+
+    /** The configured categories with their policies, for the compose page's picker (the default first). */
+    categories(): CategoryList {
+      const policies = getService(strapi, 'config').get().categories;
+      const names = Object.keys(policies).sort((a, b) => Number(b === DEFAULT_BULK_CATEGORY) - Number(a === DEFAULT_BULK_CATEGORY) || a.localeCompare(b));
+      const view = (name: string) => ({ name, oneClickUnsubscribe: policies[name].oneClickUnsubscribe, sendToUnsubscribed: policies[name].sendToUnsubscribed, fallback: policies[name].fallback });
+      return { categories: names.map(view), bulkDefault: DEFAULT_BULK_CATEGORY };
     },
 
     /** The first recipients and how many will be dropped as suppressed, without queuing anything. */
@@ -225,7 +246,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const c = columnsOf(strapi, UID.log, ['bulkSendId', 'address', 'status'] as const);
       const rows = (await builder(strapi, UID.log).select(c.address, c.status).where(c.bulkSendId, documentId)) as Record<string, string>[];
       const counted = rows.map((row) => ({ address: row[c.address], status: row[c.status] as MessageStatus, count: 1 }));
-      return groupByMailboxProvider(counted, campus, emptyCounts);
+      const mxHosts = await getService(strapi, 'mx-hosts').known(counted.map((row) => row.address));
+      return groupByMailboxProvider(counted, campus, emptyCounts, Infinity, mxHosts);
     },
 
     async pause(documentId: string, actor: BulkActor): Promise<BulkSendView> {
@@ -264,8 +286,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
     /** The breaker tripped: the send pauses with the figures that tripped it (only if it was still running). */
     async pauseForBreaker(documentId: string, trip: BreakerTrip): Promise<boolean> {
-      const pause: BulkPauseView = { by: 'breaker', at: new Date().toISOString(), trip };
-      const { count } = await sends().updateMany({ where: { documentId, status: 'running' }, data: { status: 'paused', pause, updatedAt: new Date() } });
+      const at = new Date();
+      const pause: BulkPauseView = { by: 'breaker', at: at.toISOString(), trip };
+      // The pause and its audit entry commit together: a resume clears `pause`, the entry stays for the reports.
+      const count = await strapi.db.transaction(async () => {
+        const updated = await sends().updateMany({ where: { documentId, status: 'running' }, data: { status: 'paused', pause, updatedAt: at } });
+        if (updated.count > 0) await getService(strapi, 'audit').record(breakerPauseEntry(documentId, trip, at));
+        return updated.count;
+      });
       if (count > 0) {
         strapi.log.warn(`[deliverability] bulk send ${documentId} paused by its breaker: ${trip.metric} ${(trip.rate * 100).toFixed(2)}% over ${trip.sample} messages (threshold ${(trip.threshold * 100).toFixed(2)}%)`);
       }

@@ -8,16 +8,18 @@ import { getService, table, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { Transport } from '../transports/types';
+import type { BatchSource } from '../utils/batch-pipeline';
 import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 
 /**
  * The bulk-send queue worker, run by every instance. Each pass claims a small batch of parked
  * messages of the running sends with a lease (as the retrier does: selected and leased in one
  * transaction, `FOR UPDATE SKIP LOCKED` where the database has it), so no two instances take one
- * message, and attempts the batch through `messages.attemptBatch`: attempts on record together,
+ * message, and feeds the batches to `attempts.attemptStream`: attempts on record together,
  * `concurrency` hand-offs at once, each paid for with a token from its provider's bucket, outcomes
- * recorded together. Between batches it re-reads the sends' statuses (at most every `pollMs`): a
- * pause or cancel stops hand-offs after the batch in flight (at most half a second of pace); once
+ * recorded together, the next batch claimed while one is handed over. Before each claim it re-reads
+ * the sends' statuses (at most every `pollMs`): a pause or cancel stops hand-offs after the messages
+ * already claimed (at most one and a half batches, each at most half a second of pace); once
  * a second the breaker judges each running send and pauses it with its figures; a send with
  * nothing left to claim is done.
  *
@@ -27,13 +29,13 @@ import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
  */
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** How often a running send's breaker is applied. */
+const BREAKER_EVERY_MS = 1000;
 /**
  * Lets timers and I/O (webhooks, admin requests) run between hand-offs. With a synchronous driver
  * (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is nothing but
  * promise callbacks, and lanes that never yield would starve the HTTP server for the whole send.
  */
-/** How often a running send's breaker is applied. */
-const BREAKER_EVERY_MS = 1000;
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function breakerSampleOf(channel: 'email' | 'sms', counts: StatusCounts): BreakerSample {
@@ -60,10 +62,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   let stopping = false;
   /** When each send's breaker was last applied. */
   const judgedAt = new Map<string, number>();
-
-  /** Claimed messages attempted in one batch: attempts on record together, hand-offs concurrent and paced, outcomes recorded together. */
-  const attemptClaimed = (rows: Row[], owner: string) =>
-    getService(strapi, 'messages').attemptBatch(rows, owner, { concurrency: config().concurrency, pace });
 
   /**
    * Applies the breaker to a running send, at most once a second (its counts read every row of
@@ -113,8 +111,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await refreshing;
   }
 
-  /** Leases up to `limit` parked (or abandoned) messages of the running sends to `owner`. */
-  async function claim(owner: string, limit: number): Promise<Row[]> {
+  /** Leases up to `limit` parked (or abandoned) messages of the running sends to `owner`: their ids. */
+  async function claim(owner: string, limit: number): Promise<number[]> {
     const ids = [...running.keys()];
     if (ids.length === 0) return [];
     const now = new Date();
@@ -122,7 +120,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const c = columnsOf(strapi, UID.log, ['bulkSendId', 'status', 'leaseOwner', 'leaseExpiresAt'] as const);
     // Parked, or claimed by an instance that died (its lease ran out).
     const free = (q: Knex.QueryBuilder) => q.where(c.leaseOwner, PARKED_OWNER).orWhere(c.leaseExpiresAt, '<', now);
-    const claimed: number[] = await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const due = builder(strapi, UID.log).transacting(trx).select('id').whereIn(c.bulkSendId, ids).where(c.status, 'queued').where(free).orderBy('id').limit(limit);
       if (takesRowLocks(strapi)) due.forUpdate().skipLocked();
       const found = (await due).map((row: { id: number }) => row.id);
@@ -130,8 +128,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await builder(strapi, UID.log).transacting(trx).whereIn('id', found).where(free).update({ [c.leaseOwner]: owner, [c.leaseExpiresAt]: expires });
       return found;
     });
-    if (claimed.length === 0) return [];
-    return logs().findMany({ where: { id: { $in: claimed }, leaseOwner: owner }, orderBy: { id: 'asc' } });
   }
 
   function bucketOf(provider: string): TokenBucket {
@@ -174,16 +170,38 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     for (const send of cancelled) await bulk().sweepCancelled(send.documentId);
   }
 
-  /** Claims and attempts batches until the running sends have nothing left for this instance. */
+  /**
+   * The queue as a source of batches for `attempts.attemptStream`. Before each claim the sends'
+   * statuses are re-read (at most every `pollMs`), so a pause or cancel stops the claims; the
+   * source runs dry when the running sends have nothing left for this instance.
+   */
+  function claims(owner: string): BatchSource<{ id: number }> {
+    return async () => {
+      if (stopping) return null;
+      await refreshIfStale();
+      if (running.size === 0) return null;
+      const ids = await claim(owner, batchSize());
+      if (ids.length === 0) await finishEmptySends();
+      return ids.map((id) => ({ id }));
+    };
+  }
+
+  /**
+   * Claims and attempts batches until the source runs dry. The next batch is claimed and begun
+   * while the one before is handed over, so the lanes never wait on a claim.
+   */
   async function work(owner: string): Promise<void> {
     try {
-      while (!stopping) {
-        await refreshIfStale();
-        if (running.size === 0) return;
-        const rows = await claim(owner, batchSize());
-        if (rows.length === 0) return finishEmptySends();
-        await attemptClaimed(rows, owner);
-      }
+      // The next batch is claimed once half a batch is left waiting (for a lane or for its pace),
+      // so at most one and a half batches (under a second of pace) are begun but not handed over
+      // when a pause or cancel is read.
+      const prefetchBelow = Math.floor(batchSize() / 2);
+      await getService(strapi, 'attempts').attemptStream(claims(owner), owner, {
+        concurrency: config().concurrency,
+        maxUnrecorded: config().maxUnrecorded,
+        pace,
+        prefetchBelow,
+      });
     } finally {
       await release(owner);
     }

@@ -20,6 +20,7 @@ import outboundEvents from './outbound-events';
 import providerHealth from './provider-health';
 import providerListings from './provider-listings';
 import quietHours from './quiet-hours';
+import rateLimits from './rate-limits';
 import reactivation from './reactivation';
 import reclassification from './reclassification';
 import reportRollup from './report-rollup';
@@ -36,6 +37,7 @@ import unsubscribe from './unsubscribe';
 import webhooks from './webhooks';
 import worklist from './worklist';
 import worklistDigest from './worklist-digest';
+import mxHosts from './mx-hosts';
 
 export default {
   'address-changes': addressChanges,
@@ -63,6 +65,7 @@ export default {
   reactivation,
   reclassification,
   'report-rollup': reportRollup,
+  'rate-limits': rateLimits,
   reports,
   retrier,
   'sender-blocks': senderBlocks,
@@ -76,4 +79,5 @@ export default {
   webhooks,
   worklist,
   'worklist-digest': worklistDigest,
+  'mx-hosts': mxHosts,
 };

@@ -6,7 +6,7 @@ import type { MessageStatus } from '../core/statuses';
 import { documentIds, insertRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
 import { getService, toMs } from '../utils/plugin';
-import { builder, columnsOf, dialectOf, knexOf, tableName, toCount, type Dialect } from '../utils/sql';
+import { builder, columnsOf, deleteByIds, dialectOf, knexOf, qualifiedTableName, tableName, toCount, type Dialect } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /**
@@ -123,12 +123,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       for (const row of rows)
         tally.add(toMs(row[c.bucket])!, row[c.channel] as Channel, row[c.status] as MessageStatus, toCount(row[c.messages]));
       await addToCounts(trx, tally.deltas(), new Date());
-      const ids = rows.map((row) => Number(row.id));
-      for (let i = 0; i < ids.length; i += 500)
-        await builder(strapi, UID.reportDelta)
-          .transacting(trx)
-          .whereIn('id', ids.slice(i, i + 500))
-          .delete();
+      await deleteByIds(strapi, trx, UID.reportDelta, rows.map((row) => Number(row.id)));
       return rows.length;
     });
   }
@@ -151,12 +146,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       if (takesRowLocks(strapi)) query.forUpdate();
       const rows = (await query) as Record<string, unknown>[];
       if (rows.length === 0) return 0;
-      const ids = rows.map((row) => Number(row.id));
-      for (let i = 0; i < ids.length; i += 500)
-        await builder(strapi, UID.log)
-          .transacting(trx)
-          .whereIn('id', ids.slice(i, i + 500))
-          .delete();
+      await deleteByIds(strapi, trx, UID.log, rows.map((row) => Number(row.id)));
       await this.record(
         trx,
         rows.map((row) => ({
@@ -203,15 +193,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         // One grouped INSERT … SELECT: a site with millions of messages is recounted in seconds, at boot.
         const l = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
         const c = cols(UID.reportCount);
-        const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
-        const qualified = (uid: string) => (schema ? `${schema}.${tableName(strapi, uid)}` : tableName(strapi, uid));
         const now = new Date();
         await trx.raw(
           'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, count(*), ?, ? from ?? where ?? is not null group by 1, 2, 3',
           [
-            ...[qualified(UID.reportCount), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
+            ...[qualifiedTableName(strapi, UID.reportCount), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
             quarterHourSql(knexOf(strapi), dialectOf(strapi), l.createdAt),
-            ...[l.channel, l.status, now, now, qualified(UID.log), l.createdAt],
+            ...[l.channel, l.status, now, now, qualifiedTableName(strapi, UID.log), l.createdAt],
           ],
         );
         const [{ n: messages }] = (await builder(strapi, UID.log).transacting(trx).count({ n: '*' })) as { n: unknown }[];

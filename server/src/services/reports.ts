@@ -5,10 +5,10 @@ import { AdminApiError } from '../utils/admin-error';
 import { addDays, canonicalTimeZone, daysBetween, isTimeZone, offsetMinutesAt, utcMidnight, zonedDayStart, type ReportZone } from '../core/time-zones';
 import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
-import type { MailboxProviderReport, ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
+import type { BreakerPauseEntry, BreakerPauseReport, BreakerPauseRow, BulkSendStatus, MailboxProviderReport, ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
 import { reachOf } from '../core/reach';
-import { getService, table } from '../utils/plugin';
+import { getService, table, toIso, type Row } from '../utils/plugin';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
@@ -96,7 +96,39 @@ async function statusesOf(strapi: Core.Strapi, documentIds: string[]): Promise<M
   return statuses;
 }
 
+/** Breaker pauses listed one by one in a report; past that many, only the count says how many more. */
+export const MAX_BREAKER_PAUSES = 100;
+
+/** A breaker-pause audit row as the report shows it, with its send (null fields if the send is gone). */
+function breakerPauseRow(entry: Row, send: Row | undefined): BreakerPauseRow {
+  const { bulkSendId, trip } = entry.after as BreakerPauseEntry;
+  return {
+    bulkSendId,
+    sourceName: (send?.sourceName as string | undefined) ?? null,
+    channel: (send?.channel as Channel | undefined) ?? null,
+    status: (send?.status as BulkSendStatus | undefined) ?? null,
+    pausedAt: toIso(entry.createdAt) ?? '',
+    trip,
+  };
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => ({
+  /**
+   * Bulk sends paused by their breaker in a period, with the figures that tripped it, newest first.
+   * Read from the audit trail (`bulk-breaker-pause`), not from the sends: a resume clears a send's
+   * pause, and a report must still show that it tripped.
+   */
+  async breakerPauses(query: Pick<ReportQuery, 'from' | 'to' | 'timeZone' | 'tzOffsetMinutes'>): Promise<BreakerPauseReport> {
+    const { start, end, name } = periodBounds(query);
+    const where = { action: 'bulk-breaker-pause', createdAt: { $gte: start, $lt: end } };
+    const total = await table(strapi, UID.audit).count({ where });
+    const entries = await table(strapi, UID.audit).findMany({ where, orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], limit: MAX_BREAKER_PAUSES });
+    const ids = [...new Set(entries.map((entry) => (entry.after as BreakerPauseEntry).bulkSendId))];
+    const sends = ids.length === 0 ? [] : await table(strapi, UID.bulkSend).findMany({ select: ['documentId', 'sourceName', 'channel', 'status'], where: { documentId: { $in: ids } } });
+    const byId = new Map(sends.map((send) => [send.documentId as string, send]));
+    return { from: query.from, to: query.to, timeZone: name, total, rows: entries.map((entry) => breakerPauseRow(entry, byId.get((entry.after as BreakerPauseEntry).bulkSendId))) };
+  },
+
   /**
    * Whether a category's messages (critical by default) reached the student on either channel
    * (core/reach.ts). Messages without a fallback are counted by status in one grouped query; the
@@ -144,13 +176,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       .filter((row) => row.address && (MESSAGE_STATUSES as readonly string[]).includes(row.status))
       .map((row) => ({ address: row.address as string, status: row.status as MessageStatus, count: toCount(row.n) }));
     const campusDomains = getService(strapi, 'config').get().bulk.campusDomains;
-    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS);
+    const mxHosts = await getService(strapi, 'mx-hosts').known(counted.map((row) => row.address));
+    const groups = groupByMailboxProvider(counted, campusDomains, emptyCounts, MAX_OTHER_DOMAINS, mxHosts);
     return {
       from: query.from,
       to: query.to,
       timeZone: name,
       campusDomains,
-      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, totals: totalsOf(g.counts) })),
+      rows: groups.map((g) => ({ provider: g.provider, domain: g.domain, viaMx: g.viaMx, totals: totalsOf(g.counts) })),
     };
   },
 

@@ -85,7 +85,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       ids.map((id) => ({ id })),
       owner,
       // Quiet hours are judged at the tick's time, as the claim was.
-      { concurrency: config.retrier.concurrency, now: now.getTime() },
+      { concurrency: config.retrier.concurrency, maxUnrecorded: config.retrier.maxUnrecorded, now: now.getTime() },
     );
     return { skipped: false, claimed: ids.length, ...tally, durationMs: Date.now() - started };
   }

@@ -1,11 +1,23 @@
-import { runPipeline } from './batch-pipeline';
+import { batchesOf, runPipeline, type BatchSource } from './batch-pipeline';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stages that remember what they saw, with a slow worker and a slow record. */
 function observedStages(options: { workMs?: number; recordMs?: number; failRecordAt?: number; failWorkOn?: number } = {}) {
-  const seen = { prepared: [] as number[][], recorded: [] as number[][], inFlight: 0, maxInFlight: 0, maxUnrecorded: 0, done: 0 };
+  const seen = {
+    prepared: [] as number[][],
+    recorded: [] as number[][],
+    inFlight: 0,
+    maxInFlight: 0,
+    /** The most items in flight plus results done and not recorded, at any moment. */
+    maxOutstanding: 0,
+    /** Whether a record ever ran while items were in flight. */
+    workedDuringRecord: false,
+    done: 0,
+  };
+  let recording = false;
+  const outstanding = () => seen.inFlight + seen.done - seen.recorded.flat().length;
   const stages = {
     async prepare(batch: number[]) {
       seen.prepared.push(batch);
@@ -15,16 +27,19 @@ function observedStages(options: { workMs?: number; recordMs?: number; failRecor
     async work(item: number) {
       seen.inFlight += 1;
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
+      seen.maxOutstanding = Math.max(seen.maxOutstanding, outstanding());
+      if (recording) seen.workedDuringRecord = true;
       await sleep(options.workMs ?? 0);
       seen.inFlight -= 1;
       if (item === options.failWorkOn) throw new Error(`work failed on ${item}`);
       seen.done += 1;
-      seen.maxUnrecorded = Math.max(seen.maxUnrecorded, seen.done - seen.recorded.flat().length);
       return item;
     },
     async record(results: number[]) {
       if (seen.recorded.length === options.failRecordAt) throw new Error('record failed');
+      recording = true;
       await sleep(options.recordMs ?? 0);
+      recording = false;
       seen.recorded.push(results);
     },
   };
@@ -35,35 +50,100 @@ describe('runPipeline', () => {
   it('prepares in batches, works every item once, and records every result', async () => {
     const { seen, stages } = observedStages({ workMs: 1, recordMs: 2 });
     const inputs = Array.from({ length: 250 }, (_, i) => i);
-    await runPipeline(inputs, stages, { batchSize: 100, concurrency: 4 });
+    await runPipeline(batchesOf(inputs, 100, 4), stages, { concurrency: 4 });
     expect(seen.prepared.map((b) => b.length)).toEqual([4, 100, 100, 46]);
     expect(seen.recorded.flat().sort((a, b) => a - b)).toEqual(inputs);
     expect(seen.maxInFlight).toBe(4);
   });
 
-  it('records many results at a time when the record is slower than the work, never more than the workers hold', async () => {
+  it('records many results at a time when the record is slower than the work, and bounds what waits for it', async () => {
     const { seen, stages } = observedStages({ workMs: 0, recordMs: 20 });
-    await runPipeline(
-      Array.from({ length: 200 }, (_, i) => i),
-      stages,
-      { batchSize: 50, concurrency: 8 },
-    );
+    await runPipeline(batchesOf(Array.from({ length: 200 }, (_, i) => i), 50), stages, { concurrency: 8, maxUnrecorded: 5 });
     expect(seen.recorded.flat()).toHaveLength(200);
     // Far fewer records than results (group commit)...
     expect(seen.recorded.length).toBeLessThanOrEqual(60);
     expect(Math.max(...seen.recorded.map((batch) => batch.length))).toBeGreaterThan(1);
-    // ...and a worker waits for its result's record: never more results unrecorded than workers.
-    expect(seen.maxUnrecorded).toBeLessThanOrEqual(8);
+    // ...and what a crash could lose stays bounded: in flight plus unrecorded at most 8 + 5.
+    expect(seen.maxOutstanding).toBeLessThanOrEqual(13);
+  });
+
+  it('keeps working while a record runs, when there is room for unrecorded results', async () => {
+    const { seen, stages } = observedStages({ workMs: 5, recordMs: 20 });
+    await runPipeline(batchesOf(Array.from({ length: 30 }, (_, i) => i), 10), stages, { concurrency: 1, maxUnrecorded: 2 });
+    expect(seen.recorded.flat()).toHaveLength(30);
+    expect(seen.workedDuringRecord).toBe(true);
+    expect(seen.maxOutstanding).toBeLessThanOrEqual(3);
+  });
+
+  it('by default, a worker takes its next item only once a result is recorded', async () => {
+    const { seen, stages } = observedStages({ workMs: 2, recordMs: 5 });
+    await runPipeline(batchesOf(Array.from({ length: 20 }, (_, i) => i), 10), stages, { concurrency: 1 });
+    expect(seen.recorded.flat()).toHaveLength(20);
+    expect(seen.workedDuringRecord).toBe(false);
+    expect(seen.maxOutstanding).toBe(1);
+
+    const many = observedStages({ workMs: 1, recordMs: 10 });
+    await runPipeline(batchesOf(Array.from({ length: 100 }, (_, i) => i), 25), many.stages, { concurrency: 4 });
+    expect(many.seen.recorded.flat()).toHaveLength(100);
+    expect(many.seen.maxOutstanding).toBeLessThanOrEqual(4);
+  });
+
+  it('takes batches from a source until it has no more, preparing the next while items are worked', async () => {
+    const { seen, stages } = observedStages({ workMs: 2, recordMs: 1 });
+    let calls = 0;
+    const source: BatchSource<number> = async () => {
+      calls += 1;
+      await tick();
+      return calls <= 5 ? Array.from({ length: 6 }, (_, i) => calls * 100 + i) : [];
+    };
+    await runPipeline(source, stages, { concurrency: 4 });
+    expect(seen.recorded.flat()).toHaveLength(30);
+    expect(seen.prepared).toHaveLength(5);
+    expect(calls).toBe(6);
+  });
+
+  it('counts items waiting for their pace as prepared ahead, so a slow pace holds few batches ahead', async () => {
+    const { seen, stages } = observedStages();
+    let pacedOut = 0;
+    let maxAhead = 0;
+    const source: BatchSource<number> = async () => (seen.prepared.flat().length < 60 ? Array.from({ length: 10 }, (_, i) => i) : null);
+    const paced = {
+      ...stages,
+      async prepare(batch: number[]) {
+        const items = await stages.prepare(batch);
+        // Prepared and not yet past their pace, this batch included.
+        maxAhead = Math.max(maxAhead, seen.prepared.flat().length - pacedOut);
+        return items;
+      },
+      async pace() {
+        await sleep(2);
+        pacedOut += 1;
+      },
+    };
+    // Eight lanes, all waiting on the pace: without counting them, eight items would be fetched ahead.
+    await runPipeline(source, paced, { concurrency: 8, prefetchBelow: 5 });
+    expect(seen.recorded.flat()).toHaveLength(60);
+    expect(maxAhead).toBeLessThanOrEqual(5 + 10);
+  });
+
+  it('stops on a source that fails, after recording what was done', async () => {
+    const { seen, stages } = observedStages({ workMs: 1 });
+    let calls = 0;
+    const source: BatchSource<number> = async () => {
+      calls += 1;
+      if (calls === 3) throw new Error('claim failed');
+      return [calls * 10, calls * 10 + 1];
+    };
+    await expect(runPipeline(source, stages, { concurrency: 2 })).rejects.toThrow('claim failed');
+    expect(seen.prepared).toHaveLength(2);
+    expect(seen.recorded.flat()).toHaveLength(seen.done);
+    expect(seen.inFlight).toBe(0);
   });
 
   it('stops taking work after a record fails, and throws its error once the rest has settled', async () => {
     const { seen, stages } = observedStages({ workMs: 1, recordMs: 1, failRecordAt: 2 });
     await expect(
-      runPipeline(
-        Array.from({ length: 500 }, (_, i) => i),
-        stages,
-        { batchSize: 50, concurrency: 4 },
-      ),
+      runPipeline(batchesOf(Array.from({ length: 500 }, (_, i) => i), 50), stages, { concurrency: 4 }),
     ).rejects.toThrow('record failed');
     expect(seen.done).toBeLessThan(500);
     expect(seen.inFlight).toBe(0);
@@ -72,11 +152,7 @@ describe('runPipeline', () => {
   it('stops on a failed work item and still records the results already done', async () => {
     const { seen, stages } = observedStages({ workMs: 1, failWorkOn: 30 });
     await expect(
-      runPipeline(
-        Array.from({ length: 300 }, (_, i) => i),
-        stages,
-        { batchSize: 100, concurrency: 2 },
-      ),
+      runPipeline(batchesOf(Array.from({ length: 300 }, (_, i) => i), 100), stages, { concurrency: 2 }),
     ).rejects.toThrow('work failed on 30');
     expect(seen.recorded.flat()).toHaveLength(seen.done);
     expect(seen.done).toBeLessThan(300);
@@ -84,7 +160,7 @@ describe('runPipeline', () => {
 
   it('does nothing for no input', async () => {
     const { seen, stages } = observedStages();
-    await runPipeline([], stages, { batchSize: 10, concurrency: 3 });
+    await runPipeline(batchesOf([], 10), stages, { concurrency: 3 });
     expect(seen.prepared).toEqual([]);
     expect(seen.recorded).toEqual([]);
   });

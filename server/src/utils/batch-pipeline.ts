@@ -3,13 +3,17 @@
  * one item at a time (sending: claiming and recording messages in the database, handing each to a
  * provider over the network).
  *
- * - prepare: inputs are prepared a batch at a time (the first only `concurrency` big); the next
- *   batch is prepared while the workers are busy, when `concurrency` items or fewer are left waiting.
+ * - prepare: inputs come from a source a batch at a time (an array cut in batches, or a claim from
+ *   a queue); the next batch is fetched and prepared while the workers are busy, once
+ *   `concurrency` items or fewer are left waiting.
  * - work: `concurrency` items at once.
  * - record: a group commit. One record runs at a time; every result that finishes meanwhile is
- *   recorded together by the next one, so a slow database records many results at a time. A
- *   worker takes its next item only once its result is recorded, so a crash can lose at most
- *   `concurrency` results (done, not yet recorded), as if each were recorded alone.
+ *   recorded together by the next one, so a slow database records many results at a time.
+ *   Items taken plus results not yet recorded never exceed `concurrency + maxUnrecorded`: with
+ *   `maxUnrecorded` 0 (the default) a worker takes its next item only once a result is recorded,
+ *   so a crash loses at most `concurrency` results (done, not recorded), as if each were recorded
+ *   alone; a larger `maxUnrecorded` lets workers go on while results wait for their record, and
+ *   a crash can lose that many more.
  *
  * A failure in any stage stops new work; work in flight finishes and is recorded where it can be,
  * then the first error is thrown. Nothing is left running when `runPipeline` returns.
@@ -17,29 +21,47 @@
 
 export interface PipelineStages<Input, Item, Result> {
   prepare(batch: Input[]): Promise<Item[]>;
+  /** Awaited by a worker before it works an item (a rate limit); the item still counts as waiting until it returns. */
+  pace?(item: Item): Promise<void>;
   work(item: Item): Promise<Result>;
   record(results: Result[]): Promise<void>;
 }
 
 export interface PipelineOptions {
-  batchSize: number;
   concurrency: number;
+  /**
+   * The next batch is fetched once this many prepared items or fewer wait (to be taken, or for
+   * their pace): `concurrency` by default. Lower it to hold fewer items prepared ahead of the work.
+   */
+  prefetchBelow?: number;
+  /** Results done and not yet recorded that the workers may leave behind them and go on (0 by default). */
+  maxUnrecorded?: number;
 }
 
-/** The first batch only as big as the workers take at once, so the first hand-offs wait on a small prepare. */
-function batchesOf<T>(items: T[], size: number, first: number): T[][] {
-  const batches: T[][] = items.length > 0 ? [items.slice(0, first)] : [];
-  for (let i = first; i < items.length; i += size) batches.push(items.slice(i, i + size));
-  return batches;
-}
+/** The next batch of inputs, or null (or an empty batch) when there are no more. */
+export type BatchSource<Input> = () => Promise<Input[] | null>;
 
 /**
- * The group commit of the record stage: `add` resolves once the record holding its result has
- * committed, so a worker takes its next item only after its last result is safe.
+ * `items` in batches of `size`, the first only `first` big, so that the first items go to work
+ * after a small prepare.
  */
+export function batchesOf<T>(items: readonly T[], size: number, first: number = size): BatchSource<T> {
+  let next = 0;
+  return async () => {
+    if (next >= items.length) return null;
+    const end = next === 0 ? Math.min(first, size) : next + size;
+    const batch = items.slice(next, end);
+    next = end;
+    return batch;
+  };
+}
+
+/** The group commit of the record stage, and how many results wait for it. */
 function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onError: (error: unknown) => void) {
-  let waiting: { result: Result; committed: () => void }[] = [];
+  let waiting: Result[] = [];
+  let unrecorded = 0;
   let running: Promise<void> = Promise.resolve();
+  let recorded: (() => void)[] = [];
   // Set and cleared synchronously by the loop, so an `add` never lands between its last look at
   // `waiting` and its end.
   let active = false;
@@ -51,23 +73,31 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
         const batch = waiting;
         waiting = [];
         try {
-          if (!stopped) await record(batch.map((entry) => entry.result));
+          if (!stopped) await record(batch);
         } catch (error) {
           stopped = true;
           onError(error);
         }
         // After a failure the workers are released too; the pipeline stops taking work.
-        batch.forEach((entry) => entry.committed());
+        unrecorded -= batch.length;
+        const wake = recorded;
+        recorded = [];
+        wake.forEach((resolve) => resolve());
       }
     } finally {
       active = false;
     }
   };
   return {
-    add(result: Result): Promise<void> {
-      const committed = new Promise<void>((resolve) => waiting.push({ result, committed: resolve }));
+    add(result: Result): void {
+      waiting.push(result);
+      unrecorded += 1;
       if (!active) running = loop();
-      return committed;
+    },
+    unrecorded: () => unrecorded,
+    /** Resolves when the record running now (or the next one) has ended. */
+    nextRecord(): Promise<void> {
+      return new Promise<void>((resolve) => recorded.push(resolve));
     },
     async drain(): Promise<void> {
       while (active) await running;
@@ -75,59 +105,114 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
   };
 }
 
+/** Feeds prepared items to the workers, fetching and preparing the next batch ahead of need. */
+function preparedFeed<Input, Item>(source: BatchSource<Input>, prepare: (batch: Input[]) => Promise<Item[]>, lowWater: number, fail: (error: unknown) => void) {
+  const ready: Item[] = [];
+  /** Items taken by a worker and not yet past their pace. */
+  let pacing = 0;
+  let waiters: (() => void)[] = [];
+  const changed = () => {
+    const wake = waiters;
+    waiters = [];
+    wake.forEach((resolve) => resolve());
+  };
+  let preparing: Promise<void> | null = null;
+  let exhausted = false;
+  const prepareNext = (): void => {
+    if (!preparing && !exhausted) {
+      preparing = source()
+        .then(async (batch) => {
+          if (!batch || batch.length === 0) exhausted = true;
+          else ready.push(...(await prepare(batch)));
+        })
+        .catch((error: unknown) => {
+          exhausted = true;
+          fail(error);
+        })
+        .finally(() => {
+          preparing = null;
+          changed();
+        });
+    }
+  };
+  return {
+    /** An item now, `undefined` if none is ready yet, `null` if there will be none. */
+    take(): Item | null | undefined {
+      if (ready.length + pacing <= lowWater) prepareNext();
+      if (ready.length > 0) {
+        pacing += 1;
+        return ready.shift();
+      }
+      return !preparing && exhausted ? null : undefined;
+    },
+    /** Awaits `pace` for an item taken from the feed; until then it counts as waiting. */
+    async paced(item: Item, pace: ((item: Item) => Promise<void>) | undefined): Promise<void> {
+      try {
+        if (pace) await pace(item);
+      } finally {
+        pacing -= 1;
+        changed();
+      }
+    },
+    /** Resolves when a batch has been prepared or an item has passed its pace: time to `take` again. */
+    changed: (): Promise<void> => new Promise<void>((resolve) => waiters.push(resolve)),
+    settled: async (): Promise<void> => {
+      while (preparing) await preparing;
+    },
+  };
+}
+
 export async function runPipeline<Input, Item, Result>(
-  inputs: Input[],
+  source: BatchSource<Input>,
   stages: PipelineStages<Input, Item, Result>,
   options: PipelineOptions,
 ): Promise<void> {
-  const batches = batchesOf(inputs, options.batchSize, Math.min(options.batchSize, Math.max(1, options.concurrency)));
-  let nextBatch = 0;
-  const ready: Item[] = [];
-  let preparing: Promise<void> | null = null;
+  const concurrency = Math.max(1, options.concurrency);
+  const maxOutstanding = concurrency + Math.max(0, options.maxUnrecorded ?? 0);
+  /** Items taken by a worker and not yet handed to the recorder. */
+  let taken = 0;
   let failure: { error: unknown } | null = null;
   const fail = (error: unknown) => {
     failure ??= { error };
   };
   const recorder = groupRecorder(stages.record, fail);
+  const feed = preparedFeed(source, (batch) => stages.prepare(batch), options.prefetchBelow ?? concurrency, fail);
 
-  const prepareNext = (): Promise<void> => {
-    if (!preparing && nextBatch < batches.length && !failure) {
-      const batch = batches[nextBatch++];
-      preparing = stages
-        .prepare(batch)
-        .then((items) => void ready.push(...items), fail)
-        .finally(() => {
-          preparing = null;
-        });
-    }
-    return preparing ?? Promise.resolve();
-  };
-
+  // Taken synchronously once there is room, so taken items and unrecorded results never exceed the bound.
   const nextItem = async (): Promise<Item | undefined> => {
     for (;;) {
       if (failure) return undefined;
-      if (ready.length <= options.concurrency) void prepareNext();
-      if (ready.length > 0) return ready.shift();
-      if (!preparing && nextBatch >= batches.length) return undefined;
-      await prepareNext();
+      if (taken + recorder.unrecorded() >= maxOutstanding) {
+        await recorder.nextRecord();
+        continue;
+      }
+      const item = feed.take();
+      if (item === null) return undefined;
+      if (item !== undefined) {
+        taken += 1;
+        return item;
+      }
+      await feed.changed();
     }
   };
 
   const worker = async (): Promise<void> => {
     for (let item = await nextItem(); item !== undefined; item = await nextItem()) {
-      let result: Result;
       try {
-        result = await stages.work(item);
+        await feed.paced(item, stages.pace?.bind(stages));
+        const result = await stages.work(item);
+        taken -= 1;
+        recorder.add(result);
       } catch (error) {
+        taken -= 1;
         fail(error);
         return;
       }
-      await recorder.add(result);
     }
   };
 
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
-  await preparing;
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  await feed.settled();
   await recorder.drain();
   if (failure) throw (failure as { error: unknown }).error;
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'crypto';
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
-import { columnsOf, metadataOf } from './sql';
+import { columnsOf, metadataOf, qualifiedTableName } from './sql';
 
 /** Set-based writes for hot paths: a webhook batch's events, messages and addresses; a batch of attempts. */
 
@@ -94,7 +94,6 @@ export async function insertRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
   if (rows.length === 0) return;
   documentIds(rows.length).forEach((documentId, i) => (rows[i].documentId = documentId));
   const meta = metadataOf(strapi, uid);
-  const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
   const attributes = Object.keys(rows[0]);
   const columns = Object.values(columnsOf(strapi, uid, attributes));
   const encode = (attribute: string, value: unknown): unknown =>
@@ -104,7 +103,7 @@ export async function insertRows(strapi: Core.Strapi, trx: Knex.Transaction, uid
     const chunk = rows.slice(i, i + INSERT_CHUNK);
     const values = chunk.flatMap((row) => attributes.map((attribute) => encode(attribute, row[attribute])));
     await trx.raw(`insert into ?? (${columns.map(() => '??').join(', ')}) values ${chunk.map(() => tuple).join(', ')}`, [
-      schema ? `${schema}.${meta.tableName}` : meta.tableName,
+      qualifiedTableName(strapi, uid),
       ...columns,
       ...values,
     ]);

@@ -21,6 +21,21 @@ export function tableName(strapi: Core.Strapi, uid: string): string {
   return metadataOf(strapi, uid).tableName;
 }
 
+/** A content type's table, qualified by the site's schema (PostgreSQL) when it has one: for raw SQL. */
+export function qualifiedTableName(strapi: Core.Strapi, uid: string): string {
+  const schema = (strapi.db as unknown as { getSchemaName(): string | undefined }).getSchemaName();
+  return schema ? `${schema}.${tableName(strapi, uid)}` : tableName(strapi, uid);
+}
+
+/** Deletes the rows `ids` of a content type's table in `trx`, 500 ids a statement (SQLite's bound-parameter limit). */
+export async function deleteByIds(strapi: Core.Strapi, trx: Knex.Transaction, uid: string, ids: readonly number[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += 500)
+    await builder(strapi, uid)
+      .transacting(trx)
+      .whereIn('id', ids.slice(i, i + 500))
+      .delete();
+}
+
 /** The column names of a content type's attributes, by attribute name. */
 export function columnsOf<K extends string>(strapi: Core.Strapi, uid: string, attributes: readonly K[]): Record<K, string> {
   const meta = metadataOf(strapi, uid);

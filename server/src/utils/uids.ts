@@ -18,4 +18,6 @@ export const UID = {
   worklistDigest: 'plugin::deliverability.worklist-digest',
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
+  rateWindow: 'plugin::deliverability.rate-window',
+  mxHost: 'plugin::deliverability.mx-host',
 } as const;
