@@ -31,6 +31,13 @@ export default ({ env }) => ({
         ratePerSecond: env.float('DELIVERABILITY_BULK_RATE', 10),
         breaker: { minSample: env.int('DELIVERABILITY_BREAKER_MIN_SAMPLE', 200) },
       },
+      // Quiet hours for bulk SMS (the demo holds one; see src/seed-critical.ts). Only bulk sends wait
+      // here, so that the browser tests' touchpoint messages go at any hour the tests run.
+      quietHours: {
+        sms: { start: env('DELIVERABILITY_QUIET_START', '21:00'), end: env('DELIVERABILITY_QUIET_END', '08:00') },
+        timeZone: env('DELIVERABILITY_SITE_TIME_ZONE', 'Europe/London'),
+        sources: ['grab'],
+      },
       providers: {
         sendgrid: { publicKey: env('DELIVERABILITY_SENDGRID_PUBLIC_KEY') },
         mailgun: { signingKey: env('DELIVERABILITY_MAILGUN_SIGNING_KEY') },

@@ -40,6 +40,20 @@ describe.each(everyDatabase('erasure.test.ts'))('on %s', (kind) => {
       // An event about her address that matched no message (mail from another system).
       eventFor(null, { address: 'lena.fischer@example.ac.uk', kind: 'hard_bounce', severity: 'permanent' }),
     ]);
+    // Her consent history: a STOP and a START texted from her number (through the one writer of consent rows).
+    await (app.strapi.plugin('deliverability').service('consent') as { record(entries: unknown[]): Promise<number> }).record(
+      (['opt_out', 'opt_in'] as const).map((action, i) => ({
+        channel: 'sms',
+        address: '+447700900777',
+        action,
+        via: 'sms_keyword',
+        actor: 'student',
+        words: action === 'opt_out' ? 'Stop' : 'START',
+        provider: 'twilio',
+        eventKey: `twilio:SMerasure${i}`,
+        occurredAt: Date.now() - (2 - i) * 60_000,
+      })),
+    );
     await request(app.server)
       .post('/deliverability/addresses/reactivate')
       .set('Authorization', `Bearer ${token}`)
@@ -79,6 +93,22 @@ describe.each(everyDatabase('erasure.test.ts'))('on %s', (kind) => {
       const hashes = await table(app.strapi, UID.erasedAddress).findMany({});
       // Only the suppressed email: the mobile was active again, so nothing of it is kept.
       expect(hashes.map((h) => [h.channel, h.state, String(h.addressHash).length])).toEqual([['email', 'failed', 64]]);
+    });
+
+    it('keeps her consent history, the number hashed in place, and whoever knows the number still finds it', async () => {
+      const rows = await table(app.strapi, UID.consent).findMany({ orderBy: { occurredAt: 'asc' } });
+      expect(rows.map((r) => [r.action, r.words, String(r.address).startsWith('hash:'), String(r.address).length])).toEqual([
+        ['opt_out', 'Stop', true, 69],
+        ['opt_in', 'START', true, 69],
+      ]);
+      const history = await request(app.server)
+        .get('/deliverability/consent?channel=sms&address=%2B447700900777')
+        .set('Authorization', `Bearer ${token}`);
+      expect(history.status).toBe(200);
+      expect(history.body.data.map((e: { action: string; address: string }) => [e.action, e.address])).toEqual([
+        ['opt_in', '+447700900777'],
+        ['opt_out', '+447700900777'],
+      ]);
     });
 
     it('still never sends to the erased address: a new send is dropped', async () => {

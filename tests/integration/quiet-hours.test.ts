@@ -8,7 +8,8 @@
  * New York and in London but not in Tokyo, whatever the hour the suite runs; the retrier's
  * `tick(now)` then plays the clock forward to each window end, without sleeping.
  */
-import { freePort, listen, startApp, type TestApp } from '../helpers/app';
+import request from 'supertest';
+import { adminToken, freePort, listen, startApp, type TestApp } from '../helpers/app';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { waitUntil } from '../helpers/instances';
 import { reportCountMismatches } from '../helpers/report-counts';
@@ -20,6 +21,7 @@ import { offsetMinutesAt } from '../../server/src/core/time-zones';
 import { SANDBOX_SMS_FAILURE_PREFIX } from '../../server/src/providers/sandbox/outcomes';
 
 const STUDENT = 'api::student.student';
+const CONTACT = 'plugin::deliverability.contact';
 const SITE_ZONE = 'Europe/London';
 const STUDENT_ZONE = 'America/New_York';
 const AWAKE_ZONE = 'Asia/Tokyo';
@@ -48,6 +50,7 @@ const STARTED = Date.now();
 const WINDOW: QuietWindow = { start: clock(localMinutes(STUDENT_ZONE, STARTED) - 30), end: clock(localMinutes(SITE_ZONE, STARTED) + 30) };
 
 let app: TestApp;
+let token: string;
 let sequence = 0;
 const messages = () =>
   app.strapi.plugin('deliverability').service('messages') as { send(input: unknown): Promise<{ id: string; status: string }> };
@@ -83,6 +86,14 @@ const grab = (to: { documentId: string }[]) => ({
 });
 const sendStatus = async (id: string) =>
   (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: id } }))?.status;
+const EDITOR = { id: '1', name: 'Jo Editor' };
+const steer = () =>
+  app.strapi.plugin('deliverability').service('bulk-sends') as {
+    pause(id: string, actor: typeof EDITOR): Promise<{ status: string }>;
+    resume(id: string): Promise<{ status: string }>;
+    cancel(id: string, actor: typeof EDITOR): Promise<{ status: string; cancelledCount: number }>;
+    sweepCancelled(id: string): Promise<number>;
+  };
 const log = async (id: string) => (await q(app.strapi, UID.log).findOne({ where: { documentId: id } }))!;
 const attempts = (id: string) => q(app.strapi, UID.event).findMany({ where: { logDocumentId: id, kind: 'send_attempt' } });
 const at = (value: unknown): number => new Date(value as string).getTime();
@@ -111,6 +122,7 @@ describe.each(DATABASES)('on %s', (kind) => {
       port,
     });
     await listen(app, port);
+    token = await adminToken(app);
   });
 
   afterAll(async () => {
@@ -213,6 +225,61 @@ describe.each(DATABASES)('on %s', (kind) => {
       expect(await retrier().tick(new Date(until))).toMatchObject({ claimed: 0, sent: 0 });
     });
 
+    it('pausing a bulk send keeps its held messages back until it is resumed; then each goes at its time, or at once if that has passed', async () => {
+      const [inNewYork, inLondon] = [await student(STUDENT_ZONE), await student(null)];
+      const created = await bulk().sendBulk(grab([inNewYork, inLondon]));
+      const rowOf = async (to: { mobile: string }) =>
+        (await q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id, address: to.mobile } }))!;
+      await waitUntil(
+        async () => (await rowOf(inNewYork)).status === 'deferred' && (await rowOf(inLondon)).status === 'deferred',
+        30_000,
+        'both messages to be held',
+      );
+      const untilNewYork = at((await rowOf(inNewYork)).nextAttemptAt);
+      const untilLondon = at((await rowOf(inLondon)).nextAttemptAt);
+      expect(untilNewYork).toBeGreaterThan(untilLondon + 60 * MINUTE);
+
+      expect(await steer().pause(created.id, EDITOR)).toMatchObject({ status: 'paused' });
+      // Past both window ends, the paused send's messages stay where they are.
+      expect(await retrier().tick(new Date(untilNewYork + 60 * MINUTE))).toMatchObject({ claimed: 0, sent: 0 });
+      for (const to of [inNewYork, inLondon]) expect(await rowOf(to)).toMatchObject({ status: 'deferred', attempts: 0, leaseOwner: null });
+
+      expect(await steer().resume(created.id)).toMatchObject({ status: 'running' });
+      // Resumed after London's end and before New York's: London's goes at the next tick, New York's at its own time.
+      const resumedAt = untilLondon + 30 * MINUTE;
+      expect(await retrier().tick(new Date(resumedAt))).toMatchObject({ claimed: 1, sent: 1, held: 0 });
+      expect((await rowOf(inLondon)).attempts).toBe(1);
+      expect(await retrier().tick(new Date(untilNewYork - MINUTE))).toMatchObject({ claimed: 0 });
+      expect(await retrier().tick(new Date(untilNewYork))).toMatchObject({ claimed: 1, sent: 1 });
+      expect((await rowOf(inNewYork)).attempts).toBe(1);
+      await waitUntil(async () => (await sendStatus(created.id)) === 'done', 30_000, 'the bulk send to finish');
+    });
+
+    it('a message an attempt in flight held after the cancel’s sweep is never handed over, and the next sweep removes it', async () => {
+      const [first, second] = [await student(STUDENT_ZONE), await student(STUDENT_ZONE)];
+      const created = await bulk().sendBulk(grab([first, second]));
+      const rowOf = async (to: { mobile: string }) => q(app.strapi, UID.log).findOne({ where: { bulkSendId: created.id, address: to.mobile } });
+      await waitUntil(
+        async () => (await rowOf(first))?.status === 'deferred' && (await rowOf(second))?.status === 'deferred',
+        30_000,
+        'both messages to be held',
+      );
+      const held = (await rowOf(second))!;
+      // An attempt holds the second message's lease while the editor cancels: the sweep passes it over...
+      await q(app.strapi, UID.log).update({ where: { id: held.id }, data: { leaseOwner: 'retrier:in-flight', leaseExpiresAt: new Date(Date.now() + MINUTE) } });
+      expect(await steer().cancel(created.id, EDITOR)).toMatchObject({ status: 'cancelled', cancelledCount: 1 });
+      expect(await rowOf(first)).toBeNull();
+      // ...and its begin stage then holds it again, as quiet hours would: deferred, the lease given up.
+      await q(app.strapi, UID.log).update({ where: { id: held.id }, data: { leaseOwner: null, leaseExpiresAt: null } });
+      expect(await retrier().tick(new Date(at(held.nextAttemptAt) + MINUTE))).toMatchObject({ claimed: 0, sent: 0 });
+      expect(await attempts(held.documentId)).toEqual([]);
+      expect(await steer().sweepCancelled(created.id)).toBe(1);
+      expect(await rowOf(second)).toBeNull();
+      expect(
+        (await app.strapi.db.query('plugin::deliverability.bulk-send').findOne({ where: { documentId: created.id } }))?.cancelledCount,
+      ).toBe(2);
+    });
+
     it('goes at once: a student whose clock is outside the window, an editor’s own send, a channel without quiet hours', async () => {
       const awake = await sms(await student(AWAKE_ZONE));
       const manual = await sms(await student(STUDENT_ZONE), { source: 'manual' });
@@ -235,6 +302,50 @@ describe.each(DATABASES)('on %s', (kind) => {
       const row = await log(unknown.id);
       expect(row.status).toBe('deferred');
       expect(localClock(SITE_ZONE, at(row.nextAttemptAt))).toBe(WINDOW.end);
+    });
+  });
+
+  describe('the plugin’s own Contact', () => {
+    const CM = `/content-manager/collection-types/${CONTACT}`;
+    const write = (method: 'post' | 'put', path: string, data: Record<string, unknown>) =>
+      request(app.server)[method](path).set('Authorization', `Bearer ${token}`).send(data);
+    const contactRow = (documentId: string) => app.strapi.db.query(CONTACT).findOne({ where: { documentId } });
+
+    it('its own time zone beats the site’s: a touchpoint SMS waits until the window ends on its clock', async () => {
+      const mobile = () => `+4477009${String(20000 + (sequence += 1)).slice(1)}`;
+      const own = await write('post', CM, { firstName: 'Ana', mobile: mobile(), timeZone: 'america/new_york' });
+      expect(own.status).toBe(201);
+      expect(own.body.data.timeZone).toBe(STUDENT_ZONE);
+      const none = await write('post', CM, { firstName: 'Ben', mobile: mobile() });
+      expect(none.status).toBe(201);
+
+      const toOwn = await sms({ documentId: own.body.data.documentId }, { to: { contact: own.body.data.documentId, type: CONTACT } });
+      const toNone = await sms({ documentId: none.body.data.documentId }, { to: { contact: none.body.data.documentId, type: CONTACT } });
+      const [heldOwn, heldNone] = [await log(toOwn.id), await log(toNone.id)];
+      expect(heldOwn.status).toBe('deferred');
+      expect(heldOwn.statusReason).toContain(STUDENT_ZONE);
+      expect(localClock(STUDENT_ZONE, at(heldOwn.nextAttemptAt))).toBe(WINDOW.end);
+      expect(heldNone.statusReason).toContain(SITE_ZONE);
+      expect(localClock(SITE_ZONE, at(heldNone.nextAttemptAt))).toBe(WINDOW.end);
+      expect(at(heldOwn.nextAttemptAt) - at(heldNone.nextAttemptAt)).toBeGreaterThanOrEqual(3 * 60 * MINUTE);
+    });
+
+    it('refuses a zone the runtime does not know with a 400 naming the field, and changes nothing; empty clears it', async () => {
+      const mobile = `+4477009${String(20000 + (sequence += 1)).slice(1)}`;
+      const refused = await write('post', CM, { firstName: 'Cy', mobile, timeZone: 'New York' });
+      expect(refused.status).toBe(400);
+      expect(refused.body.error.message).toMatch(/timeZone "New York" is not a time zone/);
+      expect(await app.strapi.db.query(CONTACT).findMany({ where: { mobile } })).toHaveLength(0);
+
+      const created = await write('post', CM, { firstName: 'Cy', mobile, timeZone: AWAKE_ZONE });
+      const documentId = created.body.data.documentId as string;
+      const bad = await write('put', `${CM}/${documentId}`, { firstName: 'Cyril', timeZone: 'Mars/Olympus_Mons' });
+      expect(bad.status).toBe(400);
+      expect(await contactRow(documentId)).toMatchObject({ firstName: 'Cy', timeZone: AWAKE_ZONE });
+
+      const cleared = await write('put', `${CM}/${documentId}`, { timeZone: '  ' });
+      expect(cleared.status).toBe(200);
+      expect((await contactRow(documentId))?.timeZone).toBeNull();
     });
   });
 

@@ -42,6 +42,6 @@ describe('quietHours config', () => {
       ],
     }).contacts;
     expect(student.fields.timeZone).toBe('timeZone');
-    expect(validatePluginConfig({}).contacts[0].fields.timeZone).toBeNull();
+    expect(validatePluginConfig({}).contacts[0].fields.timeZone).toBe('timeZone');
   });
 });

@@ -175,7 +175,7 @@ const PLUGIN_CONTACT_FIELDS: ContactSourceConfig['fields'] = {
   mobile: 'mobile',
   externalId: 'externalId',
   displayName: ['firstName', 'lastName'],
-  timeZone: null,
+  timeZone: 'timeZone',
 };
 
 function validateContacts(input: unknown): ContactSourceConfig[] {
@@ -207,7 +207,7 @@ function validateContacts(input: unknown): ContactSourceConfig[] {
     if (names === null) throw new PolicyError(`${at}.fields.displayName`, 'a field name or a list of field names', displayName);
     const result = {
       uid: entry.uid,
-      fields: { email: field('email', 'email'), mobile: field('mobile', null), externalId: field('externalId', null), displayName: names, timeZone: field('timeZone', null) },
+      fields: { email: field('email', 'email'), mobile: field('mobile', null), externalId: field('externalId', null), displayName: names, timeZone: field('timeZone', entry.uid === PLUGIN_CONTACT_UID ? PLUGIN_CONTACT_FIELDS.timeZone : null) },
     };
     if (!result.fields.email && !result.fields.mobile) throw new PolicyError(`${at}.fields`, 'an email or a mobile field', entry.fields);
     return result;

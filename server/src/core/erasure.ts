@@ -10,3 +10,11 @@ import type { Channel } from './events';
 export function addressHash(salt: string, channel: Channel, normalizedAddress: string): string {
   return createHmac('sha256', salt).update(`${channel}:${normalizedAddress}`).digest('hex');
 }
+
+/**
+ * An erased student's consent history keeps its rows (the proof that a STOP was honoured), each
+ * number replaced in place by this: its salted hash, marked so that it can never read as a number.
+ */
+export function erasedConsentAddress(salt: string, channel: Channel, normalizedAddress: string): string {
+  return `hash:${addressHash(salt, channel, normalizedAddress)}`;
+}

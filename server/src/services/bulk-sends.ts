@@ -25,6 +25,28 @@ import type { AuditInput } from './audit';
 export const PARKED_OWNER = 'bulk:parked';
 export const PARKED_UNTIL = new Date('2999-01-01T00:00:00.000Z');
 
+/**
+ * The retrier's claim keeps to this (retrier.ts, `claimDue`): a paused send's messages wait until
+ * it is resumed (then they go at their time, or at the next tick if it has passed), whatever
+ * they wait for (quiet hours, a re-send); a cancelled send's never-attempted ones (held by quiet
+ * hours) are never handed over, even when an attempt in flight at the cancel held one after the
+ * cancel's sweep (the bulk worker's sweep removes it). Its attempted ones finish their re-sends,
+ * as in-flight messages finish. A sub-select on the sends, so a pause is seen by the next claim.
+ */
+export function claimableByRetrier(strapi: Core.Strapi): (query: Knex.QueryBuilder) => void {
+  const c = columnsOf(strapi, UID.log, ['bulkSendId', 'attempts'] as const);
+  const s = columnsOf(strapi, UID.bulkSend, ['documentId', 'status'] as const);
+  const sendsThatAre = (status: BulkSendStatus) => builder(strapi, UID.bulkSend).select(s.documentId).where(s.status, status);
+  return (query) =>
+    query
+      .whereNull(c.bulkSendId)
+      .orWhere((ofSend) =>
+        ofSend
+          .whereNotIn(c.bulkSendId, sendsThatAre('paused'))
+          .where((live) => live.where(c.attempts, '>', 0).orWhereNotIn(c.bulkSendId, sendsThatAre('cancelled'))),
+      );
+}
+
 const CHUNK = 500;
 const PREVIEW_SIZE = 10;
 

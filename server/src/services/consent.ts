@@ -1,9 +1,10 @@
 import type { Core } from '@strapi/strapi';
 import { normalizeAddress } from '../core/addresses';
 import type { ConsentRecord } from '../core/consent';
+import { erasedConsentAddress } from '../core/erasure';
 import type { Channel } from '../core/events';
 import { AdminApiError } from '../utils/admin-error';
-import { table, toIso } from '../utils/plugin';
+import { getService, table, toIso } from '../utils/plugin';
 import { UID } from '../utils/uids';
 import type { ConsentEntryView } from '../contract';
 
@@ -37,8 +38,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async history(channel: Channel, rawAddress: string): Promise<ConsentEntryView[]> {
     const address = normalizeAddress(channel, rawAddress);
     if (!address) throw new AdminApiError(400, `"${rawAddress.slice(0, 64)}" is not a ${channel === 'sms' ? 'phone number' : 'email address'} the plugin can read.`);
+    // An erased student's rows hold the number's hash: whoever knows the number still finds them.
+    const salt = getService(strapi, 'config').get().erasure.salt;
+    const keys = salt ? [address, erasedConsentAddress(salt, channel, address)] : [address];
     const rows = await table(strapi, UID.consent).findMany({
-      where: { channel, address },
+      where: { channel, address: { $in: keys } },
       orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
       limit: MAX_ENTRIES,
     });

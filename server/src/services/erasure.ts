@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { normalizeAddress } from '../core/addresses';
-import { addressHash } from '../core/erasure';
+import { addressHash, erasedConsentAddress } from '../core/erasure';
 import { CHANNELS, type Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import type { ContactRef, ErasureResult } from '../contract';
@@ -57,6 +57,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       await table(strapi, UID.address).delete({ where: { id: row.id } });
     }
     return kept;
+  }
+
+  /** Their consent history stays, each number hashed in place (README, "Consent is the student's"). */
+  async function hashConsents(salt: string, pairs: Pair[]): Promise<void> {
+    for (const { channel, address } of pairs) {
+      await table(strapi, UID.consent).updateMany({ where: { channel, address }, data: { address: erasedConsentAddress(salt, channel, address) } });
+    }
   }
 
   /**
@@ -124,6 +131,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await getService(strapi, 'report-rollup').deleteLogs(trx, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (addresses.length > 0) await deleteWhere(UID.providerListing, { address: { $in: addresses } });
         if (addresses.length > 0) await deleteWhere(UID.verification, { address: { $in: addresses } });
+        await hashConsents(salt, pairs);
         await deleteWhere(UID.contactAddress, { contactType: ref.type, contactDocumentId: ref.documentId });
         if (source.uid === UID.contact) result.contactDeleted = (await deleteWhere(UID.contact, { documentId: ref.documentId })) > 0;
         strapi.log.info(

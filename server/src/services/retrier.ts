@@ -5,6 +5,7 @@ import { takesRowLocks } from '../utils/locks';
 import { getService } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
+import { claimableByRetrier } from './bulk-sends';
 import type { AttemptTally } from './attempts';
 
 /**
@@ -50,6 +51,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .orWhere((d) => d.where(c.status, 'queued').where(free)),
         )
         .where(free)
+        // Not the messages of a paused bulk send, nor the held ones of a cancelled send.
+        .where(claimableByRetrier(strapi))
         .orderBy(c.nextAttemptAt, 'asc')
         .limit(limit);
       if (takesRowLocks(strapi)) due.forUpdate().skipLocked();

@@ -1,6 +1,7 @@
 import { errors } from '@strapi/utils';
 import { normalizeEmail } from '../../core/addresses';
 import { parsePhone } from '../../core/phone';
+import { canonicalTimeZone, isTimeZone } from '../../core/time-zones';
 import type { Channel } from '../../core/events';
 
 /**
@@ -53,9 +54,28 @@ async function syncAddress(data: Record<string, unknown>, channel: Channel): Pro
   Object.assign(data, { [fields.status]: state, [fields.reason]: reason, [fields.at]: at });
 }
 
+/**
+ * A bad zone is refused on the write (400, the field named) rather than ignored at send time: an
+ * editor typing "EST" or "New York" learns it then, not when a text goes out at 2 am. Empty clears
+ * it (the site's zone applies); a known one is kept in its canonical spelling.
+ */
+function checkTimeZone(data: Record<string, unknown>): void {
+  if (!('timeZone' in data)) return;
+  const raw = data.timeZone;
+  if (raw === null || raw === undefined || (typeof raw === 'string' && raw.trim() === '')) {
+    data.timeZone = null;
+    return;
+  }
+  if (typeof raw !== 'string' || !isTimeZone(raw.trim())) {
+    invalid('timeZone', `timeZone "${String(raw).slice(0, 64)}" is not a time zone (use an IANA name such as America/New_York)`);
+  }
+  data.timeZone = canonicalTimeZone(raw.trim());
+}
+
 async function beforeWrite(event: LifecycleEvent): Promise<void> {
   const data = event.params.data;
   if (!data) return;
+  checkTimeZone(data);
   await syncAddress(data, 'email');
   await syncAddress(data, 'sms');
 }

@@ -43,6 +43,9 @@ export default {
     // E.164: a plus, a country code and the number (+447700900123). Checked and normalized by the
     // contact lifecycle, which gives editors a clearer message than a bare regex would.
     mobile: { type: 'string', maxLength: 32 },
+    // The student's own IANA time zone (America/New_York), for quiet hours; empty: the site's
+    // (quietHours.timeZone). Checked and canonicalized by the contact lifecycle.
+    timeZone: { type: 'string', maxLength: 64 },
     emailStatus: statusMirror(),
     emailStatusReason: { type: 'text', writable: false },
     emailStatusAt: { type: 'datetime', writable: false },
