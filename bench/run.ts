@@ -49,7 +49,10 @@ function log(message: string): void {
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 }
 
-const agent = new http.Agent({ keepAlive: true, maxSockets: 8 });
+// Idle sockets are dropped after 4 s, before Strapi's server closes them (its keep-alive timeout is
+// 5 s): a batch posted on a socket the server is closing fails with "socket hang up" (seen after
+// the naive peer's 20-second stretches).
+const agent = new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 });
 
 function post(port: number, pathname: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string; ms: number }> {
   return new Promise((resolve, reject) => {

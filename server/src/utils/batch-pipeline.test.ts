@@ -75,6 +75,15 @@ describe('runPipeline', () => {
     expect(seen.maxOutstanding).toBeLessThanOrEqual(3);
   });
 
+  it('with room for unrecorded results, a record waits for a group of them before it commits', async () => {
+    const { seen, stages } = observedStages({ workMs: 3, recordMs: 1 });
+    await runPipeline(batchesOf(Array.from({ length: 120 }, (_, i) => i), 40), stages, { concurrency: 4, maxUnrecorded: 8 });
+    expect(seen.recorded.flat()).toHaveLength(120);
+    // Groups of at least 4 (half of maxUnrecorded), but for the tail and a 20 ms timeout.
+    expect(seen.recorded.length).toBeLessThanOrEqual(120 / 4 + 3);
+    expect(seen.maxOutstanding).toBeLessThanOrEqual(12);
+  });
+
   it('by default, a worker takes its next item only once a result is recorded', async () => {
     const { seen, stages } = observedStages({ workMs: 2, recordMs: 5 });
     await runPipeline(batchesOf(Array.from({ length: 20 }, (_, i) => i), 10), stages, { concurrency: 1 });

@@ -38,6 +38,9 @@ export interface PipelineOptions {
   maxUnrecorded?: number;
 }
 
+/** The longest the record stage waits for a group of results before it commits what it has. */
+const GROUP_WAIT_MS = 20;
+
 /** The next batch of inputs, or null (or an empty batch) when there are no more. */
 export type BatchSource<Input> = () => Promise<Input[] | null>;
 
@@ -57,8 +60,20 @@ export function batchesOf<T>(items: readonly T[], size: number, first: number = 
 }
 
 /** The group commit of the record stage, and how many results wait for it. */
-function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onError: (error: unknown) => void) {
+/**
+ * How the record stage groups results: it waits (at most `waitMs`) for `minGroup` results while
+ * `more()` says results are on their way, so a database whose every commit costs a disk flush
+ * (SQLite) commits many results at a time instead of a few.
+ */
+interface Grouping {
+  minGroup: number;
+  waitMs: number;
+  more: () => boolean;
+}
+
+function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onError: (error: unknown) => void, grouping: Grouping) {
   let waiting: Result[] = [];
+  let grouped: (() => void) | null = null;
   let unrecorded = 0;
   let running: Promise<void> = Promise.resolve();
   let recorded: (() => void)[] = [];
@@ -66,10 +81,23 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
   // `waiting` and its end.
   let active = false;
   let stopped = false;
+  const groupOrTimeout = () =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        grouped = null;
+        resolve();
+      }, grouping.waitMs);
+      grouped = () => {
+        clearTimeout(timer);
+        grouped = null;
+        resolve();
+      };
+    });
   const loop = async (): Promise<void> => {
     active = true;
     try {
       while (waiting.length > 0) {
+        if (waiting.length < grouping.minGroup && grouping.more()) await groupOrTimeout();
         const batch = waiting;
         waiting = [];
         try {
@@ -92,6 +120,7 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
     add(result: Result): void {
       waiting.push(result);
       unrecorded += 1;
+      if (grouped && (waiting.length >= grouping.minGroup || !grouping.more())) grouped();
       if (!active) running = loop();
     },
     unrecorded: () => unrecorded,
@@ -168,14 +197,21 @@ export async function runPipeline<Input, Item, Result>(
   options: PipelineOptions,
 ): Promise<void> {
   const concurrency = Math.max(1, options.concurrency);
-  const maxOutstanding = concurrency + Math.max(0, options.maxUnrecorded ?? 0);
   /** Items taken by a worker and not yet handed to the recorder. */
   let taken = 0;
   let failure: { error: unknown } | null = null;
   const fail = (error: unknown) => {
     failure ??= { error };
   };
-  const recorder = groupRecorder(stages.record, fail);
+  // With room for unrecorded results, the record waits for half of them (or 20 ms) before it
+  // commits; without, workers wait on every record, so it commits whatever is there at once.
+  const maxUnrecorded = Math.max(0, options.maxUnrecorded ?? 0);
+  const recorder = groupRecorder(stages.record, fail, {
+    minGroup: Math.max(1, Math.ceil(maxUnrecorded / 2)),
+    waitMs: GROUP_WAIT_MS,
+    more: () => taken > 0 && !failure,
+  });
+  const maxOutstanding = concurrency + maxUnrecorded;
   const feed = preparedFeed(source, (batch) => stages.prepare(batch), options.prefetchBelow ?? concurrency, fail);
 
   // Taken synchronously once there is room, so taken items and unrecorded results never exceed the bound.
