@@ -9,11 +9,10 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { twilioHeaders } from '../helpers/webhooks';
-import { openBrowser, shot as screenshot, step as browserStep } from './browser';
+import { openBrowser, shot as screenshot, step as browserStep, logIn } from './browser';
 import { buildPlaygroundIfStale, startPlayground, TWILIO_TEST_TOKEN, type RunningPlayground } from './playground';
 import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../helpers/fake-provider-lists';
 
-const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 // With a query of its own: without one, the Content Manager reopens the list with the last filters used.
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
@@ -57,11 +56,7 @@ afterAll(async () => {
 
 describe('the admin panel, in Chromium', () => {
   step('logs in', async () => {
-    await page.goto(`${playground.url}/admin`);
-    await page.locator('input[name="email"]').fill(ADMIN.email);
-    await page.locator('input[name="password"]').fill(ADMIN.password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+    await logIn(page, playground.url);
   });
 
   step('shows the red X beside the hard-bounced student in the list, with the reason on hover', async () => {

@@ -12,6 +12,18 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const SHOTS = path.join(ROOT, 'docs', 'screenshots');
 const VIEWPORT = { width: 1440, height: 900 };
 
+/** The playground's administrator, as its seed creates them. */
+export const PLAYGROUND_ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
+
+/** Logs in to the admin panel at `baseUrl` as the playground's administrator. */
+export async function logIn(page: Page, baseUrl: string): Promise<void> {
+  await page.goto(`${baseUrl}/admin`);
+  await page.locator('input[name="email"]').fill(PLAYGROUND_ADMIN.email);
+  await page.locator('input[name="password"]').fill(PLAYGROUND_ADMIN.password);
+  await page.locator('button[type="submit"]').click();
+  await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+}
+
 /** Chromium and one page in it, with Strapi's "new Media Library" banner already dismissed (it sat over every screenshot). */
 export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
   if (!fs.existsSync(CHROMIUM)) {

@@ -13,10 +13,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { sandboxKeys } from '../helpers/sandbox';
-import { openBrowser, shot, step as browserStep } from './browser';
+import { openBrowser, shot, step as browserStep, logIn, PLAYGROUND_ADMIN } from './browser';
 import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
-const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const BULK = '/admin/plugins/deliverability/bulk';
 const CONTACT_UID = 'plugin::deliverability.contact';
 /** The breaker's cohort: its first four addresses hard-bounce at the sandbox, the other sixteen are delivered. */
@@ -41,7 +40,7 @@ async function createCohort(): Promise<void> {
   const login = await fetch(`${playground.url}/admin/login`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(ADMIN),
+    body: JSON.stringify(PLAYGROUND_ADMIN),
   });
   const token = ((await login.json()) as { data: { token: string } }).data.token;
   const total = COHORT.bouncing + COHORT.good;
@@ -105,11 +104,7 @@ afterAll(async () => {
 
 describe('bulk sends, in Chromium', () => {
   step('logs in and finds no bulk send yet', async () => {
-    await page.goto(`${playground.url}/admin`);
-    await page.locator('input[name="email"]').fill(ADMIN.email);
-    await page.locator('input[name="password"]').fill(ADMIN.password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+    await logIn(page, playground.url);
     await page.goto(`${playground.url}${BULK}`);
     await page.getByText('No bulk send yet.').waitFor();
   });

@@ -7,10 +7,9 @@
  * docs/screenshots (the README's "Categories and fallback" and "Quiet hours" sections show them).
  */
 import type { Browser, Locator, Page } from 'playwright-core';
-import { openBrowser, shot as screenshot, step as browserStep } from './browser';
+import { openBrowser, shot as screenshot, step as browserStep, logIn } from './browser';
 import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
-const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
 const IBRAHIM = 'ibrahim.diallo@example.ac.uk';
@@ -59,11 +58,7 @@ async function openMessage(selector: string, text: string | RegExp): Promise<Loc
 
 describe('critical messages and quiet hours, in Chromium', () => {
   step('logs in', async () => {
-    await page.goto(`${playground.url}/admin`);
-    await page.locator('input[name="email"]').fill(ADMIN.email);
-    await page.locator('input[name="password"]').fill(ADMIN.password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+    await logIn(page, playground.url);
   });
 
   step('shows the critical email dropped at a failed address, and its SMS version sent in its place, linked both ways', async () => {

@@ -10,10 +10,9 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { signLinkToken } from '../../server/src/core/verification';
-import { openBrowser, shot as screenshot, step as browserStep } from './browser';
+import { openBrowser, shot as screenshot, step as browserStep, logIn } from './browser';
 import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
-const ADMIN = { email: 'admin@playground.local', password: 'Playground-1' };
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
 /** The playground's student whose mobile failed (a hard SMS failure). */
@@ -48,11 +47,7 @@ describe('reactivation with verification, in Chromium', () => {
   let fullLogs: string;
 
   step('logs in and opens the hard-bounced student’s Full Logs', async () => {
-    await page.goto(`${playground.url}/admin`);
-    await page.locator('input[name="email"]').fill(ADMIN.email);
-    await page.locator('input[name="password"]').fill(ADMIN.password);
-    await page.locator('button[type="submit"]').click();
-    await page.waitForURL((url) => !url.pathname.includes('/auth/'));
+    await logIn(page, playground.url);
     await page.goto(`${playground.url}${LIST}`);
     await page.locator('tbody tr').filter({ hasText: AMIRA }).locator('td').nth(1).click();
     const panel = page.locator('[data-deliverability-panel]');

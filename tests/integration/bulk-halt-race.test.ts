@@ -8,12 +8,12 @@
  *
  * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
  */
-import { randomUUID } from 'node:crypto';
 import request from 'supertest';
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { insertBulkSend } from '../helpers/bulk-queue';
 
 jest.setTimeout(300_000);
 
@@ -23,49 +23,8 @@ const COUNT = 80;
 /** Longer than a tick in flight can take (a claim of 4, each hand-over ~60 ms, one at a time). */
 const SETTLE_MS = 3000;
 
-const id = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/**
- * A running bulk send whose `count` SMS messages were all held by quiet hours and whose window has
- * just ended: `deferred`, never attempted, the lease given up, due a minute ago (as
- * services/quiet-hours.ts `recordHolds` leaves them).
- */
-async function insertHeldSend(db: ServerDatabase, count: number, prefix: string): Promise<{ sendId: string; ids: string[] }> {
-  const now = new Date();
-  const sendId = id(`${prefix}send`);
-  const rows = Array.from({ length: count }, (_, i) => ({
-    document_id: id(prefix),
-    channel: 'sms',
-    address: `+4477009${String(i).padStart(5, '0')}`,
-    source: 'grab',
-    source_name: `Grab ${prefix}`,
-    status: 'deferred',
-    attempts: 0,
-    next_attempt_at: new Date(now.getTime() - 60_000),
-    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
-    bulk_send_id: sendId,
-    created_at: now,
-    updated_at: now,
-    published_at: now,
-  }));
-  await db.knex.batchInsert('deliverability_logs', rows, 500);
-  await db.knex('deliverability_bulk_sends').insert({
-    document_id: sendId,
-    source_name: `Grab ${prefix}`,
-    channel: 'sms',
-    status: 'running',
-    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
-    total: count,
-    without_address: 0,
-    cancelled_count: 0,
-    created_at: now,
-    updated_at: now,
-    started_at: now,
-    published_at: now,
-  });
-  return { sendId, ids: rows.map((r) => r.document_id) };
-}
 
 describeEach('pausing and cancelling a bulk send against two retriers on %s', (kind) => {
   let db: ServerDatabase;
@@ -115,7 +74,7 @@ describeEach('pausing and cancelling a bulk send against two retriers on %s', (k
   });
 
   it('a pause half-way stops the hand-overs once the ticks in flight end; the resumed send goes out whole, each message once', async () => {
-    const { sendId, ids } = await insertHeldSend(db, COUNT, 'p');
+    const { sendId, ids } = await insertBulkSend(db, COUNT, 'p', 'held');
     await waitUntil(async () => handedOver(ids) >= 12, 60_000, 'both retriers to be under way');
     expect((await steer(1, sendId, 'pause')).status).toBe(200);
     await sleep(SETTLE_MS);
@@ -135,7 +94,7 @@ describeEach('pausing and cancelling a bulk send against two retriers on %s', (k
   });
 
   it('a cancel half-way: once the ticks in flight end nothing more goes; each message was sent once or removed and counted', async () => {
-    const { sendId, ids } = await insertHeldSend(db, COUNT, 'c');
+    const { sendId, ids } = await insertBulkSend(db, COUNT, 'c', 'held');
     await waitUntil(async () => handedOver(ids) >= 12, 60_000, 'both retriers to be under way');
     const cancelled = await steer(0, sendId, 'cancel');
     expect(cancelled.status).toBe(200);

@@ -6,11 +6,11 @@
  *
  * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
  */
-import { randomUUID } from 'node:crypto';
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
 import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { insertBulkSend } from '../helpers/bulk-queue';
 
 jest.setTimeout(400_000);
 
@@ -18,46 +18,7 @@ const kinds = serverKinds('bulk-multi-instance.test.ts');
 const describeEach = kinds.length > 0 ? describe.each(kinds) : describe.skip.each(['none' as ServerKind]);
 const CONCURRENCY = 4;
 
-const id = (prefix: string) => `${prefix}${randomUUID().replace(/-/g, '').slice(0, 20)}`;
 
-/** A running bulk send of `count` SMS messages, queued (parked) as the bulk-sends service queues them. */
-async function insertSend(db: ServerDatabase, count: number, prefix: string): Promise<{ sendId: string; ids: string[] }> {
-  const now = new Date();
-  const sendId = id(`${prefix}send`);
-  const rows = Array.from({ length: count }, (_, i) => ({
-    document_id: id(prefix),
-    channel: 'sms',
-    address: `+4477009${String(i).padStart(5, '0')}`,
-    source: 'grab',
-    source_name: `Grab ${prefix}`,
-    status: 'queued',
-    attempts: 0,
-    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
-    bulk_send_id: sendId,
-    lease_owner: 'bulk:parked',
-    lease_expires_at: new Date('2999-01-01T00:00:00.000Z'),
-    created_at: now,
-    updated_at: now,
-    published_at: now,
-  }));
-  await db.knex.batchInsert('deliverability_logs', rows, 500);
-  // The send last, as the service's one transaction makes both visible at once: a worker that saw
-  // the send before its messages would find nothing to send and call it done.
-  await db.knex('deliverability_bulk_sends').insert({
-    document_id: sendId,
-    source_name: `Grab ${prefix}`,
-    channel: 'sms',
-    status: 'queued',
-    content: JSON.stringify({ body: 'Enrolment closes Friday' }),
-    total: count,
-    without_address: 0,
-    cancelled_count: 0,
-    created_at: now,
-    updated_at: now,
-    published_at: now,
-  });
-  return { sendId, ids: rows.map((r) => r.document_id) };
-}
 
 const pidOf = (leaseOwner: string): string => leaseOwner.split(':')[1];
 
@@ -103,7 +64,7 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
 
   it('two processes share a send of 2,000 and hand no message over twice', async () => {
     instances.push(await startInstance(dir));
-    const { sendId, ids } = await insertSend(db, 2000, 'a');
+    const { sendId, ids } = await insertBulkSend(db, 2000, 'a');
     const claimants = new Set<string>();
     await waitUntil(
       async () => {
@@ -124,7 +85,7 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
 
   /** Kills the only process once 300 messages are handed over; another finishes. The receipts per message. */
   async function killedMidSend(tag: string): Promise<number[]> {
-    const { sendId, ids } = await insertSend(db, 1500, tag);
+    const { sendId, ids } = await insertBulkSend(db, 1500, tag);
     await waitUntil(async () => handedOver(ids) >= 300, 120_000, 'the send to be under way');
     await stopInstance(instances[0], 'SIGKILL');
     instances = [];
