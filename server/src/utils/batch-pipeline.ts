@@ -59,7 +59,29 @@ export function batchesOf<T>(items: readonly T[], size: number, first: number = 
   };
 }
 
-/** The group commit of the record stage, and how many results wait for it. */
+/** Waiters woken together: `wait` resolves at the next `notify` (a notify with no waiter is lost). */
+function signal() {
+  let waiters: (() => void)[] = [];
+  return {
+    wait: (): Promise<void> => new Promise<void>((resolve) => waiters.push(resolve)),
+    notify(): void {
+      const wake = waiters;
+      waiters = [];
+      wake.forEach((resolve) => resolve());
+    },
+  };
+}
+
+/** `promise`, or `ms` milliseconds, whichever comes first (the timer cleared either way). */
+async function atMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /**
  * How the record stage groups results: it waits (at most `waitMs`) for `minGroup` results while
  * `more()` says results are on their way, so a database whose every commit costs a disk flush
@@ -71,33 +93,22 @@ interface Grouping {
   more: () => boolean;
 }
 
+/** The group commit of the record stage, and how many results wait for it. */
 function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onError: (error: unknown) => void, grouping: Grouping) {
   let waiting: Result[] = [];
-  let grouped: (() => void) | null = null;
   let unrecorded = 0;
   let running: Promise<void> = Promise.resolve();
-  let recorded: (() => void)[] = [];
+  const recorded = signal();
+  const grouped = signal();
   // Set and cleared synchronously by the loop, so an `add` never lands between its last look at
   // `waiting` and its end.
   let active = false;
   let stopped = false;
-  const groupOrTimeout = () =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        grouped = null;
-        resolve();
-      }, grouping.waitMs);
-      grouped = () => {
-        clearTimeout(timer);
-        grouped = null;
-        resolve();
-      };
-    });
   const loop = async (): Promise<void> => {
     active = true;
     try {
       while (waiting.length > 0) {
-        if (waiting.length < grouping.minGroup && grouping.more()) await groupOrTimeout();
+        if (waiting.length < grouping.minGroup && grouping.more()) await atMost(grouped.wait(), grouping.waitMs);
         const batch = waiting;
         waiting = [];
         try {
@@ -108,9 +119,7 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
         }
         // After a failure the workers are released too; the pipeline stops taking work.
         unrecorded -= batch.length;
-        const wake = recorded;
-        recorded = [];
-        wake.forEach((resolve) => resolve());
+        recorded.notify();
       }
     } finally {
       active = false;
@@ -120,14 +129,12 @@ function groupRecorder<Result>(record: (results: Result[]) => Promise<void>, onE
     add(result: Result): void {
       waiting.push(result);
       unrecorded += 1;
-      if (grouped && (waiting.length >= grouping.minGroup || !grouping.more())) grouped();
+      if (waiting.length >= grouping.minGroup || !grouping.more()) grouped.notify();
       if (!active) running = loop();
     },
     unrecorded: () => unrecorded,
     /** Resolves when the record running now (or the next one) has ended. */
-    nextRecord(): Promise<void> {
-      return new Promise<void>((resolve) => recorded.push(resolve));
-    },
+    nextRecord: recorded.wait,
     async drain(): Promise<void> {
       while (active) await running;
     },
@@ -139,12 +146,7 @@ function preparedFeed<Input, Item>(source: BatchSource<Input>, prepare: (batch: 
   const ready: Item[] = [];
   /** Items taken by a worker and not yet past their pace. */
   let pacing = 0;
-  let waiters: (() => void)[] = [];
-  const changed = () => {
-    const wake = waiters;
-    waiters = [];
-    wake.forEach((resolve) => resolve());
-  };
+  const change = signal();
   let preparing: Promise<void> | null = null;
   let exhausted = false;
   const prepareNext = (): void => {
@@ -160,7 +162,7 @@ function preparedFeed<Input, Item>(source: BatchSource<Input>, prepare: (batch: 
         })
         .finally(() => {
           preparing = null;
-          changed();
+          change.notify();
         });
     }
   };
@@ -180,11 +182,11 @@ function preparedFeed<Input, Item>(source: BatchSource<Input>, prepare: (batch: 
         if (pace) await pace(item);
       } finally {
         pacing -= 1;
-        changed();
+        change.notify();
       }
     },
     /** Resolves when a batch has been prepared or an item has passed its pace: time to `take` again. */
-    changed: (): Promise<void> => new Promise<void>((resolve) => waiters.push(resolve)),
+    changed: change.wait,
     settled: async (): Promise<void> => {
       while (preparing) await preparing;
     },
