@@ -7,6 +7,7 @@ import { query, useApi, type BreakerPauseReport, type ReportParams } from '../ut
 import { EmptyState, ErrorState } from '../utils/States';
 import { channelKey } from '../utils/status';
 import { useT, type TranslationKey } from '../utils/translations';
+import type { PeriodProps } from './Figures';
 
 const HEADERS: TranslationKey[] = [
   'reports.breaker.send',
@@ -19,15 +20,7 @@ const HEADERS: TranslationKey[] = [
  * Bulk sends that their breaker paused in the period (GET /reports/breaker-pauses), each with the
  * figures that tripped it and a link to the send; a send tripped twice shows twice.
  */
-export function BreakerPauses({
-  from,
-  to,
-  zone,
-}: {
-  from: string;
-  to: string;
-  zone: Pick<ReportParams, 'tz' | 'tzOffset'>;
-}): JSX.Element | null {
+export function BreakerPauses({ from, to, zone }: PeriodProps): JSX.Element | null {
   const t = useT();
   const { formatNumber, formatDate } = useIntl();
   const tripText = useTripText();

@@ -1,8 +1,9 @@
-import { Box, Flex, Grid, Typography } from '@strapi/design-system';
+import { Box, Flex, Typography } from '@strapi/design-system';
 import { useIntl } from 'react-intl';
 import { query, useApi, type ReachParams, type ReachReport } from '../utils/api';
 import { ErrorState } from '../utils/States';
 import { useT, type TranslationKey } from '../utils/translations';
+import { FigureGrid, type PeriodProps } from './Figures';
 
 const FIGURES: { key: TranslationKey; field: keyof Pick<ReachReport, 'reachedFirst' | 'reachedByFallback' | 'notReached' | 'awaiting'> }[] = [
   { key: 'reports.reach.first', field: 'reachedFirst' },
@@ -12,7 +13,7 @@ const FIGURES: { key: TranslationKey; field: keyof Pick<ReachReport, 'reachedFir
 ];
 
 /** How many critical messages of the period reached the student on either channel (GET /reports/reach). */
-export function CriticalReach({ from, to, zone }: { from: string; to: string; zone: Pick<ReachParams, 'tz' | 'tzOffset'> }): JSX.Element | null {
+export function CriticalReach({ from, to, zone }: PeriodProps): JSX.Element | null {
   const t = useT();
   const { formatNumber } = useIntl();
   const reach = useApi<ReachReport>(`/reports/reach${query<ReachParams>({ from, to, ...zone })}`);
@@ -25,18 +26,7 @@ export function CriticalReach({ from, to, zone }: { from: string; to: string; zo
         <Typography variant="delta" tag="h2">
           {t('reports.reach.title', { total: formatNumber(data.total) })}
         </Typography>
-        <Grid.Root gap={4}>
-          {FIGURES.map(({ key, field }) => (
-            <Grid.Item key={field} col={3} s={6} xs={12} direction="column" alignItems="flex-start">
-              <Typography variant="sigma" textColor="neutral600" tag="div">
-                {t(key)}
-              </Typography>
-              <Typography variant="beta" tag="div" data-reach-figure={field}>
-                {formatNumber(data[field])}
-              </Typography>
-            </Grid.Item>
-          ))}
-        </Grid.Root>
+        <FigureGrid figures={FIGURES.map(({ key, field }) => ({ key, id: field, value: data[field] }))} attribute="data-reach-figure" />
       </Flex>
     </Box>
   );

@@ -9,6 +9,7 @@ import { useT, type TranslationKey } from '../utils/translations';
 import { DeliveryChart } from './DeliveryChart';
 import { CriticalReach } from './CriticalReach';
 import { BreakerPauses } from './BreakerPauses';
+import { Unsubscribes } from './Unsubscribes';
 import { MailboxProvidersSection } from './MailboxProvidersTable';
 
 const PRESETS = { '7': 7, '30': 30, '90': 90, '365': 365 } as const;
@@ -170,6 +171,9 @@ export function ReportsPage(): JSX.Element {
               <CriticalReach from={range.from} to={range.to} zone={readerZone()} />
 
               <BreakerPauses from={range.from} to={range.to} zone={readerZone()} />
+
+              {/* Unsubscribes are email's: a text's STOP is an SMS opt-out, which this report does not count. */}
+              {channel !== 'sms' ? <Unsubscribes from={range.from} to={range.to} zone={readerZone()} /> : null}
 
               <Box background="neutral0" hasRadius shadow="tableShadow" padding={6}>
                 <Flex direction="column" alignItems="stretch" gap={4}>

@@ -1,0 +1,38 @@
+import { Grid, Typography } from '@strapi/design-system';
+import { useIntl } from 'react-intl';
+import type { ReportParams } from '../utils/api';
+import { useT, type TranslationKey } from '../utils/translations';
+
+/** What each part of the Reports page reports on: the page's period, in the reader's time zone. */
+export interface PeriodProps {
+  from: string;
+  to: string;
+  zone: Pick<ReportParams, 'tz' | 'tzOffset'>;
+}
+
+export interface Figure {
+  key: TranslationKey;
+  /** The figure's name in the report, written to `attribute` for tests and styles to find it by. */
+  id: string;
+  value: number;
+}
+
+/** A report part's figures side by side, each a label over its number. */
+export function FigureGrid({ figures, attribute }: { figures: Figure[]; attribute: `data-${string}` }): JSX.Element {
+  const t = useT();
+  const { formatNumber } = useIntl();
+  return (
+    <Grid.Root gap={4}>
+      {figures.map(({ key, id, value }) => (
+        <Grid.Item key={id} col={3} s={6} xs={12} direction="column" alignItems="flex-start">
+          <Typography variant="sigma" textColor="neutral600" tag="div">
+            {t(key)}
+          </Typography>
+          <Typography variant="beta" tag="div" {...{ [attribute]: id }}>
+            {formatNumber(value)}
+          </Typography>
+        </Grid.Item>
+      ))}
+    </Grid.Root>
+  );
+}
