@@ -4,12 +4,14 @@
  * hard-bounced student in the Content Manager, opens her Full Logs and finds the Bounced message
  * with the provider's code, reactivates the address and sees the badge go, re-classifies her
  * bounce as a block of the sender, reads a number's consent history after signed STOP/START texts,
- * retries a failed message, and opens the reports page with its chart drawn. Screenshots of each step go to
+ * retries a failed message, and opens the reports page with its chart drawn and the one-click unsubscribe a
+ * student made through a signed link counted. Screenshots of each step go to
  * docs/screenshots (the README shows them).
  */
 import type { Browser, Page } from 'playwright-core';
 import { twilioHeaders } from '../helpers/webhooks';
-import { openBrowser, shot as screenshot, step as browserStep, logIn } from './browser';
+import { signUnsubscribeToken } from '../../server/src/core/unsubscribe';
+import { adminApiToken, openBrowser, shot as screenshot, step as browserStep, logIn } from './browser';
 import { buildPlaygroundIfStale, startPlayground, TWILIO_TEST_TOKEN, type RunningPlayground } from './playground';
 import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../helpers/fake-provider-lists';
 
@@ -17,6 +19,10 @@ import { FAKE_KEYS, startFakeProviderLists, type FakeProviderLists } from '../he
 const LIST = '/admin/content-manager/collection-types/plugin::deliverability.contact?page=1&pageSize=10&sort=id:ASC';
 const AMIRA = 'amira.haddad@bounce.test';
 const NOAH = 'noah.williams@example.ac.uk';
+/** She unsubscribes by a bulk email's one-click link; the reports count it. */
+const FARAH = 'farah.khan@example.ac.uk';
+/** The secret the playground signs (and checks) one-click unsubscribe links with, for this run. */
+const UNSUBSCRIBE_SECRET = `e2e-unsubscribe-${process.pid}-${Date.now()}-secret`;
 let fakeLists: FakeProviderLists;
 
 let playground: RunningPlayground;
@@ -44,6 +50,7 @@ beforeAll(async () => {
   playground = await startPlayground({
     DELIVERABILITY_SENDGRID_API_KEY: FAKE_KEYS.sendgrid,
     DELIVERABILITY_SENDGRID_BASE_URL: `${fakeLists.baseUrl}/sendgrid`,
+    DELIVERABILITY_UNSUBSCRIBE_SECRET: UNSUBSCRIBE_SECRET,
   });
   ({ browser, page } = await openBrowser());
 }, 15 * 60_000);
@@ -249,7 +256,32 @@ describe('the admin panel, in Chromium', () => {
     expect(await message.locator('tr[data-audit-action="retry-message"]').innerText()).toContain('Playground Admin');
   });
 
-  step('opens the reports page with its chart drawn', async () => {
+  step("unsubscribes a student by a one-click link signed as her bulk email's header would be", async () => {
+    // Her email message, found through the admin API; its link is signed for it as the plugin signs
+    // List-Unsubscribe links (core/unsubscribe.ts) and posted with RFC 8058's body, as Gmail's button does.
+    const token = await adminApiToken(playground.url);
+    const get = async <T>(path: string): Promise<T> => {
+      const response = await fetch(`${playground.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+      return (await response.json()) as T;
+    };
+    const contacts = await get<{ results: { documentId: string }[] }>(
+      `/content-manager/collection-types/plugin::deliverability.contact?filters[email][$eq]=${FARAH}`,
+    );
+    const logs = await get<{ data: { results: { documentId: string }[] } }>(
+      `/deliverability/contacts/${contacts.results[0].documentId}/logs?channel=email`,
+    );
+    const logDocumentId = logs.data.results[0].documentId;
+    const link = signUnsubscribeToken(UNSUBSCRIBE_SECRET, { channel: 'email', logDocumentId, expiresAt: Date.now() + 86_400_000 }, FARAH);
+    const response = await fetch(`${playground.url}/api/deliverability/unsubscribe/${link}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'List-Unsubscribe=One-Click',
+    });
+    expect(response.status).toBe(200);
+  });
+
+  step('opens the reports page with its chart drawn and the unsubscribe counted', async () => {
     await page.goto(`${playground.url}/admin/plugins/deliverability/reports`);
     const chart = page.locator('svg[data-chart="deliverability"]');
     await chart.waitFor();
@@ -257,7 +289,17 @@ describe('the admin panel, in Chromium', () => {
     const box = await chart.boundingBox();
     expect(box?.width ?? 0).toBeGreaterThan(400);
     expect(await page.locator('[data-total="bounced"] [data-value]').innerText()).toBe('1');
-    await shot('reports', 1350);
+    // The critical messages' four figures, drawn by the same grid as the unsubscribes'.
+    expect(await page.locator('[data-reach] [data-reach-figure]').count()).toBe(4);
+    const unsubscribes = page.locator('[data-unsubscribes="1"]');
+    await unsubscribes.waitFor();
+    expect(await unsubscribes.getByRole('heading').innerText()).toBe('Unsubscribes: 1');
+    expect(await unsubscribes.locator('[data-unsubscribe-way="oneClick"]').innerText()).toBe('1');
+    expect(await unsubscribes.locator('[data-unsubscribe-way="reportedByProviders"]').innerText()).toBe('0');
+    // textContent: the label's style shows it in capitals, which innerText would return.
+    expect(await unsubscribes.textContent()).toContain('By the one-click link in our bulk email');
+    // Tall enough for the figures, the critical messages, the breaker's pauses, the unsubscribes and the chart.
+    await shot('reports', 1850);
   });
 
   step('shows the suppression list and the providers', async () => {

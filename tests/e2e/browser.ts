@@ -24,6 +24,17 @@ export async function logIn(page: Page, baseUrl: string): Promise<void> {
   await page.waitForURL((url) => !url.pathname.includes('/auth/'));
 }
 
+/** A token for the playground's admin API, as the admin panel gets at log-in, for a test's set-up calls. */
+export async function adminApiToken(baseUrl: string): Promise<string> {
+  const login = await fetch(`${baseUrl}/admin/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(PLAYGROUND_ADMIN),
+  });
+  if (!login.ok) throw new Error(`logging in to the admin API failed: ${login.status} ${await login.text()}`);
+  return ((await login.json()) as { data: { token: string } }).data.token;
+}
+
 /** Chromium and one page in it, with Strapi's "new Media Library" banner already dismissed (it sat over every screenshot). */
 export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
   if (!fs.existsSync(CHROMIUM)) {

@@ -13,7 +13,7 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { sandboxKeys } from '../helpers/sandbox';
-import { openBrowser, shot, step as browserStep, logIn, PLAYGROUND_ADMIN } from './browser';
+import { adminApiToken, openBrowser, shot, step as browserStep, logIn } from './browser';
 import { buildPlaygroundIfStale, startPlayground, type RunningPlayground } from './playground';
 
 const BULK = '/admin/plugins/deliverability/bulk';
@@ -37,12 +37,7 @@ const step = (name: string, body: () => Promise<void>): void =>
 
 /** Creates the breaker's cohort through the Content Manager's own API, as an editor's import would. */
 async function createCohort(): Promise<void> {
-  const login = await fetch(`${playground.url}/admin/login`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(PLAYGROUND_ADMIN),
-  });
-  const token = ((await login.json()) as { data: { token: string } }).data.token;
+  const token = await adminApiToken(playground.url);
   const total = COHORT.bouncing + COHORT.good;
   for (let i = 0; i < total; i += 1) {
     const email = i < COHORT.bouncing ? `cohort.${i}@bounce.test` : `cohort.${i}@example.ac.uk`;

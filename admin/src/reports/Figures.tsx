@@ -17,14 +17,22 @@ export interface Figure {
   value: number;
 }
 
-/** A report part's figures side by side, each a label over its number. */
-export function FigureGrid({ figures, attribute }: { figures: Figure[]; attribute: `data-${string}` }): JSX.Element {
+/** A report part's figures side by side, each a label over its number, `columns` of the grid's 12 wide (a quarter by default). */
+export function FigureGrid({
+  figures,
+  attribute,
+  columns = 3,
+}: {
+  figures: Figure[];
+  attribute: `data-${string}`;
+  columns?: number;
+}): JSX.Element {
   const t = useT();
   const { formatNumber } = useIntl();
   return (
     <Grid.Root gap={4}>
       {figures.map(({ key, id, value }) => (
-        <Grid.Item key={id} col={3} s={6} xs={12} direction="column" alignItems="flex-start">
+        <Grid.Item key={id} col={columns} s={Math.max(columns, 6)} xs={12} direction="column" alignItems="flex-start">
           <Typography variant="sigma" textColor="neutral600" tag="div">
             {t(key)}
           </Typography>

@@ -9,7 +9,8 @@ type Way = keyof Pick<UnsubscribeReport, 'oneClick' | 'reportedByProviders'>;
 
 /**
  * How an address came to be unsubscribed, as far as the report tells them apart. Both are shown,
- * a zero too: "none by the link" is an answer an editor looks for.
+ * a zero too: "none by the link" is an answer an editor looks for. Half the width each: their
+ * labels are longer than CriticalReach's.
  */
 const WAYS: { key: TranslationKey; field: Way }[] = [
   { key: 'reports.unsubscribes.oneClick', field: 'oneClick' },
@@ -37,7 +38,11 @@ export function Unsubscribes({ from, to, zone }: PeriodProps): JSX.Element | nul
         {data.total === 0 ? (
           <EmptyState content={t('reports.unsubscribes.none')} />
         ) : (
-          <FigureGrid figures={WAYS.map(({ key, field }) => ({ key, id: field, value: data[field] }))} attribute="data-unsubscribe-way" />
+          <FigureGrid
+            figures={WAYS.map(({ key, field }) => ({ key, id: field, value: data[field] }))}
+            attribute="data-unsubscribe-way"
+            columns={6}
+          />
         )}
       </Flex>
     </Box>
