@@ -1,8 +1,8 @@
 /**
  * `npm run bench:bulk`: one bulk send of 50,000 SMS recipients through a transport with a fixed
  * 50 ms latency (a fake Twilio REST server on 127.0.0.1, in a process of its own as a provider
- * would be), on SQLite (or PostgreSQL when
- * BULK_BENCH_PG is a database URL; the database is wiped). Reports:
+ * would be), on SQLite (or PostgreSQL when BULK_BENCH_PG is a database URL; the database is wiped).
+ * Reports:
  *
  * - the send's throughput as a ratio of its concurrency bound (concurrency / latency: what
  *   `concurrency` hand-offs in flight at once could do if nothing else cost time); target ≥ 0.8;
