@@ -1,7 +1,8 @@
 /**
  * `npm run bench:bulk`: one bulk send of 50,000 SMS recipients through a transport with a fixed
- * 50 ms latency (a fake Twilio REST server on 127.0.0.1), on SQLite (or PostgreSQL when
- * BULK_BENCH_PG is a database URL; the database is wiped). Reports:
+ * 50 ms latency (a fake Twilio REST server on 127.0.0.1, in a process of its own as a provider
+ * would be), on SQLite (or PostgreSQL when BULK_BENCH_PG is a database URL; the database is wiped).
+ * Reports:
  *
  * - the send's throughput as a ratio of its concurrency bound (concurrency / latency: what
  *   `concurrency` hand-offs in flight at once could do if nothing else cost time); target ≥ 0.8;
@@ -15,7 +16,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { databaseFromUrl, freePort, ROOT, startApp, type TestApp } from '../tests/helpers/app';
-import { fakeTwilio } from '../tests/helpers/fake-twilio';
+import { remoteTwilio } from './lib/remote-twilio';
 import { bulkResultsFile, machine, producedBy, type Row } from './lib/report';
 import { median, percentile, round } from './lib/stats';
 
@@ -76,7 +77,7 @@ async function ticksWhile(app: TestApp, going: () => boolean, atLeast: number): 
 }
 
 async function main(): Promise<void> {
-  const twilio = await fakeTwilio(LATENCY_MS);
+  const twilio = await remoteTwilio(LATENCY_MS);
   const port = await freePort();
   const app = await startApp('bench-bulk', {
     port,
@@ -105,7 +106,7 @@ async function main(): Promise<void> {
     const sendMs = Date.now() - sendStarted;
     done = true;
     const duringTicks = await busyTicks;
-    const handedOver = [...twilio.receipts.values()].reduce((a, b) => a + b, 0) - (idleTicks.length + duringTicks.length) * DUE_PER_TICK;
+    const handedOver = (await twilio.handOffs()) - (idleTicks.length + duringTicks.length) * DUE_PER_TICK;
     const throughput = RECIPIENTS / (sendMs / 1000);
     const bound = CONCURRENCY / (LATENCY_MS / 1000);
     const database = process.env.BULK_BENCH_PG ? 'postgres' : 'sqlite';

@@ -176,7 +176,8 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     // ---- The small database: students, their ledger, 10,000 logs.
     const seedC = await child.call<{ ms: number }>('seedContacts', { count: sizes.contacts, now });
     log(`${db}: seeded ${sizes.contacts} students and ${2 * sizes.contacts} ledger rows in ${Math.round(seedC.ms)} ms`);
-    await child.call('seedLogs', { from: 1, to: sizes.smallLogs, contacts: sizes.contacts, bulk: false, now });
+    // The small database's logs belong to its first students, about ten each (see Sizes.smallContacts).
+    await child.call('seedLogs', { from: 1, to: sizes.smallLogs, contacts: sizes.smallContacts, bulk: false, now });
     let dueNext = 1;
     const seedDue = async (count: number) => {
       await child.call('seedDue', { from: dueNext, to: dueNext + count - 1, contacts: sizes.contacts });
@@ -205,8 +206,11 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
      * in turn (the order rotating), after one round of each on other students: every arm reads
      * equally warm data.
      */
-    async function fullLogs(label: string, variants: FullLogsVariant[]): Promise<Record<string, Summary>> {
-      const all = fullLogsStudents(FULL_LOGS_WARM_UP + sizes.fullLogsQueries, sizes.contacts);
+    async function fullLogs(label: 'small' | 'large', variants: FullLogsVariant[]): Promise<Record<string, Summary>> {
+      // Students with about ten messages at either size: among the small database's students, and
+      // past them in the large one (the small one's students have its messages as well).
+      const [from, to] = label === 'small' ? [HEAVY_CONTACTS + 1, sizes.smallContacts] : [sizes.smallContacts + 1, sizes.contacts];
+      const all = fullLogsStudents(FULL_LOGS_WARM_UP + sizes.fullLogsQueries, from, to);
       await child.call('fullLogs', { variants, students: all.typical.slice(0, FULL_LOGS_WARM_UP) });
       const s = await step(`fulllogs.${label}`, () => child.call<{ samples: Record<string, number[]> }>('fullLogs', { variants, students: all.typical.slice(FULL_LOGS_WARM_UP) }));
       const out: Record<string, Summary> = Object.fromEntries(Object.entries(s.result.samples).map(([variant, samples]) => [variant, summarize(samples)]));

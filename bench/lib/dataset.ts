@@ -16,6 +16,11 @@ export interface Sizes {
   logs: number;
   /** Logs in the small database (the retrier's 10,000-log case). */
   smallLogs: number;
+  /**
+   * The students the small database's logs belong to (about ten each, as every typical student
+   * has in the large one), so that Full Logs read pages of the same size at both sizes.
+   */
+  smallContacts: number;
   batchEvents: number;
   /** Signed batches posted to the plugin, on the small database and again on the large one. */
   intakeBatches: number;
@@ -46,6 +51,7 @@ export function sizesFor(scale: number): Sizes {
     contacts: at(100_000, 1_000, scale),
     logs: at(1_000_000, 20_000, scale),
     smallLogs: at(10_000, 1_000),
+    smallContacts: at(1_000, 100),
     batchEvents: 1_000,
     intakeBatches: at(60, 10),
     intakeBatchesLarge: at(30, 10),
@@ -81,10 +87,13 @@ export function dueMessage(n: number, contacts: number): { documentId: string; c
   return { documentId: `bd${pad(n, 22)}`, contact, email: contactEmail(contact) };
 }
 
-/** Students whose Full Logs are read: typical ones (about ten messages) and a few heavy ones. */
-export function fullLogsStudents(count: number, contacts: number): { typical: number[]; heavy: number[] } {
+/**
+ * Students whose Full Logs are read: typical ones among students `from`..`to` (chosen to have
+ * about ten messages at the size read) and the few heavy ones.
+ */
+export function fullLogsStudents(count: number, from: number, to: number): { typical: number[]; heavy: number[] } {
   const typical: number[] = [];
-  for (let i = 0; i < count; i += 1) typical.push(HEAVY_CONTACTS + 1 + ((i * 7_919) % (contacts - HEAVY_CONTACTS)));
+  for (let i = 0; i < count; i += 1) typical.push(from + ((i * 7_919) % (to - from + 1)));
   const heavy = Array.from({ length: HEAVY_CONTACTS }, (_, i) => i + 1);
   return { typical, heavy };
 }

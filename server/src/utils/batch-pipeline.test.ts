@@ -4,7 +4,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stages that remember what they saw, with a slow worker and a slow record. */
-function observedStages(options: { workMs?: number; recordMs?: number; failRecordAt?: number; failWorkOn?: number } = {}) {
+function observedStages(options: { workMs?: number | ((item: number) => number); recordMs?: number; failRecordAt?: number; failWorkOn?: number } = {}) {
   const seen = {
     prepared: [] as number[][],
     recorded: [] as number[][],
@@ -29,7 +29,7 @@ function observedStages(options: { workMs?: number; recordMs?: number; failRecor
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
       seen.maxOutstanding = Math.max(seen.maxOutstanding, outstanding());
       if (recording) seen.workedDuringRecord = true;
-      await sleep(options.workMs ?? 0);
+      await sleep(typeof options.workMs === 'function' ? options.workMs(item) : (options.workMs ?? 0));
       seen.inFlight -= 1;
       if (item === options.failWorkOn) throw new Error(`work failed on ${item}`);
       seen.done += 1;
@@ -79,8 +79,8 @@ describe('runPipeline', () => {
     const { seen, stages } = observedStages({ workMs: 3, recordMs: 1 });
     await runPipeline(batchesOf(Array.from({ length: 120 }, (_, i) => i), 40), stages, { concurrency: 4, maxUnrecorded: 8 });
     expect(seen.recorded.flat()).toHaveLength(120);
-    // Groups of at least 4 (half of maxUnrecorded), but for the tail and a 20 ms timeout.
-    expect(seen.recorded.length).toBeLessThanOrEqual(120 / 4 + 3);
+    // Groups of at least 3 (a quarter of 4 + 8 outstanding), but for the tail and a 20 ms timeout.
+    expect(seen.recorded.length).toBeLessThanOrEqual(120 / 3 + 3);
     expect(seen.maxOutstanding).toBeLessThanOrEqual(12);
   });
 
@@ -95,6 +95,16 @@ describe('runPipeline', () => {
     await runPipeline(batchesOf(Array.from({ length: 100 }, (_, i) => i), 25), many.stages, { concurrency: 4 });
     expect(many.seen.recorded.flat()).toHaveLength(100);
     expect(many.seen.maxOutstanding).toBeLessThanOrEqual(4);
+  });
+
+  it('by default, workers that wait on their record still have it grouped (a quarter of the concurrency)', async () => {
+    // Results finish one at a time (work of 2 to 8 ms), each record far quicker than the work.
+    const { seen, stages } = observedStages({ workMs: (item) => 2 + ((item * 5) % 7), recordMs: 1 });
+    await runPipeline(batchesOf(Array.from({ length: 160 }, (_, i) => i), 40), stages, { concurrency: 8 });
+    expect(seen.recorded.flat()).toHaveLength(160);
+    expect(seen.maxOutstanding).toBeLessThanOrEqual(8);
+    // Groups of at least 2, but for the tail and a 10 ms timeout.
+    expect(seen.recorded.length).toBeLessThanOrEqual(160 / 2 + 4);
   });
 
   it('takes batches from a source until it has no more, preparing the next while items are worked', async () => {
