@@ -136,6 +136,19 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
   });
   log(`${db}: booting Strapi (${dir})`);
   const child = await StrapiChild.start(dir, port, { BENCH_TRANSPORT_MS: String(transportMs) });
+  // The naive peer runs in a Strapi of its own on the same database: its Document Service garbage
+  // is then not counted in the plugin's memory, nor are its collector's pauses in the plugin's time.
+  const naivePeer = intakeArms.has('naive')
+    ? await StrapiChild.start(dir, await freePort(), { BENCH_TRANSPORT_MS: String(transportMs) })
+        .then(async (peer) => {
+          await peer.call('holdTimers');
+          return peer;
+        })
+        .catch(async (error: unknown) => {
+          await child.stop();
+          throw error;
+        })
+    : null;
   const tracker = new PeakTracker(child.pid);
   versions[db] = await child.call<string>('dbVersion');
   const bootRss = readMemory(child.pid).rssMb;
@@ -262,7 +275,15 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
           },
           ideal: (batch) => childArm(arms.ideal, 'intakeIdeal', spec('ideal', batch)),
           floor: (batch) => childArm(arms.floor, 'intakeRaw', spec('floor', batch)),
-          naive: (batch) => childArm(arms.naive, 'intakeNaive', spec('naive', batch / naiveEvery)),
+          naive: async (batch) => {
+            // The plugin's process holds its timers while the naive peer's writes (see the worker's holdTimers).
+            await child.call('holdTimers');
+            try {
+              await childArm(arms.naive, 'intakeNaive', spec('naive', batch / naiveEvery), naivePeer!);
+            } finally {
+              await child.call('startTimers');
+            }
+          },
         };
         for (let batch = 0; batch < batches; batch += 1) {
           const naiveNow = batch % naiveEvery === 0 && batch / naiveEvery < naiveBatches;
@@ -273,8 +294,8 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
       });
     }
 
-    async function childArm(arm: ArmSamples, cmd: string, spec: BatchSpec): Promise<void> {
-      const out = await child.call<{ events: number; duplicates: number; samples: number[] }>(cmd, { specs: [spec] });
+    async function childArm(arm: ArmSamples, cmd: string, spec: BatchSpec, runner: StrapiChild = child): Promise<void> {
+      const out = await runner.call<{ events: number; duplicates: number; samples: number[] }>(cmd, { specs: [spec] });
       arm.samples.push(...out.samples);
       arm.events += out.events;
       arm.duplicates += out.duplicates ?? 0;
@@ -355,6 +376,7 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     details.queriesPerRetriedMessage = round(resend.tick.queries / Math.max(1, resend.tick.result.claimed), 1);
     return { rows, details };
   } finally {
+    await naivePeer?.stop();
     await child.stop();
     if (!process.env.BENCH_KEEP) fs.rmSync(dir, { recursive: true, force: true });
   }

@@ -32,6 +32,8 @@ const dialect = (): Dialect => strapi.db.dialect.client as Dialect;
 const seedContext = (now = Date.now()): SeedContext => ({ knex: knex(), dialect: dialect(), now });
 const service = <T>(name: string): T => strapi.plugin('deliverability').service(name) as T;
 
+type Stoppable = { start(): void; stop(): Promise<void> };
+
 interface Retrier {
   tick(now?: Date): Promise<{ skipped: boolean; claimed: number; sent: number; failed: number; durationMs: number }>;
 }
@@ -253,6 +255,23 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   /** The ideal arm (`lib/ideal.ts`): the intake's effects as set-based SQL, one transaction a batch. */
   async intakeIdeal({ specs }: { specs: BatchSpec[] }) {
     return timedBatches(specs, (events) => applyIdeal(knex(), dialect(), events).then((fresh) => events.length - fresh));
+  },
+
+  /**
+   * The plugin's timers (the bulk worker's polls, the report counts' compaction) held or started
+   * again. The naive peer runs in a Strapi of its own on the same database; on SQLite, two
+   * processes whose transactions both read then write can fail each other at once ("database is
+   * locked", without waiting), so its process holds them for good and the plugin's while a naive
+   * batch runs. Neither has anything to do then: the intake measures requests, not timers.
+   */
+  async holdTimers() {
+    await service<Stoppable>('bulk-worker').stop();
+    await service<Stoppable>('report-rollup').stop();
+  },
+
+  async startTimers() {
+    service<Stoppable>('bulk-worker').start();
+    service<Stoppable>('report-rollup').start();
   },
 
   /** The naive peer (`lib/naive.ts`): the same effects, event by event through the Document Service. */

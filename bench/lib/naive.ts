@@ -4,6 +4,7 @@
  * repeat stops there), find the message, update its status, find the address's ledger row or
  * create it, update it. The same effects as the ideal arm (`baseline-effects.ts`), without
  * batching, locks or HTTP (which flatters it: the plugin's figure includes its HTTP and signature check).
+ * It runs in a Strapi process of its own (see bench/run.ts), so its garbage is not the plugin's.
  */
 import type { Core } from '@strapi/strapi';
 import type { NormalizedEvent } from '../../server/src/core/events';
@@ -58,17 +59,35 @@ async function updateAddress(addresses: Documents, event: NormalizedEvent): Prom
   await addresses.update({ documentId: entry.documentId, data });
 }
 
+/**
+ * Runs a step again when SQLite answers "database is locked". The peer runs in a Strapi of its own
+ * on the plugin's database file, and SQLite refuses at once, without waiting, a write whose
+ * transaction would otherwise deadlock with another process's; each step is safe to run again
+ * (what failed was rolled back, and a step re-reads what it updates).
+ */
+async function retryLocked<T>(step: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries += 1) {
+    try {
+      return await step();
+    } catch (error) {
+      const locked = /SQLITE_BUSY|database is locked/.test(`${(error as { code?: unknown }).code} ${(error as Error).message}`);
+      if (!locked || tries >= 20) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 5 * tries));
+    }
+  }
+}
+
 /** One batch, event by event. Answers how many were repeats. */
 export async function applyNaive(strapi: Core.Strapi, events: NormalizedEvent[]): Promise<number> {
   const documents = (uid: string) => strapi.documents(uid as never) as unknown as Documents;
   let duplicates = 0;
   for (const event of events) {
-    if (!(await storeEvent(documents(EVENT), event))) {
+    if (!(await retryLocked(() => storeEvent(documents(EVENT), event)))) {
       duplicates += 1;
       continue;
     }
-    await updateMessage(documents(LOG), event);
-    await updateAddress(documents(ADDRESS), event);
+    await retryLocked(() => updateMessage(documents(LOG), event));
+    await retryLocked(() => updateAddress(documents(ADDRESS), event));
   }
   return duplicates;
 }
