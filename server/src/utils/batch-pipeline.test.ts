@@ -4,7 +4,7 @@ const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stages that remember what they saw, with a slow worker and a slow record. */
-function observedStages(options: { workMs?: number | ((item: number) => number); recordMs?: number; failRecordAt?: number; failWorkOn?: number } = {}) {
+function observedStages(options: { workMs?: number | 'instant' | ((item: number) => number); recordMs?: number; failRecordAt?: number; failWorkOn?: number } = {}) {
   const seen = {
     prepared: [] as number[][],
     recorded: [] as number[][],
@@ -29,7 +29,9 @@ function observedStages(options: { workMs?: number | ((item: number) => number);
       seen.maxInFlight = Math.max(seen.maxInFlight, seen.inFlight);
       seen.maxOutstanding = Math.max(seen.maxOutstanding, outstanding());
       if (recording) seen.workedDuringRecord = true;
-      await sleep(typeof options.workMs === 'function' ? options.workMs(item) : (options.workMs ?? 0));
+      // 'instant': done within the turn it began in, as an in-process transport's hand-off is.
+      if (options.workMs === 'instant') await Promise.resolve();
+      else await sleep(typeof options.workMs === 'function' ? options.workMs(item) : (options.workMs ?? 0));
       seen.inFlight -= 1;
       if (item === options.failWorkOn) throw new Error(`work failed on ${item}`);
       seen.done += 1;
@@ -105,6 +107,16 @@ describe('runPipeline', () => {
     expect(seen.maxOutstanding).toBeLessThanOrEqual(8);
     // Groups of at least 2, but for the tail and a 10 ms timeout.
     expect(seen.recorded.length).toBeLessThanOrEqual(160 / 2 + 4);
+  });
+
+  it('by default, records together the results that are done in the same turn of the event loop', async () => {
+    // An instant transport: a round's hand-offs end in the turn they began in.
+    const { seen, stages } = observedStages({ workMs: 'instant', recordMs: 2 });
+    await runPipeline(batchesOf(Array.from({ length: 320 }, (_, i) => i), 100, 32), stages, { concurrency: 32 });
+    expect(seen.recorded.flat()).toHaveLength(320);
+    expect(seen.maxOutstanding).toBeLessThanOrEqual(32);
+    // About one record a round of 32, not one for the first quarter and another for the rest.
+    expect(seen.recorded.length).toBeLessThanOrEqual(320 / 32 + 3);
   });
 
   it('takes batches from a source until it has no more, preparing the next while items are worked', async () => {
