@@ -1,6 +1,6 @@
 /** The results table's rows for one database: each figure beside its baseline, the ratio and the target. */
 import { armRate, LATENCY_MS, type IntakeArms, type ResendingResult, type Step } from './arms';
-import type { Sizes } from './dataset';
+import { HEAVY_CONTACTS, type Sizes } from './dataset';
 import type { Row } from './report';
 import { median, percentile, rate, round, type Summary } from './stats';
 
@@ -59,6 +59,25 @@ function retrierRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[]
   ];
 }
 
+/**
+ * The heavy students' page. Their messages are one log in a hundred, so they grow with the data:
+ * 1,000 each at scale 1, 10,000 at scale 10. The 20 ms target is for 1,000; beyond, it is reported.
+ */
+function heavyRow(db: string, sizes: Sizes, large: Summary, small: Summary): Row {
+  const messages = Math.round(sizes.logs / 100 / HEAVY_CONTACTS);
+  const judged = messages <= 1_000;
+  return {
+    db,
+    scenario: 'Full Logs, heavy student',
+    metric: `median / p95 (${n(messages)} msgs)`,
+    value: `${large.median} / ${large.p95} ms`,
+    baseline: `${n(sizes.smallLogs)} logs: ${small.p95} ms`,
+    ratio: null,
+    target: judged ? 'p95 < 20 ms' : 'report',
+    met: judged ? large.p95 < 20 : null,
+  };
+}
+
 function readingRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[] {
   const { logsSmall: s, logsLarge: l } = m;
   const [rS, rL] = [m.reportsSmall.result.samples, m.reportsLarge.result.samples];
@@ -67,7 +86,7 @@ function readingRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[]
     { db, scenario: `Full Logs, ${logs} logs`, metric: `page + count (students of about ten messages at both sizes), median / p95, vs ${n(sizes.smallLogs)} logs`, value: `${l.service.median} / ${l.service.p95} ms`, baseline: `${s.service.median} / ${s.service.p95} ms`, ratio: round(l.service.p95 / s.service.p95), target: 'p95 ≤ 1.5×', met: l.service.p95 <= 1.5 * s.service.p95 },
     { db, scenario: `Full Logs, ${logs} logs`, metric: 'p95 vs raw SQL page + count', value: `${l.service.p95} ms`, baseline: `raw ${l.raw.p95} ms`, ratio: round(l.service.p95 / l.raw.p95, 1), target: 'report', met: null },
     { db, scenario: `Full Logs, ${logs} logs`, metric: 'Query Engine / Document Service p95', value: `${l.query.p95} ms`, baseline: `documents ${l.documents.p95} ms`, ratio: round(l.documents.p95 / l.query.p95, 1), target: 'report', met: null },
-    { db, scenario: 'Full Logs, heavy student', metric: 'median / p95 (1,000 msgs)', value: `${l.heavy.median} / ${l.heavy.p95} ms`, baseline: `${n(sizes.smallLogs)} logs: ${s.heavy.p95} ms`, ratio: null, target: 'p95 < 20 ms', met: l.heavy.p95 < 20 },
+    heavyRow(db, sizes, l.heavy, s.heavy),
     { db, scenario: `Reports, 30 days, ${logs} logs`, metric: `median / p95 (${n(m.reportsLarge.result.total)} msgs), vs ${n(sizes.smallLogs)} logs`, value: `${round(median(rL), 1)} / ${p95(rL)} ms`, baseline: `${round(median(rS), 1)} / ${p95(rS)} ms`, ratio: round(p95(rL) / p95(rS), 1), target: 'p95 < 100 ms', met: p95(rL) < 100 },
     { db, scenario: `Reports, 365 days, ${logs} logs`, metric: `median (${n(m.reportsYear.result.total)} msgs), µs a message vs 30 days`, value: `${round(median(m.reportsYear.result.samples), 1)} ms (${perMessage(m.reportsYear.result)} µs)`, baseline: `${perMessage(m.reportsLarge.result)} µs`, ratio: null, target: 'report', met: null },
   ];
