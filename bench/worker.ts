@@ -193,7 +193,8 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
       const [row] = (await knex().raw('select sqlite_version() as v')) as { v: string }[];
       const [journal] = (await knex().raw('pragma journal_mode')) as { journal_mode: string }[];
       const [sync] = (await knex().raw('pragma synchronous')) as { synchronous: number }[];
-      return `SQLite ${row.v} (better-sqlite3; journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}: Strapi's defaults)`;
+      const [cache] = (await knex().raw('pragma cache_size')) as { cache_size: number }[];
+      return `SQLite ${row.v} (better-sqlite3; journal_mode=${journal.journal_mode}, synchronous=${['off', 'normal', 'full', 'extra'][sync.synchronous] ?? sync.synchronous}: Strapi's defaults; cache_size=${cache.cache_size}${process.env.BENCH_SQLITE_CACHE_MB ? ', set by BENCH_SQLITE_CACHE_MB' : ''})`;
     }
     const version = ((await knex().raw('select version() as v')) as { rows: { v: string }[] }).rows[0].v.split(' on ')[0];
     const settings = ((await knex().raw("select name, setting, unit from pg_settings where name in ('shared_buffers', 'synchronous_commit', 'work_mem') order by name")) as {
@@ -448,6 +449,10 @@ async function main(): Promise<void> {
   await strapi.load();
   strapi.log.level = 'error';
   watchQueries();
+  // SQLite's page cache (2 MB unless a site sets it; README, "Performance"): BENCH_SQLITE_CACHE_MB
+  // measures a larger one. Strapi's SQLite pool holds one connection, so the pragma stays set.
+  const cacheMb = Number(process.env.BENCH_SQLITE_CACHE_MB ?? 0);
+  if (cacheMb > 0 && dialect() === 'sqlite') await knex().raw(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
   holdTransportLatency(Number(process.env.BENCH_TRANSPORT_MS ?? 0));
   strapi.server.mount();
   await new Promise<void>((resolve) => strapi.server.httpServer.listen(port, '127.0.0.1', () => resolve()));
