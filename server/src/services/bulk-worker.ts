@@ -8,7 +8,7 @@ import { getService, table, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { Transport } from '../transports/types';
-import type { BatchSource } from '../utils/batch-pipeline';
+import { nextTurn, type BatchSource } from '../utils/batch-pipeline';
 import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 
 /**
@@ -31,12 +31,6 @@ import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often a running send's breaker is applied. */
 const BREAKER_EVERY_MS = 1000;
-/**
- * Lets timers and I/O (webhooks, admin requests) run between hand-offs. With a synchronous driver
- * (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is nothing but
- * promise callbacks, and lanes that never yield would starve the HTTP server for the whole send.
- */
-const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 function breakerSampleOf(channel: 'email' | 'sms', counts: StatusCounts): BreakerSample {
   return {
@@ -142,7 +136,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
 
   /** Awaited before each hand-off: a token of the transport's provider (the pace is per provider, in this instance). */
   async function pace(transport: Transport): Promise<void> {
-    await yieldToEventLoop();
+    // Lets timers and I/O (webhooks, admin requests) run between hand-offs. With a synchronous
+    // driver (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is
+    // nothing but promise callbacks, and lanes that never yield would starve the HTTP server.
+    await nextTurn();
     const wait = bucketOf(transport.provider).take(Date.now());
     if (wait > 0) await sleep(wait);
   }

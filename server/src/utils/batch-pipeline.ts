@@ -79,7 +79,7 @@ function signal() {
 }
 
 /** Resolves after the callbacks already due in this turn of the event loop (timers, I/O) have run. */
-const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
+export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
 /** `promise`, or `ms` milliseconds, whichever comes first (the timer cleared either way). */
 async function atMost(promise: Promise<void>, ms: number): Promise<void> {
