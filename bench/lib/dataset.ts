@@ -8,6 +8,11 @@ export const CONTACT_TYPE = 'plugin::deliverability.contact';
 
 /** Students 1..HEAVY_CONTACTS have about 1,000 messages each at full scale; the rest about ten. */
 export const HEAVY_CONTACTS = 10;
+/** One log in this many belongs to a heavy student (`seedLogs`). */
+export const HEAVY_EVERY = 100;
+
+/** The messages each heavy student has among `logs` logs: they grow with the data. */
+export const heavyMessages = (logs: number): number => Math.round(logs / HEAVY_EVERY / HEAVY_CONTACTS);
 
 export interface Sizes {
   scale: number;

@@ -1,6 +1,6 @@
 /** The results table's rows for one database: each figure beside its baseline, the ratio and the target. */
 import { armRate, LATENCY_MS, type IntakeArms, type ResendingResult, type Step } from './arms';
-import { HEAVY_CONTACTS, type Sizes } from './dataset';
+import { heavyMessages, type Sizes } from './dataset';
 import type { Row } from './report';
 import { median, percentile, rate, round, type Summary } from './stats';
 
@@ -64,7 +64,7 @@ function retrierRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[]
  * 1,000 each at scale 1, 10,000 at scale 10. The 20 ms target is for 1,000; beyond, it is reported.
  */
 function heavyRow(db: string, sizes: Sizes, large: Summary, small: Summary): Row {
-  const messages = Math.round(sizes.logs / 100 / HEAVY_CONTACTS);
+  const messages = heavyMessages(sizes.logs);
   const judged = messages <= 1_000;
   return {
     db,

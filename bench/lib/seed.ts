@@ -9,7 +9,7 @@
  * from the database's own catalog (the definitions Strapi made), the usual way to bulk-load.
  */
 import type { Knex } from 'knex';
-import { CONTACT_TYPE, HEAVY_CONTACTS } from './dataset';
+import { CONTACT_TYPE, HEAVY_CONTACTS, HEAVY_EVERY } from './dataset';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -121,7 +121,7 @@ export async function seedContacts(ctx: SeedContext, from: number, to: number): 
 export async function seedLogs(ctx: SeedContext, from: number, to: number, contacts: number): Promise<void> {
   const x = sql(ctx.dialect);
   const createdMs = `${ctx.now} - ((i * 7919) % 31536000) * 1000 - (i % 1000)`;
-  const contact = `case when i % 100 = 7 then 1 + (i / 100) % ${HEAVY_CONTACTS} else 1 + i % ${contacts} end`;
+  const contact = `case when i % ${HEAVY_EVERY} = 7 then 1 + (i / ${HEAVY_EVERY}) % ${HEAVY_CONTACTS} else 1 + i % ${contacts} end`;
   const r = 'i % 100';
   const status = `case when ${r} < 80 then 'delivered' when ${r} < 87 then 'sent' when ${r} < 91 then 'bounced' when ${r} < 94 then 'failed' when ${r} < 96 then 'dropped' when ${r} < 97 then 'complained' else 'deferred' end`;
   const email = 'i % 5 <> 0';
