@@ -5,6 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { ROOT } from './app';
+import type { Knex } from 'knex';
 
 export interface Instance {
   child: ChildProcess;
@@ -48,4 +49,14 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+}
+
+/** How many of the messages `ids` had an attempt found abandoned (begun by a process that died before recording its answer). */
+export async function abandonedAttempts(knex: Knex, ids: string[]): Promise<number> {
+  const found = await knex('deliverability_events')
+    .count({ n: '*' })
+    .where('kind', 'send_attempt')
+    .where('raw_code', 'abandoned')
+    .whereIn('log_document_id', ids);
+  return Number(found[0].n);
 }

@@ -1,15 +1,17 @@
 /**
  * Bulk sends with several Strapi processes on one PostgreSQL, and on one MySQL/MariaDB, database:
  * two processes share one send's queue and no message reaches the provider twice; a process
- * killed mid-send loses nothing (another takes its claims over once they expire). The provider is
- * a fake Twilio REST server on 127.0.0.1 that counts what it receives.
+ * killed mid-send loses nothing and sends nothing twice (another takes its claims over once they
+ * expire, and waits for the provider's report on those whose hand-off may have left). The provider
+ * is a fake Twilio REST server on 127.0.0.1 that counts what it receives and reports each message
+ * delivered, as Twilio's status callbacks do.
  *
  * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
  */
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
-import { startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { abandonedAttempts, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
 import { insertBulkSend } from '../helpers/bulk-queue';
 
 jest.setTimeout(400_000);
@@ -17,8 +19,7 @@ jest.setTimeout(400_000);
 const kinds = serverKinds('bulk-multi-instance.test.ts');
 const describeEach = kinds.length > 0 ? describe.each(kinds) : describe.skip.each(['none' as ServerKind]);
 const CONCURRENCY = 4;
-
-
+const TWILIO_TOKEN = 'test-token';
 
 const pidOf = (leaseOwner: string): string => leaseOwner.split(':')[1];
 
@@ -38,20 +39,28 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
       literalPluginConfig: true,
       pluginConfig: {
         publicUrl: 'http://127.0.0.1:9',
-        providers: { twilio: { authToken: 'test-token' } },
-        sending: { sms: 'twilio', timeoutMs: 2000, twilio: { accountSid: 'ACtest', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` } },
-        // The retrier is off: what is proved here is the bulk worker's own recovery. The claims last
-        // 10 s (renewed every third of that): short, so that the killed process's claims expire
-        // within the test, but not so short that a starved process (the machine's other work)
-        // misses two renewals and sees a live claim taken over, which a 5 s claim did under load.
-        retrier: { enabled: false, leaseSeconds: 10 },
+        providers: { twilio: { authToken: TWILIO_TOKEN } },
+        sending: {
+          sms: 'twilio',
+          timeoutMs: 2000,
+          // A hand-off whose answer was never recorded waits 30 s for its report before it is sent again.
+          unconfirmedWaitMinutes: 0.5,
+          twilio: { accountSid: 'ACtest', from: '+15005550006', baseUrl: `http://127.0.0.1:${twilio.port}` },
+        },
+        // The retrier sends again what waited in vain for a report. The claims last 10 s (renewed
+        // every third of that): short, so that the killed process's claims expire within the test,
+        // but not so short that a starved process (the machine's other work) misses two renewals
+        // and sees a live claim taken over, which a 5 s claim did under load.
+        retrier: { enabled: true, schedule: '* * * * * *', leaseSeconds: 10 },
         bulk: { pollMs: 100, ratePerSecond: 150, concurrency: CONCURRENCY, claimSize: 10, ...bulk },
       },
     });
 
   beforeAll(async () => {
     db = await createServerDatabase(kind, 'bulkmulti');
-    twilio = await fakeTwilio(5);
+    // A report that finds no process is posted again 15 s later, after the dead process's claims
+    // (10 s) have expired.
+    twilio = await fakeTwilio(5, { authToken: TWILIO_TOKEN, ports: () => instances.map((i) => i.port), retryAfterMs: 15_000 });
     writeConfig({});
     instances.push(await startInstance(dir)); // the first one creates the schema
   });
@@ -83,8 +92,13 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
     expect(Number(attempts[0].n)).toBe(2000);
   });
 
-  /** Kills the only process once 300 messages are handed over; another finishes. The receipts per message. */
-  async function killedMidSend(tag: string): Promise<number[]> {
+  /**
+   * Kills the only process once 300 messages are handed over; another finishes. Waits until every
+   * message is delivered: the ones handed over before the crash are reported by the provider, the
+   * others are sent by the survivor. The receipts per message, and how many messages the survivor
+   * found abandoned (attempt on record, answer not).
+   */
+  async function killedMidSend(tag: string): Promise<{ counts: number[]; abandoned: number }> {
     const { sendId, ids } = await insertBulkSend(db, 1500, tag);
     await waitUntil(async () => handedOver(ids) >= 300, 120_000, 'the send to be under way');
     await stopInstance(instances[0], 'SIGKILL');
@@ -93,28 +107,33 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
     expect(atCrash).toBeLessThan(1500);
     instances.push(await startInstance(dir));
     await waitUntil(async () => (await statusOf(sendId)) === 'done', 240_000, 'the send to finish');
+    const undelivered = async () =>
+      Number((await db.knex('deliverability_logs').count({ n: '*' }).whereIn('document_id', ids).whereNot('status', 'delivered'))[0].n);
+    await waitUntil(async () => (await undelivered()) === 0, 120_000, 'every message delivered');
 
     const leftovers = await db.knex('deliverability_logs').count({ n: '*' }).whereNotNull('lease_owner').whereIn('document_id', ids);
     expect(Number(leftovers[0].n)).toBe(0);
-    return ids.map((i) => twilio.receipts.get(i) ?? 0);
+    return { counts: ids.map((i) => twilio.receipts.get(i) ?? 0), abandoned: await abandonedAttempts(db.knex, ids) };
   }
 
-  it('a process killed mid-send loses nothing: another finishes its claims once they expire', async () => {
+  it('a process killed mid-send loses nothing and sends nothing twice', async () => {
     await stopInstance(instances.pop()!);
-    const counts = await killedMidSend('b');
+    const { counts, abandoned } = await killedMidSend('b');
     expect(counts.filter((c) => c === 0)).toHaveLength(0);
-    // A message whose attempt was on record and handed over, but whose outcome was not written
-    // when the process died, is sent once more: at most the hand-offs in flight at that moment.
-    expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(CONCURRENCY);
+    expect(counts.filter((c) => c > 1)).toHaveLength(0);
+    // The messages whose attempt was on record when the process died (handed over or not) were
+    // found abandoned; each waited for its report instead of being sent again at once.
+    expect(abandoned).toBeGreaterThan(0);
   });
 
-  it('with bulk.maxUnrecorded, a crash re-sends at most the hand-offs in flight plus the answers waiting for their record', async () => {
+  it('with bulk.maxUnrecorded, a crash still sends nothing twice', async () => {
     await Promise.all(instances.map((i) => stopInstance(i)));
     instances = [];
     writeConfig({ maxUnrecorded: CONCURRENCY });
     instances.push(await startInstance(dir));
-    const counts = await killedMidSend('c');
+    const { counts, abandoned } = await killedMidSend('c');
     expect(counts.filter((c) => c === 0)).toHaveLength(0);
-    expect(counts.filter((c) => c > 1).length).toBeLessThanOrEqual(2 * CONCURRENCY);
+    expect(counts.filter((c) => c > 1)).toHaveLength(0);
+    expect(abandoned).toBeGreaterThan(0);
   });
 });

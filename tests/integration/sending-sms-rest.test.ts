@@ -72,7 +72,7 @@ const vonageAnswer = (to: string): { status: number; body: unknown } => {
 type Messages = {
   send(input: unknown): Promise<{ id: string; status: string; provider: string; providerMessageId: string | null; lastError: string | null; nextAttemptAt: string | null; reason: string | null; attempts: number }>;
 };
-type Retrier = { tick(now?: Date): Promise<{ claimed: number; sent: number }> };
+type Retrier = { tick(now?: Date): Promise<{ claimed: number; sent: number; abandoned: number }> };
 const sms = (app: TestApp, to: string) =>
   (app.strapi.plugin('deliverability').service('messages') as Messages).send({ channel: 'sms', to: { address: to }, body: 'Exam moved to Friday' });
 const numberState = async (app: TestApp, address: string) =>
@@ -173,6 +173,84 @@ describe('Twilio', () => {
     expect(log).toMatchObject({ status: 'sent', nextAttemptAt: null });
     await retrier().tick(new Date(Date.now() + 2 * WAIT_MS));
     expect(handedTo('+447700910999')).toBe(1);
+  });
+
+  /**
+   * A message whose attempt was put on record and then left, as a process that dies between the
+   * begin and the record leaves it: `queued`, attempt 1 on record, a lease that has run out.
+   */
+  type Attempts = {
+    begin(items: { id: number }[], owner: string): Promise<{ ready: unknown[] }>;
+    finish(begun: unknown, owner: string): Promise<unknown>;
+  };
+  const attempts = () => app.strapi.plugin('deliverability').service('attempts') as Attempts;
+  const logs = () => app.strapi.db.query('plugin::deliverability.delivery-log');
+  async function begunBy(owner: string, to: string) {
+    const row = await logs().create({
+      data: {
+        channel: 'sms',
+        address: to,
+        source: 'api',
+        status: 'queued',
+        attempts: 0,
+        content: { body: 'Exam moved to Friday' },
+        leaseOwner: owner,
+        leaseExpiresAt: new Date(Date.now() + 60_000),
+        publishedAt: new Date(),
+      },
+    });
+    const begun = await attempts().begin([{ id: row.id }], owner);
+    expect(begun.ready).toHaveLength(1);
+    return { row, begun };
+  }
+  const expireLease = (id: number) => logs().update({ where: { id }, data: { leaseExpiresAt: new Date(Date.now() - 1000) } });
+
+  it('an attempt abandoned by a process that died waits for its report, and is sent again only if none comes', async () => {
+    const { row } = await begunBy('dead-host:1:aaaa:bbbb', '+447700920001');
+    await expireLease(row.id);
+    const before = Date.now();
+    const found = await retrier().tick();
+    expect(found).toMatchObject({ abandoned: 1 });
+    expect(handedTo('+447700920001')).toBe(0);
+    const log = await logs().findOne({ where: { id: row.id } });
+    expect(log).toMatchObject({ status: 'sent', attempts: 1, leaseOwner: null });
+    expect(log.statusReason).toMatch(/stopped before it recorded the answer/);
+    expect(Date.parse(log.nextAttemptAt)).toBeGreaterThanOrEqual(before + WAIT_MS);
+    const event = await app.strapi.db.query('plugin::deliverability.delivery-event').findOne({ where: { eventKey: `attempt:${row.documentId}:1` } });
+    expect(event).toMatchObject({ rawCode: 'abandoned', reason: expect.stringMatching(/stopped before/) });
+    // Within the wait, nothing; after it, with no report, attempt 2.
+    await retrier().tick(new Date(Date.parse(log.nextAttemptAt) - 60_000));
+    expect(handedTo('+447700920001')).toBe(0);
+    await retrier().tick(new Date(Date.parse(log.nextAttemptAt) + 1000));
+    expect(handedTo('+447700920001')).toBe(1);
+    expect(await logs().findOne({ where: { id: row.id } })).toMatchObject({ status: 'sent', attempts: 2, nextAttemptAt: null });
+  });
+
+  it("an abandoned attempt's late report confirms it: never sent again", async () => {
+    const { row } = await begunBy('dead-host:1:aaaa:cccc', '+447700920002');
+    await expireLease(row.id);
+    await retrier().tick();
+    const path = `/api/deliverability/webhooks/twilio?dlv=${row.documentId}.1`;
+    const form = new URLSearchParams({ MessageSid: 'SMlate00000000000000000000000000001', MessageStatus: 'delivered', To: '+447700920002', AccountSid: 'AC123' }).toString();
+    const response = await request(app.server).post(path).set(twilioHeaders('tw-token', `https://crm.college.example${path}`, form)).send(form);
+    expect(response.status).toBe(200);
+    expect(await logs().findOne({ where: { id: row.id } })).toMatchObject({ status: 'delivered', nextAttemptAt: null });
+    await retrier().tick(new Date(Date.now() + 2 * WAIT_MS));
+    expect(handedTo('+447700920002')).toBe(0);
+  });
+
+  it('a process frozen past its lease that then hands over confirms the attempt another process found abandoned', async () => {
+    const owner = 'this-host:1:aaaa:dddd';
+    const { row, begun } = await begunBy(owner, '+447700920003');
+    // Frozen: its lease runs out and a tick takes the message over as abandoned.
+    await expireLease(row.id);
+    expect(await retrier().tick()).toMatchObject({ abandoned: 1 });
+    // Awake again, it hands over what it had begun, and records the answer.
+    await attempts().finish(begun, owner);
+    expect(handedTo('+447700920003')).toBe(1);
+    expect(await logs().findOne({ where: { id: row.id } })).toMatchObject({ status: 'sent', nextAttemptAt: null, providerMessageId: 'SM00030000000000000000000000000000' });
+    await retrier().tick(new Date(Date.now() + 2 * WAIT_MS));
+    expect(handedTo('+447700920003')).toBe(1);
   });
 
   it('a connection reset after the request left is unconfirmed too', async () => {

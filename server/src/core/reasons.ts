@@ -72,6 +72,10 @@ export const REASON_TEMPLATES = {
     "Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Waiting until {at} for {transport}'s report before sending again.",
   'send.quietHours': 'Scheduled for {at}: quiet hours ({start}–{end}, {timeZone}).',
   'send.unconfirmedGivenUp': 'Attempt {attempt} handed to {transport}, unconfirmed: {detail}. Not sent again: the retry window has run out.',
+  'send.abandonedWaiting':
+    "Attempt {attempt} through {transport}: the process handing it over stopped before it recorded the answer. Waiting until {at} for {transport}'s report before sending again.",
+  'send.abandonedGivenUp':
+    'Attempt {attempt} through {transport}: the process handing it over stopped before it recorded the answer. Not sent again: the retry window has run out.',
   // Falling back to the other channel (services/fallbacks.ts).
   'fallback.sent': 'Not delivered by {channel}: sent again by {other} as message {message}.',
   'fallback.noContact': 'Not delivered by {channel}, and not sent by {other}: the message has no contact to find another address on.',

@@ -28,7 +28,9 @@ import { AWAITING_CONFIRMATION } from './verification';
  * 1. begin (one transaction a chunk): the messages still held under the caller's lease and still
  *    due are locked and read; the ledger is read for their addresses; a suppressed address's
  *    message is dropped, every other one has its attempt on record (`queued`, the attempt event).
- *    A crash after this leaves queued messages whose lease expires; the retrier sends them again.
+ *    A crash after this leaves queued messages whose lease expires. Whoever claims one next finds
+ *    it abandoned: it may have reached the provider, so it is not sent again at once but waits, as
+ *    an unconfirmed hand-off does, for the provider's report (`sending.unconfirmedWaitMinutes`).
  * 2. hand-off: concurrent, up to `concurrency` at once, optionally paced by the caller.
  * 3. record (one transaction a chunk): what each provider answered. A refusal is judged by the
  *    same rules as a provider's report, through the intake, for the whole chunk at once.
@@ -55,6 +57,8 @@ export interface BegunChunk {
   passedOver: number[];
   /** Fallback messages for the drops whose category falls back, to send once the begin has committed. */
   fallbacks?: CreatedFallbacks | null;
+  /** Attempts found abandoned by a process that stopped (see `recordAbandoned`): waiting for a report, not handed over. */
+  abandoned?: number;
 }
 
 interface HandedOff {
@@ -74,6 +78,8 @@ export interface AttemptTally {
   held: number;
   /** No longer held under the caller's lease, or no longer due (a report finished it): not attempted. */
   passedOver: number;
+  /** Begun by a process that stopped before recording the answer: waiting for the provider's report, not sent again now. */
+  abandoned: number;
 }
 
 export interface AttemptOptions {
@@ -89,9 +95,11 @@ export interface AttemptOptions {
   prefetchBelow?: number;
 }
 
-/** A message's status and lease as the record stage finds them, under its lock. */
+/** A message's status, attempt and lease as the record stage finds them, under its lock. */
 interface InFlightState {
   status: unknown;
+  attempts: unknown;
+  nextAttemptAt: unknown;
   leaseOwner: unknown;
 }
 
@@ -105,9 +113,12 @@ const isRefused = (handed: HandedOff): handed is Refused => !handed.outcome.ok &
 
 const rowsById = (rows: Row[]): Map<number, Row> => new Map(rows.map((row) => [row.id, row]));
 
+/** The key of an attempt's event, the one row each attempt has from its begin on. */
+const attemptKey = (documentId: unknown, attempt: number): string => `attempt:${documentId as string}:${attempt}`;
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   const rollup = () => getService(strapi, 'report-rollup');
-  const logColumns = () => columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
+  const logColumns = () => columnsOf(strapi, UID.log, ['status', 'attempts', 'nextAttemptAt', 'leaseOwner', 'leaseExpiresAt'] as const);
 
   /**
    * The messages of `ids` still held by `owner` under an unexpired lease and still due (queued,
@@ -204,7 +215,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       trx,
       UID.event,
       ready.map(({ row, attempt, transport }) => ({
-        eventKey: `attempt:${row.documentId}:${attempt}`,
+        eventKey: attemptKey(row.documentId, attempt),
         logDocumentId: row.documentId,
         kind: 'send_attempt',
         outcome: 'attempt',
@@ -234,13 +245,49 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     return { held, due };
   }
 
+  /**
+   * A message still `queued` after its attempt was put on record: the process that began it
+   * stopped (or froze past its lease) before recording what the provider answered. Every other
+   * way out of the begin stage moves a message on (`sent`, `deferred`, a final status).
+   */
+  const wasAbandoned = (row: Row): boolean => row.status === 'queued' && Number(row.attempts ?? 0) > 0;
+
+  /**
+   * Abandoned attempts are not sent again now: the hand-off may have left before the process
+   * stopped, and its report may still come (providers retry their webhooks). Each message becomes
+   * an unconfirmed hand-off, `sent` and waiting for the report, and the retrier sends it again only
+   * if none has come by the end of the wait (README, "Sending").
+   */
+  async function recordAbandoned(trx: Knex.Transaction, abandoned: Row[], now: number): Promise<void> {
+    const at = new Date(now);
+    const why = new Map<string, UnconfirmedWhy>();
+    const updates: RowUpdate[] = abandoned.map((row) => {
+      const nextAttemptAt = unconfirmedUntil(row.firstAttemptAt, now);
+      const params = { attempt: Number(row.attempts), transport: (row.provider as string | null) ?? 'the provider' };
+      const parts = [
+        nextAttemptAt ? reasonPart('send.abandonedWaiting', { ...params, at: nextAttemptAt.toISOString() }) : reasonPart('send.abandonedGivenUp', params),
+      ];
+      why.set(attemptKey(row.documentId, Number(row.attempts)), { nextAttemptAt, parts });
+      return {
+        id: row.id,
+        data: { status: 'sent', nextAttemptAt, ...statusReason(parts), leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
+      };
+    });
+    await updateRows(strapi, trx, UID.log, updates);
+    await rollup().record(trx, statusChangesOf(rowsById(abandoned), updates));
+    await updateEventsByKey(trx, new Map([...why].map(([key, { parts }]) => [key, { rawCode: 'abandoned', ...eventReason(parts) }])));
+  }
+
   /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
   async function begin(items: { id: number }[], owner: string, judgedAt?: number): Promise<BegunChunk> {
     const now = Date.now();
     const ids = items.map((item) => item.id);
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
-      const rows = await lockStillOurs(trx, ids, owner, now);
-      const held = new Set(rows.map((row) => row.id));
+      const locked = await lockStillOurs(trx, ids, owner, now);
+      const held = new Set(locked.map((row) => row.id));
+      const abandoned = locked.filter(wasAbandoned);
+      if (abandoned.length > 0) await recordAbandoned(trx, abandoned, now);
+      const rows = locked.filter((row) => !wasAbandoned(row));
       const ledger = await getService(strapi, 'ledger').loadMany(
         rows.map((row) => ({ channel: row.channel as 'email' | 'sms', address: row.address as string })),
       );
@@ -262,7 +309,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const fallbacks = drops.length > 0 ? await getService(strapi, 'fallbacks').createFor(trx, drops.map(({ row }) => row.id), now) : null;
       const quiet = await holdForQuietHours(trx, ready, judgedAt ?? now, now);
       if (quiet.due.length > 0) await recordAttempts(trx, quiet.due, now);
-      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)), fallbacks };
+      return { ready: quiet.due, dropped, held: quiet.held, passedOver: ids.filter((id) => !held.has(id)), fallbacks, abandoned: abandoned.length };
     });
   }
 
@@ -311,11 +358,15 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   ): Record<string, unknown> {
     const data: Record<string, unknown> = { updatedAt: new Date(now) };
     const stillInFlight = current.status === 'queued';
+    // Another process took this attempt over as abandoned while this one was still handing it
+    // over (frozen past its lease): the answer is the confirmation it waits for.
+    const takenOverAsAbandoned = current.status === 'sent' && current.nextAttemptAt !== null && Number(current.attempts) === ready.attempt;
     if (outcome.ok) {
       data.provider = outcome.provider;
       data.providerMessageId = outcome.providerMessageId;
-      if (stillInFlight) {
+      if (stillInFlight || takenOverAsAbandoned) {
         data.status = 'sent';
+        data.nextAttemptAt = null;
         Object.assign(data, statusReason([reasonPart('send.handedOff', { attempt: ready.attempt, transport: outcome.provider })]));
       }
     } else if ('unconfirmed' in outcome && unconfirmed && stillInFlight) {
@@ -331,10 +382,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * open; after it, the message stays as it is, for an editor to look at).
    */
   function unconfirmedReason(ready: ReadyAttempt, provider: string, unconfirmed: UnconfirmedHandOff, now: number): UnconfirmedWhy {
-    const config = getService(strapi, 'config').get();
-    const waitUntil = now + config.sending.unconfirmedWaitMinutes * 60_000;
-    const windowEnd = (toMs(ready.row.firstAttemptAt) ?? now) + config.retry.windowHours * 3_600_000;
-    const nextAttemptAt = waitUntil <= windowEnd ? new Date(waitUntil) : null;
+    const nextAttemptAt = unconfirmedUntil(ready.row.firstAttemptAt, now);
     const params = { attempt: ready.attempt, transport: provider, detail: unconfirmed.text };
     const parts = [
       nextAttemptAt
@@ -342,6 +390,14 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         : reasonPart('send.unconfirmedGivenUp', params),
     ];
     return { nextAttemptAt, parts };
+  }
+
+  /** The end of the wait for an unconfirmed hand-off's report; null if it would end after the retry window. */
+  function unconfirmedUntil(firstAttemptAt: unknown, now: number): Date | null {
+    const config = getService(strapi, 'config').get();
+    const waitUntil = now + config.sending.unconfirmedWaitMinutes * 60_000;
+    const windowEnd = (toMs(firstAttemptAt) ?? now) + config.retry.windowHours * 3_600_000;
+    return waitUntil <= windowEnd ? new Date(waitUntil) : null;
   }
 
   /** The attempt events of answered hand-offs learn the provider's id, or why no answer came. */
@@ -370,10 +426,12 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const ids = answered.map((handed) => handed.ready.row.id);
       const c = logColumns();
-      const query = builder(strapi, UID.log).transacting(trx).select('id', c.status, c.leaseOwner).whereIn('id', ids).orderBy('id');
+      const query = builder(strapi, UID.log).transacting(trx).select('id', c.status, c.attempts, c.nextAttemptAt, c.leaseOwner).whereIn('id', ids).orderBy('id');
       if (takesRowLocks(strapi)) query.forUpdate();
       const current = new Map<number, InFlightState>();
-      for (const row of await query) current.set(Number(row.id), { status: row[c.status], leaseOwner: row[c.leaseOwner] });
+      for (const row of await query) {
+        current.set(Number(row.id), { status: row[c.status], attempts: row[c.attempts], nextAttemptAt: row[c.nextAttemptAt], leaseOwner: row[c.leaseOwner] });
+      }
       const logUpdates = answered
         .filter((handed) => current.has(handed.ready.row.id))
         .map((handed) => ({
@@ -389,15 +447,19 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   }
 
   async function updateAttemptEvents(trx: Knex.Transaction, answered: HandedOff[], unconfirmed: Map<HandedOff, UnconfirmedWhy>): Promise<void> {
-    const byKey = new Map(answered.map((handed) => [`attempt:${handed.ready.row.documentId}:${handed.ready.attempt}`, handed]));
-    const events = await table(strapi, UID.event).findMany({ select: ['id', 'eventKey'], where: { eventKey: { $in: [...byKey.keys()] } } });
-    const updates: RowUpdate[] = [];
-    for (const event of events) {
-      const handed = byKey.get(event.eventKey as string)!;
+    const byKey = new Map<string, Record<string, unknown>>();
+    for (const handed of answered) {
       const data = answeredEventData(handed, unconfirmed.get(handed) ?? null);
-      if (data) updates.push({ id: event.id, data });
+      if (data) byKey.set(attemptKey(handed.ready.row.documentId, handed.ready.attempt), data);
     }
-    await updateRows(strapi, trx, UID.event, updates);
+    await updateEventsByKey(trx, byKey);
+  }
+
+  /** Updates the events of the given keys (attempt events, found by their key's unique index). */
+  async function updateEventsByKey(trx: Knex.Transaction, byKey: Map<string, Record<string, unknown>>): Promise<void> {
+    if (byKey.size === 0) return;
+    const events = await table(strapi, UID.event).findMany({ select: ['id', 'eventKey'], where: { eventKey: { $in: [...byKey.keys()] } } });
+    await updateRows(strapi, trx, UID.event, events.map((event) => ({ id: event.id, data: byKey.get(event.eventKey as string)! })));
   }
 
   /** Stage 3, for definite refusals: judged by the same rules as a provider's report, through the intake. */
@@ -437,6 +499,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     tally.dropped += begun.dropped.length;
     tally.held += begun.held.length;
     tally.passedOver += begun.passedOver.length;
+    tally.abandoned += begun.abandoned ?? 0;
     getService(strapi, 'fallbacks').dispatch(begun.fallbacks ?? null);
     if (begun.dropped.length > 0) {
       await getService(strapi, 'outbound-events').announce(begun.dropped.map(({ row, reason }) => messageFailed(row, 'dropped', reason, null)));
@@ -450,7 +513,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     tally.sent += handed.length - refused;
   }
 
-  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0 });
+  const emptyTally = (): AttemptTally => ({ sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0, abandoned: 0 });
 
   /**
    * As `attemptBatch`, for messages that come in batches from `source` (a queue's claims): the
@@ -491,8 +554,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * Attempts the messages `items` (their ids), which `owner` must hold under a lease renewed for
      * as long as this runs (see `leases.keepWhile`). Messages no longer ours or no longer due are
      * passed over; a suppressed address's message is dropped. If the process dies, the messages
-     * handed over whose outcome was not yet recorded (at most `concurrency + maxUnrecorded`) are
-     * sent again when the lease expires; every other message is either untouched or finished.
+     * begun whose outcome was not yet recorded are found abandoned when the lease expires, and wait
+     * for their reports (see `recordAbandoned`); every other message is either untouched or finished.
      */
     async attemptBatch(items: { id: number }[], owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
       const concurrency = options.concurrency ?? 1;

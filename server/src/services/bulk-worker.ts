@@ -24,8 +24,9 @@ import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
  * nothing left to claim is done.
  *
  * A crash leaves claimed messages with a lease that expires; the next pass (of any instance)
- * takes them again. A message handed over whose outcome was not yet recorded is sent at most
- * once more, as with the retrier (README, "Bulk sends").
+ * takes them again. A message begun whose outcome was not yet recorded is found abandoned and
+ * waits for the provider's report instead of being sent again at once (attempts.ts, README
+ * "Bulk sends").
  */
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -93,7 +93,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /** One pass. A tick still running makes this one a no-op (`skipped`). */
     async tick(now: Date = new Date()): Promise<TickResult> {
-      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0, durationMs: 0 };
+      if (running) return { skipped: true, claimed: 0, sent: 0, failed: 0, dropped: 0, held: 0, passedOver: 0, abandoned: 0, durationMs: 0 };
       running = runTick(now);
       try {
         return await running;
