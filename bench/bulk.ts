@@ -11,7 +11,7 @@
  * - how long creating the send took (checked whole, then 50,000 messages queued).
  *
  * Environment: BULK_BENCH_RECIPIENTS (50000), BULK_BENCH_CONCURRENCY (16), BULK_BENCH_PG,
- * BULK_BENCH_MAX_UNRECORDED (`bulk.maxUnrecorded`, 0: the default).
+ * BULK_BENCH_MAX_UNRECORDED (`bulk.maxUnrecorded`, 0 unless set; the plugin's default is `bulk.concurrency`).
  */
 import fs from 'node:fs';
 import path from 'node:path';

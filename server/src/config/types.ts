@@ -102,10 +102,11 @@ export interface PluginConfig extends DecisionPolicy {
     /** Hand-offs in flight at once within a tick. */
     concurrency: number;
     /**
-     * Handed-over messages whose outcome may wait for its record while the lanes go on. 0 (the
-     * default): a lane hands over its next message only once an outcome is on record, so a crash
-     * re-sends at most `concurrency` messages. More lifts a slow database's hold on the hand-offs,
-     * and a crash can re-send that many more (README, "Sending at the database's pace").
+     * Handed-over messages whose outcome may wait for its record while the lanes go on;
+     * `concurrency` by default, so that a slow database's commits do not hold the hand-offs back.
+     * At 0 a lane hands over its next message only once an outcome is on record. Either way a
+     * crash sends nothing twice while reports come in: what it leaves unrecorded waits for its
+     * report (README, "Several instances on PostgreSQL or MySQL").
      */
     maxUnrecorded: number;
   };

@@ -61,3 +61,18 @@ describe('unsubscribe', () => {
     expect(error?.message).not.toContain(secret);
   });
 });
+
+describe('retrier.maxUnrecorded and bulk.maxUnrecorded', () => {
+  it('follow their section’s concurrency unless set', () => {
+    const config = validatePluginConfig({ retrier: { concurrency: 12 }, bulk: { concurrency: 6 } });
+    expect(config.retrier.maxUnrecorded).toBe(12);
+    expect(config.bulk.maxUnrecorded).toBe(6);
+    expect(validatePluginConfig({}).retrier).toMatchObject({ concurrency: 4, maxUnrecorded: 4 });
+  });
+
+  it('keep an explicit 0 (slots wait for each record)', () => {
+    const config = validatePluginConfig({ retrier: { maxUnrecorded: 0 }, bulk: { maxUnrecorded: 0 } });
+    expect(config.retrier.maxUnrecorded).toBe(0);
+    expect(config.bulk.maxUnrecorded).toBe(0);
+  });
+});

@@ -257,13 +257,14 @@ function validateBulk(input: unknown): BulkConfig {
   const key = `${PREFIX}.bulk`;
   const bulk = section(key, input);
   const rates = section(`${key}.rates`, bulk.rates);
+  const concurrency = requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true });
   return {
     enabled: optionalBoolean(`${key}.enabled`, bulk.enabled, true),
     pollMs: requirePositiveNumber(`${key}.pollMs`, bulk.pollMs ?? 250, { integer: true }),
     ratePerSecond: requirePositiveNumber(`${key}.ratePerSecond`, bulk.ratePerSecond ?? 10),
     rates: Object.fromEntries(Object.entries(rates).map(([provider, rate]) => [provider, requirePositiveNumber(`${key}.rates.${provider}`, rate)])),
-    concurrency: requirePositiveNumber(`${key}.concurrency`, bulk.concurrency ?? 4, { integer: true }),
-    maxUnrecorded: requireCount(`${key}.maxUnrecorded`, bulk.maxUnrecorded ?? 0),
+    concurrency,
+    maxUnrecorded: requireCount(`${key}.maxUnrecorded`, bulk.maxUnrecorded ?? concurrency),
     claimSize: requirePositiveNumber(`${key}.claimSize`, bulk.claimSize ?? 20, { integer: true }),
     breaker: validateBreaker(`${key}.breaker`, bulk.breaker),
     campusDomains: stringList(`${key}.campusDomains`, bulk.campusDomains).map((d) => d.toLowerCase()),
@@ -285,6 +286,7 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
     throw new PolicyError(`${PREFIX}.retrier.schedule`, "a cron expression such as '* * * * *'", schedule);
   }
   const sending = validateSending(config.sending);
+  const retrierConcurrency = requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true });
   const leaseSeconds = requirePositiveNumber(`${PREFIX}.retrier.leaseSeconds`, retrier.leaseSeconds ?? 300, { integer: true });
   // Leases are renewed while a hand-off is in flight, but one hand-off must fit in a lease on its
   // own, or a process that misses a renewal (a long pause) could see its claim taken mid-send.
@@ -321,8 +323,8 @@ export function validatePluginConfig(raw: unknown): PluginConfig {
       schedule,
       batchSize: requirePositiveNumber(`${PREFIX}.retrier.batchSize`, retrier.batchSize ?? 200, { integer: true }),
       leaseSeconds,
-      concurrency: requirePositiveNumber(`${PREFIX}.retrier.concurrency`, retrier.concurrency ?? 4, { integer: true }),
-      maxUnrecorded: requireCount(`${PREFIX}.retrier.maxUnrecorded`, retrier.maxUnrecorded ?? 0),
+      concurrency: retrierConcurrency,
+      maxUnrecorded: requireCount(`${PREFIX}.retrier.maxUnrecorded`, retrier.maxUnrecorded ?? retrierConcurrency),
     },
     bulk: validateBulk(config.bulk),
     quietHours: validateQuietHoursConfig(config.quietHours),
