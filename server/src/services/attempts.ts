@@ -256,18 +256,18 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * Abandoned attempts are not sent again now: the hand-off may have left before the process
    * stopped, and its report may still come (providers retry their webhooks). Each message becomes
    * an unconfirmed hand-off, `sent` and waiting for the report, and the retrier sends it again only
-   * if none has come by the end of the wait (README, "Sending").
+   * if none has come by the end of the wait (README, "Several instances on PostgreSQL or MySQL").
    */
   async function recordAbandoned(trx: Knex.Transaction, abandoned: Row[], now: number): Promise<void> {
     const at = new Date(now);
-    const why = new Map<string, UnconfirmedWhy>();
+    const eventData = new Map<string, Record<string, unknown>>();
     const updates: RowUpdate[] = abandoned.map((row) => {
       const nextAttemptAt = unconfirmedUntil(row.firstAttemptAt, now);
       const params = { attempt: Number(row.attempts), transport: (row.provider as string | null) ?? 'the provider' };
       const parts = [
         nextAttemptAt ? reasonPart('send.abandonedWaiting', { ...params, at: nextAttemptAt.toISOString() }) : reasonPart('send.abandonedGivenUp', params),
       ];
-      why.set(attemptKey(row.documentId, Number(row.attempts)), { nextAttemptAt, parts });
+      eventData.set(attemptKey(row.documentId, Number(row.attempts)), { rawCode: 'abandoned', ...eventReason(parts) });
       return {
         id: row.id,
         data: { status: 'sent', nextAttemptAt, ...statusReason(parts), leaseOwner: null, leaseExpiresAt: null, updatedAt: at },
@@ -275,7 +275,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
     await updateRows(strapi, trx, UID.log, updates);
     await rollup().record(trx, statusChangesOf(rowsById(abandoned), updates));
-    await updateEventsByKey(trx, new Map([...why].map(([key, { parts }]) => [key, { rawCode: 'abandoned', ...eventReason(parts) }])));
+    await updateEventsByKey(trx, eventData);
   }
 
   /** Stage 1 for one chunk. Joins the caller's transaction, if any (a new message and its first attempt commit together). */
