@@ -4,7 +4,8 @@
  * killed mid-send loses nothing and sends nothing twice (another takes its claims over once they
  * expire, and waits for the provider's report on those whose hand-off may have left). The provider
  * is a fake Twilio REST server on 127.0.0.1 that counts what it receives and reports each message
- * delivered, as Twilio's status callbacks do.
+ * delivered to its StatusCallback; a report that no process takes is posted again later, as the
+ * email providers retry their webhooks (tests/helpers/fake-twilio.ts).
  *
  * Needs the database servers of tests/helpers/databases.ts (.ci/run starts both).
  */
