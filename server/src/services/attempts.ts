@@ -2,7 +2,7 @@ import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import type { NormalizedEvent } from '../core/events';
 import { VERIFICATION_SOURCE, type MessageContent } from '../core/message-input';
-import { eventReason, reasonPart, statusReason, type ReasonPart } from '../core/reasons';
+import { eventReason, reasonPart, statusReason, type ReasonParams, type ReasonPart } from '../core/reasons';
 import type { UnconfirmedHandOff } from '../core/send-failure';
 import type { AddressState } from '../core/statuses';
 import { refusesMessageOf } from '../core/categories';
@@ -262,11 +262,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const at = new Date(now);
     const eventData = new Map<string, Record<string, unknown>>();
     const updates: RowUpdate[] = abandoned.map((row) => {
-      const nextAttemptAt = unconfirmedUntil(row.firstAttemptAt, now);
       const params = { attempt: Number(row.attempts), transport: (row.provider as string | null) ?? 'the provider' };
-      const parts = [
-        nextAttemptAt ? reasonPart('send.abandonedWaiting', { ...params, at: nextAttemptAt.toISOString() }) : reasonPart('send.abandonedGivenUp', params),
-      ];
+      const { nextAttemptAt, parts } = waitForReport('abandoned', row.firstAttemptAt, params, now);
       eventData.set(attemptKey(row.documentId, Number(row.attempts)), { rawCode: 'abandoned', ...eventReason(parts) });
       return {
         id: row.id,
@@ -382,22 +379,23 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * open; after it, the message stays as it is, for an editor to look at).
    */
   function unconfirmedReason(ready: ReadyAttempt, provider: string, unconfirmed: UnconfirmedHandOff, now: number): UnconfirmedWhy {
-    const nextAttemptAt = unconfirmedUntil(ready.row.firstAttemptAt, now);
-    const params = { attempt: ready.attempt, transport: provider, detail: unconfirmed.text };
-    const parts = [
-      nextAttemptAt
-        ? reasonPart('send.unconfirmedWaiting', { ...params, at: nextAttemptAt.toISOString() })
-        : reasonPart('send.unconfirmedGivenUp', params),
-    ];
-    return { nextAttemptAt, parts };
+    return waitForReport('unconfirmed', ready.row.firstAttemptAt, { attempt: ready.attempt, transport: provider, detail: unconfirmed.text }, now);
   }
 
-  /** The end of the wait for an unconfirmed hand-off's report; null if it would end after the retry window. */
-  function unconfirmedUntil(firstAttemptAt: unknown, now: number): Date | null {
+  /**
+   * The one rule for a hand-off whose outcome is unknown (`unconfirmed`: no answer came;
+   * `abandoned`: its process stopped before recording one): it waits `sending.unconfirmedWaitMinutes`
+   * for the provider's report, or, if that would end after the retry window, is not sent again.
+   */
+  function waitForReport(why: 'unconfirmed' | 'abandoned', firstAttemptAt: unknown, params: ReasonParams, now: number): UnconfirmedWhy {
     const config = getService(strapi, 'config').get();
     const waitUntil = now + config.sending.unconfirmedWaitMinutes * 60_000;
     const windowEnd = (toMs(firstAttemptAt) ?? now) + config.retry.windowHours * 3_600_000;
-    return waitUntil <= windowEnd ? new Date(waitUntil) : null;
+    const nextAttemptAt = waitUntil <= windowEnd ? new Date(waitUntil) : null;
+    const parts = [
+      nextAttemptAt ? reasonPart(`send.${why}Waiting`, { ...params, at: nextAttemptAt.toISOString() }) : reasonPart(`send.${why}GivenUp`, params),
+    ];
+    return { nextAttemptAt, parts };
   }
 
   /** The attempt events of answered hand-offs learn the provider's id, or why no answer came. */
