@@ -13,6 +13,13 @@ export interface FakeTwilio {
   receipts: Map<string, number>;
   /** Milliseconds before each answer; changeable between tests. */
   delayMs: number;
+  /**
+   * Milliseconds between the answer and the first post of its report (0 by default; changeable
+   * between tests). Real providers report seconds to minutes after the hand-off; a crash test sets
+   * this beyond the claims' lease, so that the dead process's messages are taken over before their
+   * reports arrive, even when other processes are up to receive them.
+   */
+  reportDelayMs: number;
   close(): Promise<void>;
 }
 
@@ -62,6 +69,7 @@ export async function fakeTwilio(delayMs: number, reports?: StatusReports): Prom
     port: await freePort(),
     receipts: new Map(),
     delayMs,
+    reportDelayMs: 0,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
   const report = async (callback: string, sid: string, to: string) => {
@@ -83,7 +91,9 @@ export async function fakeTwilio(delayMs: number, reports?: StatusReports): Prom
         res.writeHead(201, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ sid, status: 'queued' }));
         // The message was taken: its report follows whether or not the sender lived to read the answer.
-        if (reports && callbackUrl) void report(callbackUrl, sid, form.get('To') ?? '');
+        if (reports && callbackUrl) {
+          setTimeout(() => void report(callbackUrl, sid, form.get('To') ?? ''), fake.reportDelayMs);
+        }
       }, fake.delayMs);
     });
   });

@@ -130,21 +130,35 @@ describeEach('several Strapi instances on %s', (kind) => {
   });
 
   it('finishes the work of a process killed mid-tick once its leases expire, and sends nothing twice', async () => {
-    // 50 ms a hand-off, so that a tick lasts long enough to be killed in the middle.
+    // 50 ms a hand-off, so that a tick lasts long enough to be killed in the middle. Each report
+    // comes 15 s after its hand-off, after the victim's claims (8 s) expire: the messages it had
+    // begun are taken over before their reports can finish them.
     twilio.delayMs = 50;
+    twilio.reportDelayMs = 15_000;
     const ids = await insertDue(db, 600, 'b');
-    // Kill one process as soon as it holds claims whose attempts are on record (attempt 2 begun).
     const victim = instances[0];
+    // The victim's claims whose attempt 2 is on record and whose answer is not.
+    const begunByVictim = async () =>
+      Number(
+        (
+          await db
+            .knex('deliverability_logs')
+            .count({ n: '*' })
+            .where('lease_owner', 'like', `%:${victim.child.pid}:%`)
+            .where('status', 'queued')
+            .where('attempts', 2)
+            .whereIn('document_id', ids)
+        )[0].n,
+      );
+    // Freeze the victim while it holds such claims, check again that it still does (it may have
+    // recorded them between the two reads), then kill it: a kill mid-tick, every time.
     await waitUntil(
       async () => {
-        const held = await db
-          .knex('deliverability_logs')
-          .count({ n: '*' })
-          .where('lease_owner', 'like', `%:${victim.child.pid}:%`)
-          .where('status', 'queued')
-          .where('attempts', 2)
-          .whereIn('document_id', ids);
-        return Number(held[0].n) > 0;
+        if ((await begunByVictim()) === 0) return false;
+        victim.child.kill('SIGSTOP');
+        if ((await begunByVictim()) > 0) return true;
+        victim.child.kill('SIGCONT');
+        return false;
       },
       60_000,
       'the victim to begin attempts',
@@ -172,6 +186,7 @@ describeEach('several Strapi instances on %s', (kind) => {
     // Each hand-off takes 1.5 s, two at a time, 40 claimed per tick: a tick works for about 30 s
     // on claims that last 4 s unless renewed.
     twilio.delayMs = 1500;
+    twilio.reportDelayMs = 0;
     write({ batchSize: 40, leaseSeconds: 4, concurrency: 2 }, 2000);
     await restart(2);
     const ids = await insertDue(db, 120, 'c');
