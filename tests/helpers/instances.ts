@@ -42,6 +42,27 @@ export async function stopInstance(instance: Instance | ChildProcess, signal: No
   });
 }
 
+/**
+ * Kills `instance` (SIGKILL) at a moment when `holds()` is true of the database: the process is
+ * frozen (SIGSTOP) as soon as `holds()` is seen, and killed if it still holds once frozen; if it
+ * moved on between the two reads it is let go again (SIGCONT) and watched anew. A kill "mid-tick"
+ * then lands mid-tick every time, not when the process happens to be between batches.
+ */
+export async function killWhile(instance: Instance, holds: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+  await waitUntil(
+    async () => {
+      if (!(await holds())) return false;
+      instance.child.kill('SIGSTOP');
+      if (await holds()) return true;
+      instance.child.kill('SIGCONT');
+      return false;
+    },
+    timeoutMs,
+    what,
+  );
+  await stopInstance(instance, 'SIGKILL');
+}
+
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what = 'the condition'): Promise<void> {
   const started = Date.now();
   while (Date.now() - started < timeoutMs) {

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
-import { abandonedAttempts, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { abandonedAttempts, killWhile, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
 import { reportCountMismatches, seedReportCounts } from '../helpers/report-counts';
 import { twilioHeaders } from '../helpers/webhooks';
 
@@ -130,10 +130,11 @@ describeEach('several Strapi instances on %s', (kind) => {
   });
 
   it('finishes the work of a process killed mid-tick once its leases expire, and sends nothing twice', async () => {
-    // 50 ms a hand-off, so that a tick lasts long enough to be killed in the middle. Each report
-    // comes 15 s after its hand-off, after the victim's claims (8 s) expire: the messages it had
-    // begun are taken over before their reports can finish them.
-    twilio.delayMs = 50;
+    // 200 ms a hand-off, four at a time: a batch of 50 takes 2.5 s and the 600 messages about 10 s
+    // across the three processes, so the victim is sure to be found mid-tick even if its ticks
+    // start late. Each report comes 15 s after its hand-off, after the victim's claims (8 s)
+    // expire: the messages it had begun are taken over before their reports can finish them.
+    twilio.delayMs = 200;
     twilio.reportDelayMs = 15_000;
     const ids = await insertDue(db, 600, 'b');
     const victim = instances[0];
@@ -150,20 +151,7 @@ describeEach('several Strapi instances on %s', (kind) => {
             .whereIn('document_id', ids)
         )[0].n,
       );
-    // Freeze the victim while it holds such claims, check again that it still does (it may have
-    // recorded them between the two reads), then kill it: a kill mid-tick, every time.
-    await waitUntil(
-      async () => {
-        if ((await begunByVictim()) === 0) return false;
-        victim.child.kill('SIGSTOP');
-        if ((await begunByVictim()) > 0) return true;
-        victim.child.kill('SIGCONT');
-        return false;
-      },
-      60_000,
-      'the victim to begin attempts',
-    );
-    await stopInstance(victim, 'SIGKILL');
+    await killWhile(victim, async () => (await begunByVictim()) > 0, 60_000, 'the victim to begin attempts');
     instances.shift();
     // Delivered: reported by the provider, for what the victim handed over before it died as for
     // what the others sent.
