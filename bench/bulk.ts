@@ -11,7 +11,7 @@
  * - how long creating the send took (checked whole, then 50,000 messages queued).
  *
  * Environment: BULK_BENCH_RECIPIENTS (50000), BULK_BENCH_CONCURRENCY (16), BULK_BENCH_PG,
- * BULK_BENCH_MAX_UNRECORDED (`bulk.maxUnrecorded`, 0 unless set; the plugin's default is `bulk.concurrency`).
+ * BULK_BENCH_MAX_UNRECORDED (`bulk.maxUnrecorded`; the plugin's default, the concurrency, unless set).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,7 +22,7 @@ import { median, percentile, round } from './lib/stats';
 
 const RECIPIENTS = Number(process.env.BULK_BENCH_RECIPIENTS ?? 50_000);
 const CONCURRENCY = Number(process.env.BULK_BENCH_CONCURRENCY ?? 16);
-const MAX_UNRECORDED = Number(process.env.BULK_BENCH_MAX_UNRECORDED ?? 0);
+const MAX_UNRECORDED = Number(process.env.BULK_BENCH_MAX_UNRECORDED ?? CONCURRENCY);
 const LATENCY_MS = 50;
 const DUE_PER_TICK = 20;
 const CONTACT = 'plugin::deliverability.contact';

@@ -5,6 +5,7 @@
 import { smsFailureKind, smsFailureSeverity } from '../../core/events';
 import type { SmsCodeMeaning } from '../../core/events';
 import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
+import { postToProvider, type ProviderAnswer } from '../send-http';
 import { twilioCodeMeaning } from './error-codes';
 
 export interface TwilioSendSettings {
@@ -41,24 +42,24 @@ export async function sendTwilioSms(
   else if (settings.from) form.set('From', settings.from);
   if (message.statusCallback) form.set('StatusCallback', message.statusCallback);
   const url = `${settings.baseUrl.replace(/\/+$/, '')}/2010-04-01/Accounts/${encodeURIComponent(settings.accountSid)}/Messages.json`;
-  let response: Response;
+  let response: ProviderAnswer;
   try {
-    response = await fetch(url, {
-      method: 'POST',
-      headers: {
+    response = await postToProvider(
+      url,
+      {
         authorization: `Basic ${Buffer.from(`${settings.accountSid}:${settings.authToken}`).toString('base64')}`,
         'content-type': 'application/x-www-form-urlencoded',
       },
-      body: form.toString(),
-      signal: AbortSignal.timeout(settings.timeoutMs),
-    });
+      form.toString(),
+      settings.timeoutMs,
+    );
   } catch (error) {
     // A timeout or reset once the request left: Twilio may have the message.
     const unconfirmed = unconfirmedHandOff(error);
     if (unconfirmed) return { ok: false, unconfirmed };
     return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `Twilio unreachable: ${(error as Error).message}` } };
   }
-  const payload = (await response.json().catch(() => ({}))) as { sid?: string; code?: number | string; message?: string };
+  const payload = response.json as { sid?: string; code?: number | string; message?: string };
   if (response.ok && payload.sid) return { ok: true, sid: payload.sid };
   const code = payload.code !== undefined ? String(payload.code) : null;
   return { ok: false, failure: classifyTwilioError(response.status, code, payload.message ?? `HTTP ${response.status}`, settings.errorCodes) };

@@ -4,6 +4,7 @@
  * which Vonage echoes in its delivery receipts.
  */
 import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
+import { postToProvider, type ProviderAnswer } from '../send-http';
 
 export interface VonageSendSettings {
   apiKey: string;
@@ -47,14 +48,14 @@ export async function sendVonageSms(
     'client-ref': message.clientRef,
   };
   if (message.callback) body.callback = message.callback;
-  let response: Response;
+  let response: ProviderAnswer;
   try {
-    response = await fetch(`${settings.baseUrl.replace(/\/+$/, '')}/sms/json`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(settings.timeoutMs),
-    });
+    response = await postToProvider(
+      `${settings.baseUrl.replace(/\/+$/, '')}/sms/json`,
+      { 'content-type': 'application/json' },
+      JSON.stringify(body),
+      settings.timeoutMs,
+    );
   } catch (error) {
     // A timeout or reset once the request left: Vonage may have the message.
     const unconfirmed = unconfirmedHandOff(error);
@@ -64,7 +65,7 @@ export async function sendVonageSms(
   if (response.status >= 500 || response.status === 429) {
     return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: String(response.status), text: `Vonage answered ${response.status}` } };
   }
-  const payload = (await response.json().catch(() => ({}))) as { messages?: { status?: string; 'message-id'?: string; 'error-text'?: string }[] };
+  const payload = response.json as { messages?: { status?: string; 'message-id'?: string; 'error-text'?: string }[] };
   const first = payload.messages?.[0];
   if (first?.status === '0' && first['message-id']) return { ok: true, messageId: first['message-id'] };
   return { ok: false, failure: classifyVonageStatus(first?.status ?? 'unknown', first?.['error-text'] ?? `HTTP ${response.status}`) };
