@@ -16,7 +16,7 @@ const SECTIONS = {
   results: { start: '<!-- bench:results:start -->', end: '<!-- bench:results:end -->' },
   bulk: { start: '<!-- bench:bulk:start -->', end: '<!-- bench:bulk:end -->' },
 };
-/** The bulk-send runs kept: the default, and hand-offs going on while answers wait for their record. */
+/** The bulk-send runs kept: each hand-off slot waiting for its answer's record (0), and the default (the bench's concurrency, 16). */
 const BULK_UNRECORDED = [0, 16];
 const DATABASES = ['sqlite', 'postgres'];
 /** The default run, and the 10,000,000-log one (BENCH_SCALE=10, not run by default). */
