@@ -8,7 +8,7 @@ import { getService, table, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
 import type { Transport } from '../transports/types';
-import { nextTurn, type BatchSource } from '../utils/batch-pipeline';
+import { turnAtLeastEvery, type BatchSource } from '../utils/batch-pipeline';
 import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 
 /**
@@ -32,6 +32,8 @@ import { PARKED_OWNER, PARKED_UNTIL } from './bulk-sends';
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 /** How often a running send's breaker is applied. */
 const BREAKER_EVERY_MS = 1000;
+/** The longest the hand-off lanes hold the event loop before timers and I/O get a turn. */
+const TURN_SLICE_MS = 5;
 
 function breakerSampleOf(channel: 'email' | 'sms', counts: StatusCounts): BreakerSample {
   return {
@@ -140,7 +142,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     // Lets timers and I/O (webhooks, admin requests) run between hand-offs. With a synchronous
     // driver (better-sqlite3) and a transport that answers at once (the sandbox), an attempt is
     // nothing but promise callbacks, and lanes that never yield would starve the HTTP server.
-    await nextTurn();
+    await turnAtLeastEvery(TURN_SLICE_MS);
     const wait = bucketOf(transport.provider).take(Date.now());
     if (wait > 0) await sleep(wait);
   }

@@ -1,4 +1,4 @@
-import { batchesOf, runPipeline, type BatchSource } from './batch-pipeline';
+import { batchesOf, nextTurn, runPipeline, turnAtLeastEvery, type BatchSource } from './batch-pipeline';
 
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -194,5 +194,36 @@ describe('runPipeline', () => {
     await runPipeline(batchesOf([], 10), stages, { concurrency: 3 });
     expect(seen.prepared).toEqual([]);
     expect(seen.recorded).toEqual([]);
+  });
+});
+
+describe('turnAtLeastEvery', () => {
+  const busyFor = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+
+  it('goes on at once when the event loop has just turned', async () => {
+    await turnAtLeastEvery(5);
+    await nextTurn();
+    const order: string[] = [];
+    setImmediate(() => order.push('the loop turned'));
+    await turnAtLeastEvery(5);
+    order.push('went on');
+    expect(order).toEqual(['went on']);
+  });
+
+  it('lets timers run every slice, for work that never leaves the loop', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => (ticks += 1), 1);
+    // 100 ms of promise callbacks and CPU, as lanes handing off to an instant transport are.
+    const until = performance.now() + 100;
+    while (performance.now() < until) {
+      await turnAtLeastEvery(5);
+      busyFor(0.5);
+    }
+    clearInterval(timer);
+    // About 20 slices of 5 ms, each a turn; with no turn at all the timer would never run.
+    expect(ticks).toBeGreaterThanOrEqual(10);
   });
 });

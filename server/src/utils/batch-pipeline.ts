@@ -81,6 +81,31 @@ function signal() {
 /** Resolves after the callbacks already due in this turn of the event loop (timers, I/O) have run. */
 export const nextTurn = (): Promise<void> => new Promise<void>((resolve) => setImmediate(resolve));
 
+/** When the event loop last reached its check phase, as seen by `turnAtLeastEvery`. */
+let lastTurnAt = 0;
+let watchingTurn = false;
+
+/**
+ * Lets timers and I/O run if the event loop has not turned for `sliceMs`, and goes on at once
+ * otherwise. Awaiting `nextTurn` before every item costs the rest of the loop's turn each time, a
+ * few milliseconds when the loop is busy (3.5 ms a hand-off in a bulk send on SQLite, 7% of its
+ * pace); items that already wait on the network let the loop turn anyway and need not. Items that
+ * never leave the loop (an instant transport) still yield every `sliceMs`.
+ */
+export async function turnAtLeastEvery(sliceMs: number): Promise<void> {
+  if (performance.now() - lastTurnAt >= sliceMs) {
+    await nextTurn();
+    lastTurnAt = performance.now();
+  }
+  if (!watchingTurn) {
+    watchingTurn = true;
+    setImmediate(() => {
+      lastTurnAt = performance.now();
+      watchingTurn = false;
+    });
+  }
+}
+
 /** `promise`, or `ms` milliseconds, whichever comes first (the timer cleared either way). */
 async function atMost(promise: Promise<void>, ms: number): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
