@@ -13,8 +13,8 @@
  *   BENCH_SQL=intake,retrier        time spent per SQL statement in those steps, printed and kept in the JSON
  *   BENCH_INTAKE_ARMS=plugin        only those intake arms (plugin, ideal, floor, naive): to profile one alone
  *   BENCH_TRANSPORT_MS=0            a fixed latency added to every transport hand-off
- *   BENCH_SQLITE_CACHE_MB=64        SQLite's page cache for the plugin's Strapi (default: SQLite's
- *                                   2 MB, as Strapi leaves it)
+ *   BENCH_SQLITE_CACHE_MB=64        SQLite's page cache for the plugin's Strapi (default:
+ *                                   better-sqlite3's 16,000 KiB, as Strapi leaves it)
  *   BENCH_COMPARE=path.json         the results to compare with (default: the file this run replaces)
  *   BENCH_KEEP=1                    keep the benchmark apps and their SQLite files under .tmp/bench
  *   BENCH_PG_URL=postgres://…       the database to use (default: DELIVERABILITY_TEST_PG's server,

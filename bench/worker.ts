@@ -449,7 +449,7 @@ async function main(): Promise<void> {
   await strapi.load();
   strapi.log.level = 'error';
   watchQueries();
-  // SQLite's page cache (2 MB unless a site sets it; README, "Performance"): BENCH_SQLITE_CACHE_MB
+  // SQLite's page cache (16,000 KiB, better-sqlite3's default, unless a site sets it; README, "Performance"): BENCH_SQLITE_CACHE_MB
   // measures a larger one. Strapi's SQLite pool holds one connection, so the pragma stays set.
   const cacheMb = Number(process.env.BENCH_SQLITE_CACHE_MB ?? 0);
   if (cacheMb > 0 && dialect() === 'sqlite') await knex().raw(`pragma cache_size = -${Math.round(cacheMb * 1024)}`);
