@@ -50,12 +50,14 @@ describe('postToProvider', () => {
     expect(answer).toEqual({ status: 201, ok: true, json: { got: 'To=%2B447700900123&Body=Hi', type: 'application/x-www-form-urlencoded', length: '26' } });
   });
 
-  it('answers a refusal with its status, and a body that is not JSON as {}', async () => {
+  it('answers a refusal with its status, and a body that is not a JSON object as {}', async () => {
     handler = (_req, _body, res) => {
       res.writeHead(503, { 'content-type': 'text/html' });
       res.end('<h1>Down</h1>');
     };
     expect(await postToProvider(`${base}/send`, {}, 'x', 2000)).toEqual({ status: 503, ok: false, json: {} });
+    handler = (_req, _body, res) => res.end('null');
+    expect(await postToProvider(`${base}/send`, {}, 'x', 2000)).toEqual({ status: 200, ok: true, json: {} });
   });
 
   it('keeps its connection from one post to the next', async () => {

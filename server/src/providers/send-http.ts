@@ -20,7 +20,7 @@ export interface ProviderAnswer {
   status: number;
   /** A 2xx status. */
   ok: boolean;
-  /** The body parsed as JSON, or `{}` when it is not JSON. */
+  /** The body parsed as JSON, or `{}` when it is not a JSON object. */
   json: unknown;
 }
 
@@ -38,9 +38,11 @@ function timeoutError(timeoutMs: number): Error {
   return error;
 }
 
+/** The answer's JSON object; `{}` for anything else (not JSON, or `null`), so callers can read its fields. */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    const parsed: unknown = JSON.parse(text);
+    return typeof parsed === 'object' && parsed !== null ? parsed : {};
   } catch {
     return {};
   }
