@@ -15,6 +15,7 @@
  */
 import http from 'node:http';
 import https from 'node:https';
+import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../core/send-failure';
 
 export interface ProviderAnswer {
   status: number;
@@ -74,4 +75,14 @@ export function postToProvider(url: string, headers: Record<string, string>, bod
     request.on('error', fail);
     request.end(body);
   });
+}
+
+/**
+ * What a `postToProvider` that threw means for the message: a hand-off that may have left (a
+ * timeout, a reset) waits for the provider's report; one that never could is a soft failure.
+ */
+export function failedPost(provider: string, error: unknown): { ok: false; unconfirmed: UnconfirmedHandOff } | { ok: false; failure: SendFailure } {
+  const unconfirmed = unconfirmedHandOff(error);
+  if (unconfirmed) return { ok: false, unconfirmed };
+  return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `${provider} unreachable: ${(error as Error).message}` } };
 }

@@ -4,8 +4,8 @@
  */
 import { smsFailureKind, smsFailureSeverity } from '../../core/events';
 import type { SmsCodeMeaning } from '../../core/events';
-import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
-import { postToProvider, type ProviderAnswer } from '../send-http';
+import type { SendFailure, UnconfirmedHandOff } from '../../core/send-failure';
+import { failedPost, postToProvider, type ProviderAnswer } from '../send-http';
 import { twilioCodeMeaning } from './error-codes';
 
 export interface TwilioSendSettings {
@@ -55,9 +55,7 @@ export async function sendTwilioSms(
     );
   } catch (error) {
     // A timeout or reset once the request left: Twilio may have the message.
-    const unconfirmed = unconfirmedHandOff(error);
-    if (unconfirmed) return { ok: false, unconfirmed };
-    return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `Twilio unreachable: ${(error as Error).message}` } };
+    return failedPost('Twilio', error);
   }
   const payload = response.json as { sid?: string; code?: number | string; message?: string };
   if (response.ok && payload.sid) return { ok: true, sid: payload.sid };

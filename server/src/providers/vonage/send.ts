@@ -3,8 +3,8 @@
  * status; anything but "0" is a refusal, classified below. `client-ref` carries our correlation id,
  * which Vonage echoes in its delivery receipts.
  */
-import { unconfirmedHandOff, type SendFailure, type UnconfirmedHandOff } from '../../core/send-failure';
-import { postToProvider, type ProviderAnswer } from '../send-http';
+import type { SendFailure, UnconfirmedHandOff } from '../../core/send-failure';
+import { failedPost, postToProvider, type ProviderAnswer } from '../send-http';
 
 export interface VonageSendSettings {
   apiKey: string;
@@ -58,9 +58,7 @@ export async function sendVonageSms(
     );
   } catch (error) {
     // A timeout or reset once the request left: Vonage may have the message.
-    const unconfirmed = unconfirmedHandOff(error);
-    if (unconfirmed) return { ok: false, unconfirmed };
-    return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: 'network', text: `Vonage unreachable: ${(error as Error).message}` } };
+    return failedPost('Vonage', error);
   }
   if (response.status >= 500 || response.status === 429) {
     return { ok: false, failure: { kind: 'soft_bounce', severity: 'transient', code: String(response.status), text: `Vonage answered ${response.status}` } };
