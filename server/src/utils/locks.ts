@@ -50,22 +50,38 @@ export function isRetryableConflict(error: unknown): boolean {
   );
 }
 
+/** The first pause after a lost race, and the longest: each pause doubles up to the cap. */
+const FIRST_PAUSE_MS = 10;
+const LONGEST_PAUSE_MS = 1_000;
+
 /**
- * Runs `attempt` (one whole transaction) again when it lost a race, up to `tries` times, after a
- * short random pause so that the two losers of one collision do not collide again.
+ * How long to wait after losing the `n`th try: half the doubling ceiling for sure, the other half at
+ * random. Losers that rush back take their locks again while the winner is still working (on
+ * MySQL, a lock on a key that does not exist yet is shared, so they deadlock the winner once more);
+ * the growing pause lets the winner commit, and the randomness keeps the losers from returning together.
+ */
+export function conflictPauseMs(n: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (n - 1));
+  return ceiling / 2 + (random() * ceiling) / 2;
+}
+
+/**
+ * Runs `attempt` (one whole transaction) again when it lost a race, up to `tries` times, pausing
+ * longer after each loss (`conflictPauseMs`). Eight tries wait about a second in all before giving up.
  */
 export async function withConflictRetry<T>(
   attempt: () => Promise<T>,
-  options: { tries?: number; retryable?: (error: unknown) => boolean } = {},
+  options: { tries?: number; retryable?: (error: unknown) => boolean; pause?: (n: number) => number } = {},
 ): Promise<T> {
-  const tries = options.tries ?? 5;
+  const tries = options.tries ?? 8;
   const retryable = options.retryable ?? isRetryableConflict;
+  const pause = options.pause ?? conflictPauseMs;
   for (let n = 1; ; n += 1) {
     try {
       return await attempt();
     } catch (error) {
       if (n >= tries || !retryable(error)) throw error;
-      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * n));
+      await new Promise((resolve) => setTimeout(resolve, pause(n)));
     }
   }
 }
