@@ -522,7 +522,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await runPipeline<{ id: number }, ReadyAttempt, HandedOff>(
       source,
       {
-        prepare: async (chunk) => afterBegin(await begin(chunk, owner, options.now), tally),
+        // A begin that lost a race (a deadlock the server broke) rolled back whole: it runs again.
+        prepare: async (chunk) => afterBegin(await withConflictRetry(() => begin(chunk, owner, options.now)), tally),
         pace: async (item) => options.pace?.(item.transport),
         work: async (item) => ({ ready: item, outcome: await handOff(item) }),
         record: async (handed) => {

@@ -171,6 +171,21 @@ describe('runPipeline', () => {
     expect(seen.inFlight).toBe(0);
   });
 
+  it('still works and records the items already prepared when the next claim or prepare fails', async () => {
+    // Prepared items are begun (their attempts on record): left behind, they would look abandoned.
+    const { seen, stages } = observedStages({ workMs: 5 });
+    let calls = 0;
+    const source: BatchSource<number> = async () => {
+      calls += 1;
+      if (calls === 2) throw new Error('claim failed');
+      return Array.from({ length: 20 }, (_, i) => i);
+    };
+    await expect(runPipeline(source, stages, { concurrency: 2, prefetchBelow: 18 })).rejects.toThrow('claim failed');
+    expect(seen.prepared).toHaveLength(1);
+    expect(seen.done).toBe(20);
+    expect(seen.recorded.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 20 }, (_, i) => i));
+  });
+
   it('stops taking work after a record fails, and throws its error once the rest has settled', async () => {
     const { seen, stages } = observedStages({ workMs: 1, recordMs: 1, failRecordAt: 2 });
     await expect(

@@ -18,8 +18,11 @@
  *   alone; a larger `maxUnrecorded` lets workers go on while results wait for their record, and
  *   a crash can lose that many more.
  *
- * A failure in any stage stops new work; work in flight finishes and is recorded where it can be,
- * then the first error is thrown. Nothing is left running when `runPipeline` returns.
+ * A source or prepare that fails stops new batches, and the items already prepared are still
+ * worked and recorded: they may be begun (a message's attempt on record), and left behind they
+ * would look abandoned. A failed work item or record stops new work at once; work in flight
+ * finishes and is recorded where it can be. Then the first error is thrown. Nothing is left
+ * running when `runPipeline` returns.
  */
 
 export interface PipelineStages<Input, Item, Result> {
@@ -252,7 +255,11 @@ export async function runPipeline<Input, Item, Result>(
     waitMs: maxUnrecorded > 0 ? GROUP_WAIT_MS.workersGoOn : GROUP_WAIT_MS.workersWait,
     more: () => taken > 0 && !failure,
   });
-  const feed = preparedFeed(source, (batch) => stages.prepare(batch), options.prefetchBelow ?? concurrency, fail);
+  // Thrown once the items prepared before it are worked and recorded.
+  let feedFailure: { error: unknown } | null = null;
+  const feed = preparedFeed(source, (batch) => stages.prepare(batch), options.prefetchBelow ?? concurrency, (error) => {
+    feedFailure ??= { error };
+  });
 
   // Taken synchronously once there is room, so taken items and unrecorded results never exceed the bound.
   const nextItem = async (): Promise<Item | undefined> => {
@@ -290,5 +297,6 @@ export async function runPipeline<Input, Item, Result>(
   await Promise.all(Array.from({ length: concurrency }, worker));
   await feed.settled();
   await recorder.drain();
-  if (failure) throw (failure as { error: unknown }).error;
+  const first = failure ?? feedFailure;
+  if (first) throw (first as { error: unknown }).error;
 }
