@@ -125,6 +125,22 @@ describe.each(everyDatabase('erasure.test.ts'))('on %s', (kind) => {
       expect(other.body.data.status).not.toBe('dropped');
     });
 
+    it('a retried intake creates new addresses’ rows first, but none for the erased address', async () => {
+      const ledger = app.strapi.plugin('deliverability').service('ledger') as {
+        createMissing(pairs: { channel: 'email' | 'sms'; address: string }[], now: number): Promise<number>;
+      };
+      const pairs = [
+        { channel: 'email' as const, address: 'lena.fischer@example.ac.uk' },
+        { channel: 'email' as const, address: 'new.student@example.ac.uk' },
+      ];
+      expect(await ledger.createMissing(pairs, Date.now())).toBe(1);
+      const rowOf = (address: string) => table(app.strapi, UID.address).findOne({ where: { channel: 'email', address } });
+      expect(await rowOf('lena.fischer@example.ac.uk')).toBeNull();
+      expect(await rowOf('new.student@example.ac.uk')).toMatchObject({ state: 'active', softBounceCount: 0, bounceScore: 0, reason: null });
+      // A row that exists is left as it is.
+      expect(await ledger.createMissing(pairs, Date.now())).toBe(0);
+    });
+
     it('answers the address look-up and a later provider event as suppressed', async () => {
       const lookup = await request(app.server)
         .post('/deliverability/addresses/lookup')

@@ -11,7 +11,7 @@ import type { DecisionPolicy } from '../core/policy';
 import { eventReason, reasonPart, type ReasonPart } from '../core/reasons';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
-import { isRetryableConflict, lockRowsById, withConflictRetry } from '../utils/locks';
+import { isRetryableConflict, lockRowsById, takesRowLocks, withConflictRetry } from '../utils/locks';
 import { UID } from '../utils/uids';
 import type { ContactRef } from './contacts';
 import { ledgerKey, type LedgerEntry, type LedgerWrite } from './ledger';
@@ -456,6 +456,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function applyOnce(
     events: NormalizedEvent[],
     options: IntakeOptions,
+    tryNumber: number,
   ): Promise<{ result: IntakeResult; announcements: Announcement[]; fallbacks: CreatedFallbacks | null }> {
     const now = options.now ?? Date.now();
     const result: IntakeResult = { received: events.length, duplicates: 0, applied: 0, unchanged: 0, unmatched: 0, ignored: 0 };
@@ -467,6 +468,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const pairs = unique
       .map((event) => ({ channel: event.channel, address: matcher.addressOf(event) }))
       .filter((p): p is Pair => p.address !== null);
+    // A retry after a lost race: the new addresses' rows are created first, so that the transaction
+    // locks rows that exist (see ledger.createMissing) rather than racing the others to insert them.
+    if (tryNumber > 1 && takesRowLocks(strapi)) await ledger().createMissing(pairs, now);
 
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const lockedAddresses = await lockTargets(trx, matcher, pairs);
@@ -496,7 +500,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * the loser runs again and then sees the winner's rows.
      */
     async apply(events: NormalizedEvent[], options: IntakeOptions = {}): Promise<IntakeResult> {
-      const { result, announcements, fallbacks } = await withConflictRetry(() => applyOnce(events, options), {
+      const { result, announcements, fallbacks } = await withConflictRetry((tryNumber) => applyOnce(events, options, tryNumber), {
         retryable: (error) => !(error instanceof ReplayError) && isRetryableConflict(error),
       });
       // After the commit: Strapi webhooks hear only what is stored.

@@ -6,7 +6,7 @@ import type { Channel } from '../core/events';
 import { isSuppressed, type AddressState } from '../core/statuses';
 import { updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks } from '../utils/locks';
-import { getService, table, toDate, toMs, type Row, toIso } from '../utils/plugin';
+import { getService, isUniqueViolation, table, toDate, toMs, type Row, toIso } from '../utils/plugin';
 import { addressHash } from '../core/erasure';
 import { builder } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -127,6 +127,39 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
       }
     }
     return locked;
+  },
+
+  /**
+   * Creates the ledger rows these addresses do not have yet, each as a new address starts (active,
+   * no history), each in a statement of its own, outside any transaction; a row another request
+   * created meanwhile is left as it is. Erased students' addresses get none (their state is their
+   * hash). Run before a transaction that lost a race to create them: on MySQL, locking a key that
+   * does not exist yet locks the gap where it would go, a lock every such transaction shares, so
+   * their inserts into that gap deadlock each other again and again; a row that exists is locked by itself.
+   */
+  async createMissing(pairs: { channel: Channel; address: string }[], now: number): Promise<number> {
+    let created = 0;
+    const at = new Date(now);
+    for (const [channel, addresses] of byChannel(pairs)) {
+      for (let i = 0; i < addresses.length; i += CHUNK) {
+        const chunk = addresses.slice(i, i + CHUNK);
+        const rows: { address: string }[] = await builder(strapi, UID.address).select('address').where('channel', channel).whereIn('address', chunk);
+        const existing = new Set(rows.map((row) => row.address));
+        const missing = chunk.filter((address) => !existing.has(address));
+        const erased = await erasedStates(strapi, channel, missing);
+        for (const address of missing.filter((a) => !erased.has(a))) {
+          try {
+            await table(strapi, UID.address).create({
+              data: { channel, address, ...ledgerColumns(NEW_ADDRESS), stateChangedAt: at, createdAt: at, updatedAt: at },
+            });
+            created += 1;
+          } catch (error) {
+            if (!isUniqueViolation(error)) throw error;
+          }
+        }
+      }
+    }
+    return created;
   },
 
   /** Ledger entries for many addresses at once (one query per channel and chunk); unknown ones start active. */

@@ -67,10 +67,11 @@ export function conflictPauseMs(n: number, random: () => number = Math.random): 
 
 /**
  * Runs `attempt` (one whole transaction) again when it lost a race, up to `tries` times, pausing
- * longer after each loss (`conflictPauseMs`). Eight tries wait about a second in all before giving up.
+ * longer after each loss (`conflictPauseMs`). Eight tries wait about a second in all before giving
+ * up. `attempt` is told which try it is (1 first), so that a retry can clear the way first.
  */
 export async function withConflictRetry<T>(
-  attempt: () => Promise<T>,
+  attempt: (tryNumber: number) => Promise<T>,
   options: { tries?: number; retryable?: (error: unknown) => boolean; pause?: (n: number) => number } = {},
 ): Promise<T> {
   const tries = options.tries ?? 8;
@@ -78,7 +79,7 @@ export async function withConflictRetry<T>(
   const pause = options.pause ?? conflictPauseMs;
   for (let n = 1; ; n += 1) {
     try {
-      return await attempt();
+      return await attempt(n);
     } catch (error) {
       if (n >= tries || !retryable(error)) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause(n)));
