@@ -72,6 +72,22 @@ export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
 }
 
+/**
+ * How many of the messages `ids` are begun and not recorded: their `attempt`th attempt is on
+ * record and its answer is not (still queued, under a lease), held by the process `pid` if given.
+ */
+export async function begunAttempts(knex: Knex, ids: string[], attempt: number, pid?: number): Promise<number> {
+  const query = knex('deliverability_logs')
+    .count({ n: '*' })
+    .whereIn('document_id', ids)
+    .where('status', 'queued')
+    .where('attempts', attempt)
+    .whereNotNull('lease_owner')
+    .whereNot('lease_owner', 'bulk:parked');
+  if (pid !== undefined) query.where('lease_owner', 'like', `%:${pid}:%`);
+  return Number((await query)[0].n);
+}
+
 /** How many of the messages `ids` had an attempt found abandoned (begun by a process that died before recording its answer). */
 export async function abandonedAttempts(knex: Knex, ids: string[]): Promise<number> {
   const found = await knex('deliverability_events')

@@ -12,7 +12,7 @@
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
-import { abandonedAttempts, killWhile, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { abandonedAttempts, begunAttempts, killWhile, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
 import { insertBulkSend } from '../helpers/bulk-queue';
 
 jest.setTimeout(400_000);
@@ -102,26 +102,13 @@ describeEach('bulk sends with several Strapi instances on %s', (kind) => {
   /**
    * Kills the only process once 300 messages are handed over, while it holds attempts begun and
    * not recorded; another finishes. Waits until every message is delivered: the ones handed over
-   * before the crash are reported by the provider, the others are sent by the survivor. The receipts per message, and how many messages the survivor
-   * found abandoned (attempt on record, answer not).
+   * before the crash are reported by the provider, the others are sent by the survivor. Returns
+   * the receipts per message, and how many messages the survivor found abandoned (attempt on
+   * record, answer not).
    */
   async function killedMidSend(tag: string): Promise<{ counts: number[]; abandoned: number }> {
     const { sendId, ids } = await insertBulkSend(db, 1500, tag);
-    // Attempts on record whose answers are not (the process is the only one: every claim is its own).
-    const begun = async () =>
-      Number(
-        (
-          await db
-            .knex('deliverability_logs')
-            .count({ n: '*' })
-            .whereIn('document_id', ids)
-            .where('status', 'queued')
-            .where('attempts', 1)
-            .whereNotNull('lease_owner')
-            .whereNot('lease_owner', 'bulk:parked')
-        )[0].n,
-      );
-    await killWhile(instances[0], async () => handedOver(ids) >= 300 && (await begun()) > 0, 120_000, 'the send to be under way');
+    await killWhile(instances[0], async () => handedOver(ids) >= 300 && (await begunAttempts(db.knex, ids, 1)) > 0, 120_000, 'the send to be under way');
     instances = [];
     const atCrash = handedOver(ids);
     expect(atCrash).toBeLessThan(1500);

@@ -13,7 +13,7 @@ import request from 'supertest';
 import { appDir, writeApp } from '../helpers/app';
 import { fakeTwilio, type FakeTwilio } from '../helpers/fake-twilio';
 import { createServerDatabase, serverKinds, type ServerDatabase, type ServerKind } from '../helpers/databases';
-import { abandonedAttempts, killWhile, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
+import { abandonedAttempts, begunAttempts, killWhile, startInstance, stopInstance, waitUntil, type Instance } from '../helpers/instances';
 import { reportCountMismatches, seedReportCounts } from '../helpers/report-counts';
 import { twilioHeaders } from '../helpers/webhooks';
 
@@ -139,19 +139,7 @@ describeEach('several Strapi instances on %s', (kind) => {
     const ids = await insertDue(db, 600, 'b');
     const victim = instances[0];
     // The victim's claims whose attempt 2 is on record and whose answer is not.
-    const begunByVictim = async () =>
-      Number(
-        (
-          await db
-            .knex('deliverability_logs')
-            .count({ n: '*' })
-            .where('lease_owner', 'like', `%:${victim.child.pid}:%`)
-            .where('status', 'queued')
-            .where('attempts', 2)
-            .whereIn('document_id', ids)
-        )[0].n,
-      );
-    await killWhile(victim, async () => (await begunByVictim()) > 0, 60_000, 'the victim to begin attempts');
+    await killWhile(victim, async () => (await begunAttempts(db.knex, ids, 2, victim.child.pid)) > 0, 60_000, 'the victim to begin attempts');
     instances.shift();
     // Delivered: reported by the provider, for what the victim handed over before it died as for
     // what the others sent.

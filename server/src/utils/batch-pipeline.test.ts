@@ -1,6 +1,5 @@
 import { batchesOf, nextTurn, runPipeline, turnAtLeastEvery, type BatchSource } from './batch-pipeline';
 
-const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Stages that remember what they saw, with a slow worker and a slow record. */
@@ -21,7 +20,7 @@ function observedStages(options: { workMs?: number | 'instant' | ((item: number)
   const stages = {
     async prepare(batch: number[]) {
       seen.prepared.push(batch);
-      await tick();
+      await nextTurn();
       return batch;
     },
     async work(item: number) {
@@ -124,7 +123,7 @@ describe('runPipeline', () => {
     let calls = 0;
     const source: BatchSource<number> = async () => {
       calls += 1;
-      await tick();
+      await nextTurn();
       return calls <= 5 ? Array.from({ length: 6 }, (_, i) => calls * 100 + i) : [];
     };
     await runPipeline(source, stages, { concurrency: 4 });
