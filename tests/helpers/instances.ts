@@ -43,24 +43,38 @@ export async function stopInstance(instance: Instance | ChildProcess, signal: No
 }
 
 /**
- * Kills `instance` (SIGKILL) at a moment when `holds()` is true of the database: the process is
- * frozen (SIGSTOP) as soon as `holds()` is seen, and killed if it still holds once frozen; if it
- * moved on between the two reads it is let go again (SIGCONT) and watched anew. A kill "mid-tick"
- * then lands mid-tick every time, not when the process happens to be between batches.
+ * Kills one of `candidates` (SIGKILL) at a moment when `holds(it)` is true of the database: the
+ * first process seen to hold is frozen (SIGSTOP), and killed if it still holds once frozen; if it
+ * moved on between the two reads it is let go again (SIGCONT) and all are watched anew. A kill
+ * "mid-tick" then lands mid-tick every time, not when the process happens to be between batches.
+ * Returns the process killed.
  */
-export async function killWhile(instance: Instance, holds: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
+export async function killWhile(
+  candidates: Instance | Instance[],
+  holds: (instance: Instance) => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+): Promise<Instance> {
+  const watched = Array.isArray(candidates) ? candidates : [candidates];
+  let victim: Instance | null = null;
   await waitUntil(
     async () => {
-      if (!(await holds())) return false;
-      instance.child.kill('SIGSTOP');
-      if (await holds()) return true;
-      instance.child.kill('SIGCONT');
+      for (const instance of watched) {
+        if (!(await holds(instance))) continue;
+        instance.child.kill('SIGSTOP');
+        if (await holds(instance)) {
+          victim = instance;
+          return true;
+        }
+        instance.child.kill('SIGCONT');
+      }
       return false;
     },
     timeoutMs,
     what,
   );
-  await stopInstance(instance, 'SIGKILL');
+  await stopInstance(victim!, 'SIGKILL');
+  return victim!;
 }
 
 export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, what = 'the condition'): Promise<void> {
