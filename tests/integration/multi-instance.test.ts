@@ -128,11 +128,13 @@ describeEach('several Strapi instances on %s', (kind) => {
     expect(counts.filter((c) => c > 1)).toHaveLength(0);
     // More than one process took part: the claims really were contended.
     expect(claimants.size).toBeGreaterThan(1);
-    // One attempt a message, and one more after each hand-off that had no answer (its message waited
-    // for a report that could not come, and was sent again).
+    // One attempt a message, and at most one more after each hand-off that had no answer: its
+    // message waited for a report, and was sent again only if none came.
     const attempts = db.knex('deliverability_events').count({ n: '*' }).where('kind', 'send_attempt').whereIn('log_document_id', ids);
-    const unanswered = await attempts.clone().whereNotNull('raw_code');
-    expect(Number((await attempts)[0].n)).toBe(3000 + Number(unanswered[0].n));
+    const unanswered = Number((await attempts.clone().whereNotNull('raw_code'))[0].n);
+    const total = Number((await attempts)[0].n);
+    expect(total).toBeGreaterThanOrEqual(3000);
+    expect(total).toBeLessThanOrEqual(3000 + unanswered);
   });
 
   it('finishes the work of a process killed mid-tick once its leases expire, and sends nothing twice', async () => {
