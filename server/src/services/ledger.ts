@@ -140,23 +140,16 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
   async createMissing(pairs: { channel: Channel; address: string }[], now: number): Promise<number> {
     let created = 0;
     const at = new Date(now);
-    for (const [channel, addresses] of byChannel(pairs)) {
-      for (let i = 0; i < addresses.length; i += CHUNK) {
-        const chunk = addresses.slice(i, i + CHUNK);
-        const rows: { address: string }[] = await builder(strapi, UID.address).select('address').where('channel', channel).whereIn('address', chunk);
-        const existing = new Set(rows.map((row) => row.address));
-        const missing = chunk.filter((address) => !existing.has(address));
-        const erased = await erasedStates(strapi, channel, missing);
-        for (const address of missing.filter((a) => !erased.has(a))) {
-          try {
-            await table(strapi, UID.address).create({
-              data: { channel, address, ...ledgerColumns(NEW_ADDRESS), stateChangedAt: at, createdAt: at, updatedAt: at },
-            });
-            created += 1;
-          } catch (error) {
-            if (!isUniqueViolation(error)) throw error;
-          }
-        }
+    // As `loadMany` reads them: no row (`id` null), and not an erased student's (whose reason says so).
+    const missing = [...(await this.loadMany(pairs)).values()].filter((entry) => entry.id === null && entry.state.reason !== ERASED_REASON);
+    for (const { channel, address } of missing) {
+      try {
+        await table(strapi, UID.address).create({
+          data: { channel, address, ...ledgerColumns(NEW_ADDRESS), stateChangedAt: at, createdAt: at, updatedAt: at },
+        });
+        created += 1;
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
       }
     }
     return created;

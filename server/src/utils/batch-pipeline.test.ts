@@ -156,14 +156,19 @@ describe('runPipeline', () => {
     expect(maxAhead).toBeLessThanOrEqual(5 + 10);
   });
 
+  /** A source whose `failOn`th call throws 'claim failed'; each other call returns `batch(call)`. */
+  function sourceFailingOn(failOn: number, batch: (call: number) => number[]): BatchSource<number> {
+    let calls = 0;
+    return async () => {
+      calls += 1;
+      if (calls === failOn) throw new Error('claim failed');
+      return batch(calls);
+    };
+  }
+
   it('stops on a source that fails, after recording what was done', async () => {
     const { seen, stages } = observedStages({ workMs: 1 });
-    let calls = 0;
-    const source: BatchSource<number> = async () => {
-      calls += 1;
-      if (calls === 3) throw new Error('claim failed');
-      return [calls * 10, calls * 10 + 1];
-    };
+    const source = sourceFailingOn(3, (call) => [call * 10, call * 10 + 1]);
     await expect(runPipeline(source, stages, { concurrency: 2 })).rejects.toThrow('claim failed');
     expect(seen.prepared).toHaveLength(2);
     expect(seen.recorded.flat()).toHaveLength(seen.done);
@@ -173,12 +178,7 @@ describe('runPipeline', () => {
   it('still works and records the items already prepared when the next claim or prepare fails', async () => {
     // Prepared items are begun (their attempts on record): left behind, they would look abandoned.
     const { seen, stages } = observedStages({ workMs: 5 });
-    let calls = 0;
-    const source: BatchSource<number> = async () => {
-      calls += 1;
-      if (calls === 2) throw new Error('claim failed');
-      return Array.from({ length: 20 }, (_, i) => i);
-    };
+    const source = sourceFailingOn(2, () => Array.from({ length: 20 }, (_, i) => i));
     await expect(runPipeline(source, stages, { concurrency: 2, prefetchBelow: 18 })).rejects.toThrow('claim failed');
     expect(seen.prepared).toHaveLength(1);
     expect(seen.done).toBe(20);
