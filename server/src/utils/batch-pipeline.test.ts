@@ -203,6 +203,34 @@ describe('runPipeline', () => {
     expect(seen.done).toBeLessThan(300);
   });
 
+  it.each([0, 4])('lets the event loop turn at least every concurrency + maxUnrecorded items (maxUnrecorded %i), when nothing else leaves it', async (maxUnrecorded) => {
+    // Work, prepare and record that never leave the loop, as hand-offs to an in-process transport
+    // on a synchronous database driver: only the record's own turn lets timers and I/O in.
+    let worked = 0;
+    let seenAtLastTurn = 0;
+    let mostBetweenTurns = 0;
+    let running = true;
+    const onTurn = () => {
+      mostBetweenTurns = Math.max(mostBetweenTurns, worked - seenAtLastTurn);
+      seenAtLastTurn = worked;
+      if (running) setImmediate(onTurn);
+    };
+    setImmediate(onTurn);
+    const stages = {
+      prepare: async (batch: number[]) => batch,
+      work: async (item: number) => {
+        worked += 1;
+        return item;
+      },
+      record: async () => undefined,
+    };
+    await runPipeline(batchesOf(Array.from({ length: 2000 }, (_, i) => i), 100), stages, { concurrency: 4, maxUnrecorded });
+    running = false;
+    expect(worked).toBe(2000);
+    expect(mostBetweenTurns).toBeGreaterThan(0);
+    expect(mostBetweenTurns).toBeLessThanOrEqual(4 + maxUnrecorded);
+  });
+
   it('does nothing for no input', async () => {
     const { seen, stages } = observedStages();
     await runPipeline(batchesOf([], 10), stages, { concurrency: 3 });

@@ -9,8 +9,10 @@
  * - work: `concurrency` items at once.
  * - record: a group commit. A record waits (briefly) for a group of results, a quarter of those
  *   that may be outstanding, and then for the rest of the event loop's turn, so that a database
- *   whose every commit is a disk flush commits many results at a time. One record runs at a
- *   time. (Two side by side were measured on PostgreSQL, bench/bulk.ts: no faster, each record
+ *   whose every commit is a disk flush commits many results at a time. That turn is also what
+ *   lets timers and I/O in when the work never leaves the loop (an in-process transport on a
+ *   synchronous database driver): no more than `concurrency + maxUnrecorded` items go by without
+ *   one. One record runs at a time. (Two side by side were measured on PostgreSQL, bench/bulk.ts: no faster, each record
  *   slower.)
  *   Items taken plus results not yet recorded never exceed `concurrency + maxUnrecorded`: with
  *   `maxUnrecorded` 0 (the default) a worker takes its next item only once a result is recorded,
