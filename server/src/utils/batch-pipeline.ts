@@ -92,10 +92,10 @@ let watchingTurn = false;
 
 /**
  * Lets timers and I/O run if the event loop has not turned for `sliceMs`, and goes on at once
- * otherwise. Awaiting `nextTurn` before every item costs the rest of the loop's turn each time, a
- * few milliseconds when the loop is busy (3.5 ms a hand-off in a bulk send on SQLite, 7% of its
- * pace); items that already wait on the network let the loop turn anyway and need not. Items that
- * never leave the loop (an instant transport) still yield every `sliceMs`.
+ * otherwise. Awaiting `nextTurn` unconditionally costs the rest of the loop's turn each time, a few
+ * milliseconds when the loop is busy; work that already waits on a socket lets the loop turn anyway
+ * and need not pay it. Work that never leaves the loop (a synchronous database driver's statements)
+ * still yields every `sliceMs` (services/attempts.ts, between the steps of a begin and a record).
  */
 export async function turnAtLeastEvery(sliceMs: number): Promise<void> {
   if (performance.now() - lastTurnAt >= sliceMs) {
