@@ -12,8 +12,8 @@
  *   whose every commit is a disk flush commits many results at a time. That turn is also what
  *   lets timers and I/O in when the work never leaves the loop (an in-process transport on a
  *   synchronous database driver): no more than `concurrency + maxUnrecorded` items go by without
- *   one. One record runs at a time. (Two side by side were measured on PostgreSQL, bench/bulk.ts: no faster, each record
- *   slower.)
+ *   one. One record runs at a time. (Two side by side were measured on PostgreSQL,
+ *   bench/bulk.ts: no faster, each record slower.)
  *   Items taken plus results not yet recorded never exceed `concurrency + maxUnrecorded`: with
  *   `maxUnrecorded` 0 (the default) a worker takes its next item only once a result is recorded,
  *   so a crash loses at most `concurrency` results (done, not recorded), as if each were recorded
