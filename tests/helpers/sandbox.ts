@@ -21,3 +21,10 @@ export function sandboxConfig(port: number, extra: Record<string, unknown> = {})
     ...extra,
   };
 }
+
+/**
+ * The status a send's or retry's response may show for a message the sandbox accepted. The sandbox
+ * reports at once, and the plugin lets reports in while it records the hand-off, so by the time
+ * the response reads the message its report may have landed: "sent", or the report's status.
+ */
+export const handedOffThen = (reported: 'delivered' | 'bounced'): unknown => expect.stringMatching(new RegExp(`^(sent|${reported})$`));
