@@ -288,7 +288,7 @@ export const q = (strapi: Core.Strapi, uid: string) => table(strapi, uid);
 /** Empties the plugin's tables, so that each test starts from nothing. */
 export async function resetData(strapi: Core.Strapi): Promise<void> {
   // The report counts go with the messages they count.
-  for (const uid of [UID.event, UID.log, UID.reportCount, UID.reportDelta, UID.address, UID.receipt, UID.audit, UID.contact, UID.contactAddress, UID.consent]) {
+  for (const uid of [UID.event, UID.log, UID.reportCount, UID.reportHour, UID.reportDelta, UID.address, UID.receipt, UID.audit, UID.contact, UID.contactAddress, UID.consent]) {
     // `TableQuery` leaves out deleteMany on purpose (the plugin never bulk-deletes); tests do.
     const query = strapi.db.query(uid) as unknown as { deleteMany(params: { where: Record<string, never> }): Promise<unknown> };
     await query.deleteMany({ where: {} });

@@ -1,13 +1,16 @@
 /**
  * The report's grouped query on PostgreSQL, whose date arithmetic differs from SQLite's: days
- * in the reader's calendar, the period's edges, and every status counted. Needs
+ * in the reader's calendar, the period's edges, and every status counted, from the counts by hour
+ * and by quarter-hour; and the hourly counts summed once when two processes boot after an upgrade. Needs
  * DELIVERABILITY_TEST_PG (.ci/run sets it); skipped with a message without it.
  */
 import request from 'supertest';
 import { Client } from 'pg';
 import { adminToken, startApp, type TestApp } from '../helpers/app';
 import { UID } from '../helpers/admin';
+import type { Knex } from 'knex';
 import { table } from '../../server/src/utils/plugin';
+import { reportCountMismatches } from '../helpers/report-counts';
 
 const PG = process.env.DELIVERABILITY_TEST_PG;
 const describePg = PG ? describe : describe.skip;
@@ -69,5 +72,21 @@ describePg('reports on PostgreSQL', () => {
     expect(utc.body.data.totals).toMatchObject({ total: 4, bounced: 1, failed: 1 });
     const plusOneMarch = await request(app.server).get('/deliverability/reports?from=2026-03-01&to=2026-03-01&tzOffset=60').set('Authorization', `Bearer ${token}`);
     expect(plusOneMarch.body.data.totals).toMatchObject({ total: 4, bounced: 2 });
+    // UTC+05:30 reads the counts by quarter-hour, UTC and UTC+1 the counts by hour: the same messages.
+    const india = await request(app.server).get('/deliverability/reports?from=2026-02-28&to=2026-03-03&tzOffset=330').set('Authorization', `Bearer ${token}`);
+    expect(india.body.data.totals).toMatchObject({ total: 5, delivered: 2, bounced: 2, failed: 1 });
+  });
+
+  it('two processes booting at once after an upgrade sum the hourly counts once: one sums, the other waits and finds them', async () => {
+    const knex = app.strapi.db.connection as unknown as Knex;
+    const hours = () => knex('deliverability_report_hours').select('bucket', 'channel', 'status', 'messages').orderBy(['bucket', 'channel', 'status']);
+    const before = await hours();
+    expect(before.length).toBeGreaterThan(0);
+    await knex('deliverability_report_hours').delete();
+    const rollup = app.strapi.plugin('deliverability').service('report-rollup') as { rebuildIfMissing(): Promise<boolean> };
+    // Two transactions on two connections of the pool, side by side, as two booting processes would run them.
+    expect(await Promise.all([rollup.rebuildIfMissing(), rollup.rebuildIfMissing()])).toEqual([false, false]);
+    expect(await hours()).toEqual(before);
+    expect(await reportCountMismatches(knex)).toEqual([]);
   });
 });

@@ -102,7 +102,10 @@ describe('reports', () => {
     expect(response.body.data.days).toHaveLength(31);
   });
 
-  it('reads the period with one grouped query on the report counts, by their indexes, and never the messages', async () => {
+  it.each([
+    ['UTC, whose days start on the hour', '', 'hours'],
+    ['UTC+05:30, whose days start on the half hour', '&tzOffset=330', 'counts'],
+  ])('reads the period in %s with one grouped query on the report %s, by their indexes, and never the messages', async (_zone, zone, table) => {
     const connection = app.strapi.db.connection as unknown as {
       on(event: 'query', listener: (q: { sql: string; bindings: unknown[] }) => void): void;
       off(event: 'query', listener: (q: { sql: string; bindings: unknown[] }) => void): void;
@@ -112,18 +115,28 @@ describe('reports', () => {
     const listener = (q: { sql: string; bindings: unknown[] }) => queries.push(q);
     connection.on('query', listener);
     try {
-      expect((await report('from=2026-03-01&to=2026-03-31')).status).toBe(200);
+      expect((await report(`from=2026-03-01&to=2026-03-31${zone}`)).status).toBe(200);
     } finally {
       connection.off('query', listener);
     }
     expect(queries.filter((q) => /deliverability_logs/.test(q.sql))).toEqual([]);
-    const reads = queries.filter((q) => /deliverability_report_counts/.test(q.sql));
+    const reads = queries.filter((q) => /deliverability_report_(counts|hours)/.test(q.sql));
     expect(reads).toHaveLength(1);
+    expect(reads[0].sql).toMatch(new RegExp(`deliverability_report_${table}`));
     expect(reads[0].sql).toMatch(/group by/i);
     expect(reads[0].sql).toMatch(/deliverability_report_deltas/);
     const plan = (await connection.raw(`EXPLAIN QUERY PLAN ${reads[0].sql}`, reads[0].bindings)).map((row) => row.detail).join('\n');
-    expect(plan).toMatch(/USING (COVERING )?INDEX dlv_report_counts_uq/);
+    expect(plan).toMatch(new RegExp(`USING (COVERING )?INDEX dlv_report_${table}_uq`));
     expect(plan).toMatch(/USING INDEX dlv_report_deltas_bucket_idx/);
+  });
+
+  it('gives the same totals from the hourly and the quarter-hour counts over a period that holds every message', async () => {
+    const totals = async (zone: string) => (await report(`from=2026-02-27&to=2026-03-06${zone}`)).body.data.totals;
+    const utc = await totals('');
+    expect(utc.total).toBe(32);
+    expect(await totals('&tzOffset=330')).toEqual(utc);
+    expect(await totals('&tzOffset=-225')).toEqual(utc);
+    expect(await totals('&tzOffset=60')).toEqual(utc);
   });
 
   it('defaults to the last 30 days', async () => {

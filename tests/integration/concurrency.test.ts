@@ -13,7 +13,8 @@
  *   an address whose reactivation succeeded is active (every event is older than the reactivation,
  *   so the rules treat the ones that commit after it as history, and it wiped the ones before);
  * - nothing is duplicated: one event row per event key, one ledger row per address;
- * - the reports' counts equal a count of the messages by quarter-hour, channel and status.
+ * - the reports' counts equal a count of the messages by quarter-hour (and by hour), channel and
+ *   status; and processes booting together after an upgrade sum the hourly counts once.
  *
  * DELIVERABILITY_RACE_ROUNDS (default 1) repeats the whole race on fresh data.
  */
@@ -359,4 +360,50 @@ describeEach('three Strapi processes on %s', (kind) => {
       expect(await reportCountMismatches(db.knex)).toEqual([]);
     },
   );
+
+  it('an upgrade: processes that boot together with counts by quarter-hour but none by hour sum them once, while messages keep coming', async () => {
+    const pendingDeltas = async () => Number((await db.knex('deliverability_report_deltas').count({ n: '*' }))[0].n);
+    await waitUntil(async () => (await pendingDeltas()) === 0, 20_000, 'the deltas folded in');
+    // An upgrade stops every process (Strapi's schema sync needs one version at a time), and finds no hourly counts.
+    await Promise.all(instances.map((i) => stopInstance(i)));
+    await db.knex('deliverability_report_hours').delete();
+    expect(await reportCountMismatches(db.knex)).not.toEqual([]);
+
+    // Messages keep arriving, over the last twelve hours, while the three processes boot at once:
+    // one sums the hourly counts, the others wait for it, and each compacts once it is up.
+    let writing = true;
+    let written = 0;
+    const writer = (async () => {
+      while (writing) {
+        const rows = Array.from({ length: 20 }, (_, i) => {
+          const at = new Date(Date.now() - ((written + i) % 12) * 3_600_000);
+          return {
+            document_id: `upgrade-${written + i}`,
+            channel: 'email',
+            address: `upgrade${written + i}@example.ac.uk`,
+            source: 'api',
+            status: 'sent',
+            attempts: 1,
+            content: JSON.stringify({ subject: 'Enrolment', text: 'Welcome' }),
+            created_at: at,
+            updated_at: at,
+            published_at: at,
+          };
+        });
+        await db.knex.batchInsert('deliverability_logs', rows, 100);
+        await seedReportCounts(db.knex, rows);
+        written += rows.length;
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    })();
+    const booted = await Promise.all(instances.map(() => startInstance(dir)));
+    instances.splice(0, instances.length, ...booted);
+    writing = false;
+    await writer;
+
+    expect(written).toBeGreaterThan(0);
+    await waitUntil(async () => (await pendingDeltas()) === 0, 20_000, 'the deltas folded in');
+    expect(Number((await db.knex('deliverability_report_hours').count({ n: '*' }))[0].n)).toBeGreaterThan(0);
+    expect(await reportCountMismatches(db.knex)).toEqual([]);
+  });
 });

@@ -133,7 +133,7 @@ describe.each(DATABASES)('on %s', (kind) => {
   // The retrier claims every due message: each test starts with none.
   beforeEach(async () => {
     await resetData(app.strapi);
-    for (const table of ['deliverability_report_deltas', 'deliverability_report_counts']) await app.strapi.db.connection(table).del();
+    for (const table of ['deliverability_report_deltas', 'deliverability_report_counts', 'deliverability_report_hours']) await app.strapi.db.connection(table).del();
   });
 
   // Holding a message changes its status: the report counts follow it, in the same transaction.

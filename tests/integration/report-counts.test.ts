@@ -5,7 +5,7 @@
  * editor's retry, a bulk send cancelled before most of it went (its parked messages removed) and
  * a student's erasure. After each, every count equals a count of the messages; the compaction
  * folds the deltas in without changing a figure, and a site with messages but no counts is
- * recounted at boot. The same counts are checked under real parallel writers on PostgreSQL and
+ * recounted at boot (one with counts by quarter-hour but none by hour gets those). The same counts are checked under real parallel writers on PostgreSQL and
  * MariaDB by `concurrency.test.ts` and `multi-instance.test.ts`.
  */
 import type { Knex } from 'knex';
@@ -178,11 +178,30 @@ describe('the report counts follow every write of a message', () => {
   it('a site with messages but no counts (an upgrade) is recounted once, and only then', async () => {
     expect(await rollup().rebuildIfMissing()).toBe(false);
     const before = await reportTotal();
-    await knex()('deliverability_report_counts').delete();
-    await knex()('deliverability_report_deltas').delete();
+    for (const table of ['counts', 'hours', 'deltas']) await knex()(`deliverability_report_${table}`).delete();
     expect((await reportTotal()).total).toBe(0);
     expect(await rollup().rebuildIfMissing()).toBe(true);
     expect(await reportTotal()).toEqual(before);
     expect(await reportCountMismatches(knex())).toEqual([]);
+  });
+
+  it('a site with counts by quarter-hour but none by hour (an upgrade) gets them once', async () => {
+    const report = async (zone: string) =>
+      (await request(app.server).get(`/deliverability/reports?from=${today()}&to=${today()}&timeZone=${zone}`).set('Authorization', `Bearer ${admin}`)).body.data;
+    await rollup().compact();
+    const hourly = await report('Europe/London');
+    expect(hourly.totals.total).toBeGreaterThan(0);
+    await knex()('deliverability_report_hours').delete();
+    expect(await reportCountMismatches(knex())).not.toEqual([]);
+    // Without its hourly counts, a day that starts on the hour finds nothing.
+    expect((await report('Europe/London')).totals.total).toBe(0);
+    expect(await rollup().rebuildIfMissing()).toBe(false);
+    expect(await reportCountMismatches(knex())).toEqual([]);
+    expect(await report('Europe/London')).toEqual(hourly);
+    expect(Number(((await knex()('deliverability_report_hours').count({ n: '*' })) as { n: unknown }[])[0].n)).toBeGreaterThan(0);
+    // A second boot leaves them be.
+    const rows = await knex()('deliverability_report_hours').select('bucket', 'channel', 'status', 'messages').orderBy('id');
+    expect(await rollup().rebuildIfMissing()).toBe(false);
+    expect(await knex()('deliverability_report_hours').select('bucket', 'channel', 'status', 'messages').orderBy('id')).toEqual(rows);
   });
 });

@@ -12,6 +12,7 @@ import providerListing from './provider-listing';
 import rateWindow from './rate-window';
 import reportCount from './report-count';
 import reportDelta from './report-delta';
+import reportHour from './report-hour';
 import suppressionSync from './suppression-sync';
 import webhookReceipt from './webhook-receipt';
 import worklistDigest from './worklist-digest';
@@ -34,6 +35,7 @@ export default {
   'worklist-digest': worklistDigest,
   'report-count': reportCount,
   'report-delta': reportDelta,
+  'report-hour': reportHour,
   'rate-window': rateWindow,
   'mx-host': mxHost,
 };

@@ -1,4 +1,4 @@
-import { bucketOf, rollupDeltas, ROLLUP_BUCKET_MS } from './report-rollup';
+import { allOnTheHour, bucketOf, hourlyDeltas, hourOf, rollupDeltas, ROLLUP_BUCKET_MS } from './report-rollup';
 
 const at = (iso: string) => Date.parse(iso);
 
@@ -58,6 +58,38 @@ describe('rollupDeltas', () => {
       '10:00 email delivered -1',
       '10:00 sms queued 1',
       '10:15 sms queued 1',
+    ]);
+  });
+});
+
+describe('the hourly counts', () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+
+  it('hourOf is the hour (UTC) that holds the instant', () => {
+    expect(iso(hourOf(at('2026-03-29T00:59:59.999Z')))).toBe('2026-03-29T00:00:00.000Z');
+    expect(iso(hourOf(at('2026-03-29T01:00:00.000Z')))).toBe('2026-03-29T01:00:00.000Z');
+  });
+
+  it("allOnTheHour tells London's days (on the hour, either side of a change) from India's and Nepal's", () => {
+    // 2026-03-29 in Europe/London: midnight GMT, then the next midnight in BST (23:00 UTC).
+    expect(allOnTheHour([at('2026-03-29T00:00:00Z'), at('2026-03-29T23:00:00Z')])).toBe(true);
+    expect(allOnTheHour([at('2026-03-29T00:00:00Z'), at('2026-03-29T18:30:00Z')])).toBe(false);
+    expect(allOnTheHour([at('2026-11-29T18:15:00Z')])).toBe(false);
+  });
+
+  it('hourlyDeltas sums the quarter-hours of each hour, and leaves out what nets to nothing', () => {
+    const quarter = (time: string, status: 'sent' | 'delivered', messages: number) =>
+      ({ bucket: at(`2026-11-30T${time}:00Z`), channel: 'email', status, messages }) as const;
+    const deltas = hourlyDeltas([
+      quarter('10:00', 'sent', 2),
+      quarter('10:45', 'sent', 3),
+      quarter('10:15', 'delivered', 1),
+      quarter('10:30', 'delivered', -1),
+      quarter('11:00', 'sent', -1),
+    ]);
+    expect(deltas.map((d) => [iso(d.bucket), d.status, d.messages])).toEqual([
+      ['2026-11-30T10:00:00.000Z', 'sent', 5],
+      ['2026-11-30T11:00:00.000Z', 'sent', -1],
     ]);
   });
 });

@@ -9,15 +9,31 @@
  * Every write that creates, re-statuses or deletes a message records the change as deltas, in its
  * own transaction (an append, never an update of a shared row: concurrent writers never wait for
  * each other or deadlock on a counter). A compaction folds them into the roll-up now and then.
+ *
+ * The compaction also keeps the same counts by hour. Most zones' days start on the hour, and a
+ * report of such days reads the hourly counts: a quarter of the rows, which matters at millions
+ * of messages (a 30-day report reads 30 × 24 hours × channels × statuses).
  */
 import type { Channel } from './events';
 import type { MessageStatus } from './statuses';
 
 export const ROLLUP_BUCKET_MS = 15 * 60_000;
 
+export const ROLLUP_HOUR_MS = 60 * 60_000;
+
 /** The first instant of the quarter-hour (UTC) that holds `ms`. */
 export function bucketOf(ms: number): number {
   return Math.floor(ms / ROLLUP_BUCKET_MS) * ROLLUP_BUCKET_MS;
+}
+
+/** The first instant of the hour (UTC) that holds `ms`. */
+export function hourOf(ms: number): number {
+  return Math.floor(ms / ROLLUP_HOUR_MS) * ROLLUP_HOUR_MS;
+}
+
+/** Whether every instant starts an hour (UTC): then each period between them is whole hours. */
+export function allOnTheHour(instants: readonly number[]): boolean {
+  return instants.every((ms) => ms % ROLLUP_HOUR_MS === 0);
 }
 
 /** A message created (`from` null), re-statused, or deleted (`to` null). */
@@ -63,5 +79,12 @@ export function rollupDeltas(changes: readonly StatusChange[]): RollupDelta[] {
     if (change.from !== null) tally.add(bucket, change.channel, change.from, -1);
     if (change.to !== null) tally.add(bucket, change.channel, change.to, 1);
   }
+  return tally.deltas();
+}
+
+/** Quarter-hour deltas summed by hour, for the hourly counts. */
+export function hourlyDeltas(deltas: readonly RollupDelta[]): RollupDelta[] {
+  const tally = new DeltaTally();
+  for (const delta of deltas) tally.add(hourOf(delta.bucket), delta.channel, delta.status, delta.messages);
   return tally.deltas();
 }

@@ -1,7 +1,7 @@
 import type { Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import type { Channel } from '../core/events';
-import { DeltaTally, rollupDeltas, type RollupDelta, type StatusChange } from '../core/report-rollup';
+import { DeltaTally, hourlyDeltas, rollupDeltas, type RollupDelta, type StatusChange } from '../core/report-rollup';
 import type { MessageStatus } from '../core/statuses';
 import { documentIds, insertRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
@@ -14,13 +14,17 @@ import { UID } from '../utils/uids';
  * service that creates, re-statuses or deletes messages calls `record` (or `deleteLogs`) in the
  * same transaction, so a count and the messages it counts commit together. `record` appends deltas
  * (no shared row is updated, so concurrent writers neither wait nor deadlock); `compact` folds them
- * into the counts every minute (`reports.compactEverySeconds`); `counts` reads both. `rebuild` recounts from the messages, for data
+ * into the counts by quarter-hour and by hour every minute (`reports.compactEverySeconds`);
+ * `countsBetween` reads either with the deltas. `rebuild` recounts from the messages, for data
  * written behind the plugin's back (a seed, a restore) and when upgrading a site that has messages
  * but no counts yet.
  */
 
 /** Deltas folded in one compaction transaction. */
 const COMPACT_BATCH = 5_000;
+
+/** The two tables of folded counts: by quarter-hour, and the same by hour. */
+type RollupTable = typeof UID.reportCount | typeof UID.reportHour;
 
 /** The message columns a status change is computed from. */
 export type LogStatusRow = Record<string, unknown> & { createdAt?: unknown; channel?: unknown; status?: unknown };
@@ -44,17 +48,23 @@ export function statusChangesOf(before: Map<number, LogStatusRow>, updates: read
 }
 
 /**
- * The quarter-hour (UTC) that holds a datetime column's value, as SQL for the rebuild, by wall-clock
- * arithmetic with no time-zone conversion (`bucketOf` in JavaScript). SQLite stores Strapi's
- * datetimes as epoch milliseconds.
+ * The quarter-hour or the hour (UTC) that holds a datetime column's value, as SQL for the rebuild,
+ * by wall-clock arithmetic with no time-zone conversion (`bucketOf` and `hourOf` in JavaScript).
+ * SQLite stores Strapi's datetimes as epoch milliseconds.
  */
-function quarterHourSql(knex: Knex, dialect: Dialect, column: string): Knex.Raw {
-  const template =
-    dialect === 'sqlite'
-      ? '((?? / 900000) * 900000)'
-      : dialect === 'postgres'
-        ? "(date_trunc('hour', ??) + floor(extract(minute from ??) / 15) * interval '15 minutes')"
-        : '(?? - interval (minute(??) % 15) minute - interval second(??) second - interval microsecond(??) microsecond)';
+function truncateSql(knex: Knex, dialect: Dialect, column: string, to: 'quarter-hour' | 'hour'): Knex.Raw {
+  const templates: Record<Dialect, Record<typeof to, string>> = {
+    sqlite: { 'quarter-hour': '((?? / 900000) * 900000)', hour: '((?? / 3600000) * 3600000)' },
+    postgres: {
+      'quarter-hour': "(date_trunc('hour', ??) + floor(extract(minute from ??) / 15) * interval '15 minutes')",
+      hour: "date_trunc('hour', ??)",
+    },
+    mysql: {
+      'quarter-hour': '(?? - interval (minute(??) % 15) minute - interval second(??) second - interval microsecond(??) microsecond)',
+      hour: '(?? - interval minute(??) minute - interval second(??) second - interval microsecond(??) microsecond)',
+    },
+  };
+  const template = templates[dialect][to];
   return knex.raw(
     template,
     Array.from({ length: template.split('??').length - 1 }, () => column),
@@ -77,11 +87,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       updatedAt: now,
     }));
 
-  /** Adds `deltas` to the counts (one statement a chunk): an upsert that sums. */
-  async function addToCounts(trx: Knex.Transaction, deltas: RollupDelta[], now: Date): Promise<void> {
-    const c = cols(UID.reportCount);
+  /** Adds `deltas` to the counts of `uid`, by quarter-hour or by hour (one statement a chunk): an upsert that sums. */
+  async function addToCounts(trx: Knex.Transaction, uid: RollupTable, deltas: RollupDelta[], now: Date): Promise<void> {
+    const c = cols(uid);
     const knex = knexOf(strapi);
-    const table = tableName(strapi, UID.reportCount);
+    const table = tableName(strapi, uid);
     const sum =
       dialectOf(strapi) === 'mysql'
         ? knex.raw('?? + VALUES(??)', [c.messages, c.messages])
@@ -98,7 +108,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         [c.createdAt]: now,
         [c.updatedAt]: now,
       }));
-      await builder(strapi, UID.reportCount)
+      await builder(strapi, uid)
         .transacting(trx)
         .insert(rows)
         .onConflict([c.bucket, c.channel, c.status])
@@ -122,9 +132,50 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       const tally = new DeltaTally();
       for (const row of rows)
         tally.add(toMs(row[c.bucket])!, row[c.channel] as Channel, row[c.status] as MessageStatus, toCount(row[c.messages]));
-      await addToCounts(trx, tally.deltas(), new Date());
+      const deltas = tally.deltas();
+      const now = new Date();
+      await addToCounts(trx, UID.reportCount, deltas, now);
+      await addToCounts(trx, UID.reportHour, hourlyDeltas(deltas), now);
       await deleteByIds(strapi, trx, UID.reportDelta, rows.map((row) => Number(row.id)));
       return rows.length;
+    });
+  }
+
+  /** The hourly counts summed from the quarter-hour counts, in the caller's transaction (the hourly table is empty). */
+  async function insertHoursFromCounts(trx: Knex.Transaction): Promise<void> {
+    const q = cols(UID.reportCount);
+    const h = cols(UID.reportHour);
+    const now = new Date();
+    await trx.raw(
+      'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, sum(??), ?, ? from ?? group by 1, 2, 3',
+      [
+        ...[qualifiedTableName(strapi, UID.reportHour), h.bucket, h.channel, h.status, h.messages, h.createdAt, h.updatedAt],
+        truncateSql(knexOf(strapi), dialectOf(strapi), q.bucket, 'hour'),
+        ...[q.channel, q.status, q.messages, now, now, qualifiedTableName(strapi, UID.reportCount)],
+      ],
+    );
+  }
+
+  const any = async (uid: string, trx?: Knex.Transaction): Promise<boolean> => {
+    const query = builder(strapi, uid).select('id').limit(1);
+    if (trx) query.transacting(trx);
+    return (await query).length > 0;
+  };
+
+  /**
+   * A site upgraded from a version without hourly counts: they are summed once from the
+   * quarter-hour counts. Compactions, and another instance booting at the same time, wait for it
+   * (PostgreSQL: a table lock that conflicts with writes and with itself; MySQL: every count row
+   * locked), so no fold is counted twice or missed.
+   */
+  async function addMissingHours(): Promise<boolean> {
+    return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
+      const dialect = dialectOf(strapi);
+      if (dialect === 'postgres') await trx.raw('lock table ?? in share row exclusive mode', [qualifiedTableName(strapi, UID.reportCount)]);
+      if (dialect === 'mysql') await builder(strapi, UID.reportCount).transacting(trx).count({ n: '*' }).forUpdate();
+      if ((await any(UID.reportHour, trx)) || !(await any(UID.reportCount, trx))) return false;
+      await insertHoursFromCounts(trx);
+      return true;
     });
   }
 
@@ -169,8 +220,11 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       }
     },
 
-    /** Messages by bucket, channel and status in [from, to): counts plus pending deltas, as one query to group further. */
-    countsBetween(from: Date, to: Date, channel: Channel | null): Knex.QueryBuilder {
+    /**
+     * Messages by bucket, channel and status in [from, to): the counts by quarter-hour, or by hour
+     * when `hourly` (both ends then on the hour), plus pending deltas, as one query to group further.
+     */
+    countsBetween(from: Date, to: Date, channel: Channel | null, hourly = false): Knex.QueryBuilder {
       const part = (uid: string) => {
         const c = cols(uid);
         const q = builder(strapi, uid)
@@ -182,7 +236,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       };
       return knexOf(strapi)
         .queryBuilder()
-        .from(part(UID.reportCount).unionAll(part(UID.reportDelta)).as('rollup'));
+        .from(part(hourly ? UID.reportHour : UID.reportCount).unionAll(part(UID.reportDelta)).as('rollup'));
     },
 
     /** Recounts everything from the messages. Meant for when nothing else writes messages (a seed, a restore, an upgrade). */
@@ -190,6 +244,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
       return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
         await builder(strapi, UID.reportDelta).transacting(trx).delete();
         await builder(strapi, UID.reportCount).transacting(trx).delete();
+        await builder(strapi, UID.reportHour).transacting(trx).delete();
         // One grouped INSERT … SELECT: a site with millions of messages is recounted in seconds, at boot.
         const l = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
         const c = cols(UID.reportCount);
@@ -198,20 +253,27 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, count(*), ?, ? from ?? where ?? is not null group by 1, 2, 3',
           [
             ...[qualifiedTableName(strapi, UID.reportCount), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
-            quarterHourSql(knexOf(strapi), dialectOf(strapi), l.createdAt),
+            truncateSql(knexOf(strapi), dialectOf(strapi), l.createdAt, 'quarter-hour'),
             ...[l.channel, l.status, now, now, qualifiedTableName(strapi, UID.log), l.createdAt],
           ],
         );
+        await insertHoursFromCounts(trx);
         const [{ n: messages }] = (await builder(strapi, UID.log).transacting(trx).count({ n: '*' })) as { n: unknown }[];
         const [{ n: counts }] = (await builder(strapi, UID.reportCount).transacting(trx).count({ n: '*' })) as { n: unknown }[];
         return { messages: toCount(messages), counts: toCount(counts) };
       });
     },
 
-    /** At boot: a site with messages but no counts (an upgrade, a restore) is recounted once. */
+    /**
+     * At boot: a site with messages but no counts (an upgrade, a restore) is recounted once; one
+     * with quarter-hour counts but no hourly ones gets those. True when it recounted.
+     */
     async rebuildIfMissing(): Promise<boolean> {
-      const any = async (uid: string) => (await builder(strapi, uid).select('id').limit(1)).length > 0;
-      if ((await any(UID.reportCount)) || (await any(UID.reportDelta)) || !(await any(UID.log))) return false;
+      if ((await any(UID.reportCount)) || (await any(UID.reportDelta)) || !(await any(UID.log))) {
+        const hoursMissing = !(await any(UID.reportHour)) && (await any(UID.reportCount));
+        if (hoursMissing && (await addMissingHours())) strapi.log.info('[deliverability] report counts by hour added from the counts by quarter-hour');
+        return false;
+      }
       const { messages } = await this.rebuild();
       strapi.log.info(`[deliverability] report counts rebuilt from ${messages} messages`);
       return true;

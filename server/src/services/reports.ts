@@ -7,13 +7,14 @@ import { builder, columnsOf, knexOf, periodIndexSql, tableName, toCount } from '
 import { UID } from '../utils/uids';
 import type { BreakerPauseEntry, BreakerPauseReport, BreakerPauseRow, BulkSendStatus, MailboxProviderReport, ReachReport, Report, ReportDay, ReportQuery, ReportTotals, StatusCounts, UnsubscribeReport } from '../contract';
 import { groupByMailboxProvider } from '../core/mailbox-providers';
+import { allOnTheHour } from '../core/report-rollup';
 import { reachOf } from '../core/reach';
 import { getService, table, toIso, type Row } from '../utils/plugin';
 
 /**
  * Delivery reports: messages by day × channel × status over a period, with totals and rates.
- * One grouped query on the roll-up (`report-rollup.ts`: counts by quarter-hour, channel and
- * status), whose cost follows the length of the period, not the number of messages in it. Days are
+ * One grouped query on the roll-up (`report-rollup.ts`: counts by quarter-hour or by hour, channel
+ * and status), whose cost follows the length of the period, not the number of messages in it. Days are
  * the reader's calendar days in their time zone, daylight-saving changes included: each day's
  * first instant is computed in JavaScript (always a quarter-hour boundary) and the query only
  * compares instants (see `periodIndexSql`).
@@ -236,8 +237,10 @@ export default ({ strapi }: { strapi: Core.Strapi }) => ({
     const end = starts.pop()!;
 
     const knex = knexOf(strapi);
+    // Days that start on the hour (most zones, most days) are read from the hourly counts.
+    const hourly = allOnTheHour([...starts, end].map((instant) => instant.getTime()));
     const q = getService(strapi, 'report-rollup')
-      .countsBetween(starts[0], end, query.channel ?? null)
+      .countsBetween(starts[0], end, query.channel ?? null, hourly)
       .select({ day: periodIndexSql(knex, 'bucket', starts), channel: 'channel', status: 'status' })
       .sum({ n: 'messages' })
       .groupBy('day', 'channel', 'status');

@@ -18,6 +18,7 @@ export const UID = {
   worklistDigest: 'plugin::deliverability.worklist-digest',
   reportCount: 'plugin::deliverability.report-count',
   reportDelta: 'plugin::deliverability.report-delta',
+  reportHour: 'plugin::deliverability.report-hour',
   rateWindow: 'plugin::deliverability.rate-window',
   mxHost: 'plugin::deliverability.mx-host',
 } as const;
