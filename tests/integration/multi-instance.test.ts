@@ -140,10 +140,11 @@ describeEach('several Strapi instances on %s', (kind) => {
   it('finishes the work of a process killed mid-tick once its leases expire, and sends nothing twice', async () => {
     // 200 ms a hand-off, four at a time: a batch of 50 takes 2.5 s and the 600 messages about 10 s
     // across the three processes, so the victim is sure to be found mid-tick even if its ticks
-    // start late. Each report comes 15 s after its hand-off, after the victim's claims (8 s)
-    // expire: the messages it had begun are taken over before their reports can finish them.
+    // start late. Each report comes 30 s after its hand-off, long after the victim's claims (8 s)
+    // expire: the messages it had begun are taken over before their reports can finish them, even
+    // when the others are still busy with their own ticks (at 15 s, a slow machine's took longer).
     twilio.delayMs = 200;
-    twilio.reportDelayMs = 15_000;
+    twilio.reportDelayMs = 30_000;
     const ids = await insertDue(db, 600, 'b');
     // The victim: the first process seen holding claims whose attempt 2 is on record and whose answer is not.
     const victim = await killWhile(
