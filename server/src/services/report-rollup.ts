@@ -141,19 +141,33 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     });
   }
 
+  /**
+   * One grouped INSERT … SELECT into the empty table of counts `into`: the rows of `from` (those
+   * with `bucket` set) grouped by their bucket cut to `unit`, channel and status, `messages` each.
+   */
+  async function insertGrouped(
+    trx: Knex.Transaction,
+    into: RollupTable,
+    from: { uid: string; bucket: string; channel: string; status: string; messages: Knex.Raw },
+    unit: 'quarter-hour' | 'hour',
+  ): Promise<void> {
+    const c = cols(into);
+    const now = new Date();
+    await trx.raw(
+      'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, ?, ?, ? from ?? where ?? is not null group by 1, 2, 3',
+      [
+        ...[qualifiedTableName(strapi, into), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
+        truncateSql(knexOf(strapi), dialectOf(strapi), from.bucket, unit),
+        ...[from.channel, from.status, from.messages, now, now, qualifiedTableName(strapi, from.uid), from.bucket],
+      ],
+    );
+  }
+
   /** The hourly counts summed from the quarter-hour counts, in the caller's transaction (the hourly table is empty). */
   async function insertHoursFromCounts(trx: Knex.Transaction): Promise<void> {
     const q = cols(UID.reportCount);
-    const h = cols(UID.reportHour);
-    const now = new Date();
-    await trx.raw(
-      'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, sum(??), ?, ? from ?? group by 1, 2, 3',
-      [
-        ...[qualifiedTableName(strapi, UID.reportHour), h.bucket, h.channel, h.status, h.messages, h.createdAt, h.updatedAt],
-        truncateSql(knexOf(strapi), dialectOf(strapi), q.bucket, 'hour'),
-        ...[q.channel, q.status, q.messages, now, now, qualifiedTableName(strapi, UID.reportCount)],
-      ],
-    );
+    const messages = knexOf(strapi).raw('sum(??)', [q.messages]);
+    await insertGrouped(trx, UID.reportHour, { uid: UID.reportCount, bucket: q.bucket, channel: q.channel, status: q.status, messages }, 'hour');
   }
 
   const any = async (uid: string, trx?: Knex.Transaction): Promise<boolean> => {
@@ -247,16 +261,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
         await builder(strapi, UID.reportHour).transacting(trx).delete();
         // One grouped INSERT … SELECT: a site with millions of messages is recounted in seconds, at boot.
         const l = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
-        const c = cols(UID.reportCount);
-        const now = new Date();
-        await trx.raw(
-          'insert into ?? (??, ??, ??, ??, ??, ??) select ?, ??, ??, count(*), ?, ? from ?? where ?? is not null group by 1, 2, 3',
-          [
-            ...[qualifiedTableName(strapi, UID.reportCount), c.bucket, c.channel, c.status, c.messages, c.createdAt, c.updatedAt],
-            truncateSql(knexOf(strapi), dialectOf(strapi), l.createdAt, 'quarter-hour'),
-            ...[l.channel, l.status, now, now, qualifiedTableName(strapi, UID.log), l.createdAt],
-          ],
-        );
+        const countAll = knexOf(strapi).raw('count(*)');
+        await insertGrouped(trx, UID.reportCount, { uid: UID.log, bucket: l.createdAt, channel: l.channel, status: l.status, messages: countAll }, 'quarter-hour');
         await insertHoursFromCounts(trx);
         const [{ n: messages }] = (await builder(strapi, UID.log).transacting(trx).count({ n: '*' })) as { n: unknown }[];
         const [{ n: counts }] = (await builder(strapi, UID.reportCount).transacting(trx).count({ n: '*' })) as { n: unknown }[];
