@@ -275,8 +275,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * with quarter-hour counts but no hourly ones gets those. True when it recounted.
      */
     async rebuildIfMissing(): Promise<boolean> {
-      if ((await any(UID.reportCount)) || (await any(UID.reportDelta)) || !(await any(UID.log))) {
-        const hoursMissing = !(await any(UID.reportHour)) && (await any(UID.reportCount));
+      const hasCounts = await any(UID.reportCount);
+      if (hasCounts || (await any(UID.reportDelta)) || !(await any(UID.log))) {
+        const hoursMissing = hasCounts && !(await any(UID.reportHour));
         if (hoursMissing && (await addMissingHours())) strapi.log.info('[deliverability] report counts by hour added from the counts by quarter-hour');
         return false;
       }
