@@ -197,10 +197,12 @@ export async function seedDue(ctx: SeedContext, from: number, to: number, contac
 }
 
 export async function analyze(ctx: SeedContext): Promise<void> {
-  // PostgreSQL's autovacuum analyzes a table after a bulk load like this one; doing it now makes
-  // the plans the ones a live site would have. SQLite keeps no statistics unless asked (Strapi
-  // never asks), so it is left as a site would have it.
-  if (ctx.dialect === 'postgres') await ctx.knex.raw('analyze');
+  // PostgreSQL's autovacuum vacuums and analyzes a table after a bulk load like this one (it counts
+  // inserts too); doing it now makes the plans the ones a live site would have, and the history's
+  // pages all-visible, as settled history is there, so that a count over a student's index entries
+  // stays index-only instead of visiting each row (85 ms for 10,000 messages, 5 ms after).
+  // SQLite keeps no statistics unless asked (Strapi never asks), so it is left as a site would have it.
+  if (ctx.dialect === 'postgres') await ctx.knex.raw('vacuum analyze');
 }
 
 export async function tableCounts(knex: Knex): Promise<Record<string, number>> {
