@@ -7,7 +7,7 @@ import { ADDRESS_STATES, MESSAGE_STATUSES, type AddressState, type MessageStatus
 import { AdminApiError } from '../utils/admin-error';
 import { ERASED_REASON } from './ledger';
 import { getService, table, type Row, toIso } from '../utils/plugin';
-import { builder, columnsOf, toCount } from '../utils/sql';
+import { builder, columnsOf, countEqual, toCount } from '../utils/sql';
 import { UID } from '../utils/uids';
 import { DEFAULT_CATEGORY_POLICIES, refusesMessageOf, type CategoryPolicies } from '../core/categories';
 import type {
@@ -147,50 +147,66 @@ export function isAddressState(value: unknown): value is AddressState {
 /** Most addresses one status look-up answers: two per row of the largest Content Manager page. */
 export const MAX_LOOKUP = 200;
 
+/** Items by a key, each list in the items' order; items without a key are left out. */
+function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    if (key === null) continue;
+    const list = groups.get(key);
+    if (list) list.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}
+
 export default ({ strapi }: { strapi: Core.Strapi }) => {
-  /** Events and audit entries of these messages, one query each, grouped by message. */
+  /**
+   * Events, audit entries and address states of these messages, one query each, grouped by
+   * message. The three need only the rows, so they are asked at once: on PostgreSQL and MySQL each
+   * costs a round trip, and they then overlap (SQLite's one connection takes them in turn).
+   */
   async function historyOf(rows: Row[]): Promise<LogView[]> {
     const ids = rows.map((r) => r.documentId);
-    const byLog = new Map<string, EventView[]>();
-    if (ids.length > 0) {
-      const events = await table(strapi, UID.event).findMany({
-        where: { logDocumentId: { $in: ids } },
-        // The order things happened, then the order they were stored (an attempt before the report about it).
-        orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
-      });
-      for (const event of events) {
-        const list = byLog.get(event.logDocumentId as string) ?? [];
-        list.push(eventView(event));
-        byLog.set(event.logDocumentId as string, list);
-      }
-    }
-    const audit = await getService(strapi, 'audit').forLogs(ids);
-    const states = await addressStates(rows);
+    const [events, audit, states] = await Promise.all([eventsByLog(ids), auditByLog(ids), addressStates(rows)]);
+    const categories = getService(strapi, 'config').get().categories;
     return rows.map((row) =>
-      logView(
-        row,
-        byLog.get(row.documentId) ?? [],
-        audit.filter((a) => a.logDocumentId === row.documentId),
-        states.get(`${row.channel as string}:${row.address as string}`) ?? 'active',
-        getService(strapi, 'config').get().categories,
-      ),
+      logView(row, events.get(row.documentId) ?? [], audit.get(row.documentId) ?? [], states.get(`${row.channel as string}:${row.address as string}`) ?? 'active', categories),
     );
+  }
+
+  async function eventsByLog(ids: string[]): Promise<Map<string, EventView[]>> {
+    if (ids.length === 0) return new Map();
+    const events = await table(strapi, UID.event).findMany({
+      where: { logDocumentId: { $in: ids } },
+      // The order things happened, then the order they were stored (an attempt before the report about it).
+      orderBy: [{ occurredAt: 'asc' }, { id: 'asc' }],
+    });
+    const byLog = new Map<string, EventView[]>();
+    for (const [log, rows] of groupBy(events, (event) => event.logDocumentId as string)) byLog.set(log, rows.map(eventView));
+    return byLog;
+  }
+
+  async function auditByLog(ids: string[]): Promise<Map<string, AuditView[]>> {
+    return groupBy(await getService(strapi, 'audit').forLogs(ids), (entry) => entry.logDocumentId);
   }
 
   /** The ledger state of these messages' addresses, one query per channel. */
   async function addressStates(rows: Row[]): Promise<Map<string, AddressState>> {
     const states = new Map<string, AddressState>();
-    for (const channel of CHANNELS) {
+    const read = async (channel: Channel): Promise<void> => {
       const addresses = [...new Set(rows.filter((r) => r.channel === channel).map((r) => r.address as string))];
-      if (addresses.length === 0) continue;
+      if (addresses.length === 0) return;
       const found = await table(strapi, UID.address).findMany({
         where: { channel, address: { $in: addresses } },
         select: ['address', 'state'],
       });
       for (const row of found) states.set(`${channel}:${row.address as string}`, row.state as AddressState);
-    }
+    };
+    await Promise.all(CHANNELS.map(read));
     return states;
   }
+
 
   async function resolveContact(ref: ContactRef): Promise<ContactSummary> {
     const contact = await getService(strapi, 'contacts').find(ref);
@@ -201,11 +217,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   return {
     /** A contact's messages, newest first, a page at a time, with their full history. */
     async forContact(ref: ContactRef, filters: LogFilters): Promise<ContactLogs> {
-      const contact = await resolveContact(ref);
-      const where: Record<string, unknown> = { contactType: contact.type, contactDocumentId: contact.documentId };
+      const where: Record<string, string> = { contactType: ref.type, contactDocumentId: ref.documentId };
       if (filters.channel) where.channel = filters.channel;
       if (filters.status) where.status = filters.status;
-      const [rows, total] = await Promise.all([
+      // The student, their page and its count at once (one round trip's wait, not three); a
+      // student who does not exist is still a 404, the page read for nothing.
+      const [contact, rows, total] = await Promise.all([
+        resolveContact(ref),
         table(strapi, UID.log).findMany({
           where,
           // Newest first; the id breaks ties between messages created in the same millisecond.
@@ -213,7 +231,7 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
           offset: (filters.page - 1) * filters.pageSize,
           limit: filters.pageSize,
         }),
-        table(strapi, UID.log).count({ where }),
+        countEqual(strapi, UID.log, where),
       ]);
       return {
         contact,
