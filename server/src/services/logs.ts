@@ -162,8 +162,8 @@ function groupBy<T>(items: readonly T[], keyOf: (item: T) => string | null): Map
 
 export default ({ strapi }: { strapi: Core.Strapi }) => {
   /**
-   * Events, audit entries and address states of these messages, one query each, grouped by
-   * message. The three need only the rows, so they are asked at once: on PostgreSQL and MySQL each
+   * Events, audit entries and address states of these messages (a query each; the states, one a
+   * channel), grouped by message. The three need only the rows, so they are asked at once: on PostgreSQL and MySQL each
    * costs a round trip, and they then overlap (SQLite's one connection takes them in turn).
    */
   async function historyOf(rows: Row[]): Promise<LogView[]> {
@@ -206,7 +206,6 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     await Promise.all(CHANNELS.map(read));
     return states;
   }
-
 
   async function resolveContact(ref: ContactRef): Promise<ContactSummary> {
     const contact = await getService(strapi, 'contacts').find(ref);
