@@ -6,7 +6,7 @@ import type { MessageStatus } from '../core/statuses';
 import { documentIds, insertRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
 import { getService, toMs } from '../utils/plugin';
-import { builder, columnsOf, deleteByIds, dialectOf, knexOf, qualifiedTableName, tableName, toCount, type Dialect } from '../utils/sql';
+import { builder, columnsOf, deleteByIds, dialectOf, knexOf, qualifiedTableName, tableName, toCount, whereEqual, type Dialect } from '../utils/sql';
 import { UID } from '../utils/uids';
 
 /**
@@ -205,9 +205,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * takes them out of the counts: the rows are locked and read first, and only those are deleted.
      */
     async deleteLogs(trx: Knex.Transaction, where: Record<string, string | number | null>): Promise<number> {
-      const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status', ...Object.keys(where)]);
-      const query = builder(strapi, UID.log).transacting(trx).select('id', c.createdAt, c.channel, c.status).orderBy('id');
-      for (const [attribute, value] of Object.entries(where)) query.where(c[attribute], value);
+      const c = columnsOf(strapi, UID.log, ['createdAt', 'channel', 'status'] as const);
+      const query = whereEqual(strapi, UID.log, builder(strapi, UID.log).transacting(trx).select('id', c.createdAt, c.channel, c.status).orderBy('id'), where);
       if (takesRowLocks(strapi)) query.forUpdate();
       const rows = (await query) as Record<string, unknown>[];
       if (rows.length === 0) return 0;

@@ -59,11 +59,15 @@ export function builder(strapi: Core.Strapi, uid: string): Knex.QueryBuilder {
  * on the filtered columns alone (a student's 1,000 messages: 0.7 ms against 5.8).
  */
 export async function countEqual(strapi: Core.Strapi, uid: string, values: Record<string, string | number | boolean>): Promise<number> {
-  const columns = columnsOf(strapi, uid, Object.keys(values));
-  const query = builder(strapi, uid).count({ n: '*' });
-  for (const [name, value] of Object.entries(values)) query.where(columns[name], value);
-  const [row] = (await query) as { n: unknown }[];
+  const [row] = (await whereEqual(strapi, uid, builder(strapi, uid).count({ n: '*' }), values)) as { n: unknown }[];
   return toCount(row?.n);
+}
+
+/** `query` kept to the rows whose attributes have these values (`null`: IS NULL), each by its column. */
+export function whereEqual(strapi: Core.Strapi, uid: string, query: Knex.QueryBuilder, values: Record<string, string | number | boolean | null>): Knex.QueryBuilder {
+  const columns = columnsOf(strapi, uid, Object.keys(values));
+  for (const [name, value] of Object.entries(values)) query.where(columns[name], value);
+  return query;
 }
 
 export function knexOf(strapi: Core.Strapi): Knex {
