@@ -31,7 +31,7 @@ import { buildBatch, messagesFor, type BatchSpec } from './lib/batches';
 import { StrapiChild } from './lib/child';
 import { fullLogsStudents, HEAVY_CONTACTS, sizesFor, type Sizes } from './lib/dataset';
 import { PeakTracker, readMemory } from './lib/memory';
-import { readIntoOsCache } from './lib/os-cache';
+import { readIntoOsCache, unwrittenMb } from './lib/os-cache';
 import { describeIntake, FULL_LOGS_VARIANTS, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
 import { compareWith, machine, printTable, producedBy, resultsFile, type Results, type Row } from './lib/report';
 import { resultRows } from './lib/result-rows';
@@ -56,6 +56,18 @@ function log(message: string): void {
 // 5 s): a batch posted on a socket the server is closing fails with "socket hang up" (seen after
 // the naive peer's 20-second stretches).
 const agent = new http.Agent({ keepAlive: true, maxSockets: 8, timeout: 4000 });
+
+/** A seeding step's answer: its time, and how long the checkpoint after it took (null: none, see settle() in lib/seed.ts). */
+interface Seeded {
+  ms: number;
+  checkpointMs: number | null;
+  refused?: string;
+}
+
+function settled(seeded: Seeded): string {
+  if (seeded.refused) return `; no checkpoint after it (${seeded.refused}), so its writes may still be going to disk`;
+  return seeded.checkpointMs === null ? '' : `, then ${seeded.checkpointMs} ms to checkpoint`;
+}
 
 function post(port: number, pathname: string, body: string, headers: Record<string, string>): Promise<{ status: number; text: string; ms: number }> {
   return new Promise((resolve, reject) => {
@@ -190,8 +202,9 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
 
   try {
     // ---- The small database: students, their ledger, 10,000 logs.
-    const seedC = await child.call<{ ms: number }>('seedContacts', { count: sizes.contacts, now });
-    log(`${db}: seeded ${sizes.contacts} students and ${2 * sizes.contacts} ledger rows in ${Math.round(seedC.ms)} ms`);
+    const seedC = await child.call<Seeded>('seedContacts', { count: sizes.contacts, now });
+    details.checkpointAfterSeeding = { contacts: seedC.checkpointMs };
+    log(`${db}: seeded ${sizes.contacts} students and ${2 * sizes.contacts} ledger rows in ${Math.round(seedC.ms)} ms${settled(seedC)}`);
     // The small database's logs belong to its first students, about ten each (see Sizes.smallContacts).
     await child.call('seedLogs', { from: 1, to: sizes.smallLogs, contacts: sizes.smallContacts, bulk: false, now });
     let dueNext = 1;
@@ -324,15 +337,22 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
      */
     async function resending(): Promise<ResendingResult> {
       await seedDue(sizes.retrierDue);
+      const unwritten = (name: string) => {
+        const mb = unwrittenMb();
+        details[`${name}.unwrittenMbBefore`] = mb;
+        return mb === null ? '' : `; ${mb} MB of the OS's page cache unwritten before it`;
+      };
+      const before = unwritten('retrier.many.large');
       const tick = await step('retrier.many.large', () => child.call<TickAnswer>('retrierTick'));
-      log(`${db}: retrier, ${sizes.retrierDue} due: ${Math.round(tick.result.ms)} ms, claimed ${tick.result.claimed}`);
+      log(`${db}: retrier, ${sizes.retrierDue} due: ${Math.round(tick.result.ms)} ms, claimed ${tick.result.claimed}${before}`);
       const insert = await step('retrier.rows.large', () => child.call<{ ms: number }>('insertSentRows', { count: sizes.retrierDue, batch: RESEND_INSERT_BATCH, tag: 'resend' }));
       const concurrency = await child.call<number>('retrierConcurrency');
       const slowTick = async (name: string, maxUnrecorded: number) => {
         await seedDue(sizes.latencyDue);
         await child.call('setTransportLatency', { ms: LATENCY_MS });
+        const slowBefore = unwritten(name);
         const slow = await step(name, () => child.call<TickAnswer>('retrierTick', { maxUnrecorded })).finally(() => child.call('setTransportLatency', { ms: transportMs }));
-        log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency}, maxUnrecorded ${maxUnrecorded})`);
+        log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency}, maxUnrecorded ${maxUnrecorded})${slowBefore}`);
         return slow;
       };
       // The default (a slot waits for its answer's record), then answers allowed to wait (retrier.maxUnrecorded).
@@ -354,10 +374,11 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
 
     // ---- The large database: 1,000,000 logs (10,000,000 at BENCH_SCALE=10), each with its attempt event.
     const logsBefore = (await child.call<Record<string, number>>('counts')).logs;
-    const seedL = await child.call<{ ms: number }>('seedLogs', { from: sizes.smallLogs + 1, to: sizes.smallLogs + Math.max(0, sizes.logs - logsBefore), contacts: sizes.contacts, bulk: true, now });
+    const seedL = await child.call<Seeded>('seedLogs', { from: sizes.smallLogs + 1, to: sizes.smallLogs + Math.max(0, sizes.logs - logsBefore), contacts: sizes.contacts, bulk: true, now });
     const counts = await child.call<Record<string, number>>('counts');
     details.counts = counts;
-    log(`${db}: seeded to ${JSON.stringify(counts)} in ${Math.round(seedL.ms)} ms`);
+    details.checkpointAfterSeeding = { ...(details.checkpointAfterSeeding as object), logs: seedL.checkpointMs };
+    log(`${db}: seeded to ${JSON.stringify(counts)} in ${Math.round(seedL.ms)} ms${settled(seedL)}`);
 
     const fewLarge = await retrierFew('large');
     log(`${db}: retrier, ${sizes.retrierFew} due among ${counts.logs} logs: median ${round(median(fewLarge.result.samples))} ms`);

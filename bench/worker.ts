@@ -17,7 +17,7 @@ import { CONTACT_TYPE, contactDocumentId } from './lib/dataset';
 import { applyIdeal } from './lib/ideal';
 import { applyNaive } from './lib/naive';
 import { eventColumns, insertRows, rowDocumentId } from './lib/rows';
-import { analyze, seedContacts, seedDue, seedIntakeLogs, seedLogs, tableCounts, withoutIndexes, type Dialect, type SeedContext } from './lib/seed';
+import { analyze, seedContacts, settle, seedDue, seedIntakeLogs, seedLogs, tableCounts, withoutIndexes, type Dialect, type SeedContext } from './lib/seed';
 import { since, summarize } from './lib/stats';
 
 const LOG = 'plugin::deliverability.delivery-log';
@@ -213,7 +213,7 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     const ctx = seedContext(now);
     await withoutIndexes(ctx, ['deliverability_contacts', 'deliverability_addresses', 'deliverability_contact_addresses'], () => seedContacts(ctx, 1, count));
     await analyze(ctx);
-    return { ms: since(started) };
+    return { ms: since(started), ...(await settle(ctx)) };
   },
 
   async seedLogs({ from, to, contacts, bulk, now }: { from: number; to: number; contacts: number; bulk: boolean; now: number }) {
@@ -223,7 +223,7 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     if (bulk) await withoutIndexes(ctx, ['deliverability_logs', 'deliverability_events'], load);
     else await load();
     await analyze(ctx);
-    return { ms: since(started) };
+    return { ms: since(started), ...(await settle(ctx)) };
   },
 
   async seedIntakeLogs({ from, to, contacts }: { from: number; to: number; contacts: number }) {

@@ -10,3 +10,19 @@ export async function readIntoOsCache(file: string): Promise<{ bytes: number; ms
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 4 * 1024 * 1024 })) bytes += (chunk as Buffer).length;
   return { bytes, ms: Date.now() - started };
 }
+
+/**
+ * Megabytes of the page cache that are waiting to be written to disk, or being written (Linux's
+ * Dirty + Writeback in /proc/meminfo; null elsewhere). A large figure before a timed step means
+ * its commits share the disk with an earlier step's writes.
+ */
+export function unwrittenMb(): number | null {
+  let meminfo: string;
+  try {
+    meminfo = fs.readFileSync('/proc/meminfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1] ?? 0);
+  return Math.round((kb('Dirty') + kb('Writeback')) / 1024);
+}
