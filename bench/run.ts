@@ -32,7 +32,7 @@ import { StrapiChild } from './lib/child';
 import { fullLogsStudents, HEAVY_CONTACTS, sizesFor, type Sizes } from './lib/dataset';
 import { PeakTracker, readMemory } from './lib/memory';
 import { readIntoOsCache, unwrittenMb } from './lib/os-cache';
-import { describeIntake, FULL_LOGS_VARIANTS, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
+import { describeIntake, FULL_LOGS_VARIANTS, INTAKE_MEMORY_BATCHES, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type IntakeMemory, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
 import { compareWith, machine, printTable, producedBy, resultsFile, type Results, type Row } from './lib/report';
 import { resultRows } from './lib/result-rows';
 import { median, percentile, rate, round, since, summarize, type Summary } from './lib/stats';
@@ -271,6 +271,35 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     }
 
     /**
+     * The plugin's intake alone, a batch at a time, for its memory: each batch starts after a full
+     * garbage collection with the high-water mark reset, so its peak is that batch's own working
+     * set. The intake pass's peak (the step's memory) also holds the ideal arm's and the floor's
+     * work, which run in the same process, and whatever garbage the collector has not yet reached,
+     * so it moves by tens of megabytes from run to run at either size. A batch's own peak moves only
+     * when it needs more than the heap V8 keeps after a collection, as one that read rows in
+     * proportion to the rows stored would.
+     */
+    async function intakeMemory(label: string, firstMessage: number): Promise<IntakeMemory> {
+      await child.call('seedIntakeLogs', { from: firstMessage, to: firstMessage + messagesFor(INTAKE_MEMORY_BATCHES) - 1, contacts: sizes.contacts });
+      const growthMb: number[] = [];
+      const peakMb: number[] = [];
+      for (let batch = 0; batch < INTAKE_MEMORY_BATCHES; batch += 1) {
+        const body = buildBatch({ pass: `memory-${label}`, arm: 'plugin', batch, firstMessage, contacts: sizes.contacts, events: sizes.batchEvents, now }).body;
+        const headers = signSendgridBody(body, keys.sendgridPrivateKey, Date.now());
+        await child.call('gc');
+        tracker.start();
+        const response = await post(port, WEBHOOK, body, headers);
+        const memory = tracker.stop();
+        if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
+        growthMb.push(memory.growthMb);
+        peakMb.push(memory.peakMb);
+      }
+      const out = { growthMb, peakMb };
+      details[`intake.memory.${label}`] = out;
+      return out;
+    }
+
+    /**
      * One pass of intake: the plugin's batches over HTTP, the ideal arm's, the insert-only floor's
      * and (every few batches) the naive peer's, interleaved batch by batch in a rotating order, so
      * that a machine slowing down or speeding up, and the data warming up, affect every arm alike.
@@ -371,6 +400,8 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     const intakeSmall = await intake('small', sizes.intakeBatches, intakeFirst);
     intakeFirst += 3 * messagesFor(sizes.intakeBatches);
     log(`${db}: intake ${describeIntake(intakeSmall.result)}`);
+    const intakeMemorySmall = await intakeMemory('small', intakeFirst);
+    intakeFirst += messagesFor(INTAKE_MEMORY_BATCHES);
 
     // ---- The large database: 1,000,000 logs (10,000,000 at BENCH_SCALE=10), each with its attempt event.
     const logsBefore = (await child.call<Record<string, number>>('counts')).logs;
@@ -400,9 +431,11 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
 
     const intakeLarge = await intake('large', sizes.intakeBatchesLarge, intakeFirst);
     log(`${db}: intake among ${counts.events} events: ${describeIntake(intakeLarge.result)}`);
+    const intakeMemoryLarge = await intakeMemory('large', intakeFirst + 3 * messagesFor(sizes.intakeBatchesLarge));
+    log(`${db}: one intake batch's memory above a collected heap, median: +${median(intakeMemoryLarge.growthMb)} MB among ${counts.logs} logs, +${median(intakeMemorySmall.growthMb)} MB among ${sizes.smallLogs}`);
 
     rows.push(
-      ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, reportsYear, memory: details }),
+      ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, intakeMemorySmall, intakeMemoryLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, reportsYear, memory: details }),
     );
     const runPeak = tracker.runPeakMb();
     rows.push({ db, scenario: 'Memory: the whole run', metric: 'peak RSS of the Strapi process', value: `${runPeak} MB`, baseline: `after boot ${bootRss} MB`, ratio: null, target: db === 'sqlite' ? '< 500 MB' : 'report', met: db === 'sqlite' ? runPeak < 500 : null });

@@ -40,6 +40,16 @@ export interface IntakeArms extends Record<IntakeArm, ArmSamples> {
   pluginQueries: number;
 }
 
+/** The plugin's intake batches one at a time, each after a full collection (see run.ts's intakeMemory). */
+export interface IntakeMemory {
+  /** Each batch's peak RSS above where it started, MB. */
+  growthMb: number[];
+  peakMb: number[];
+}
+
+/** Batches a size for IntakeMemory: enough for a median, few enough to add seconds, not minutes. */
+export const INTAKE_MEMORY_BATCHES = 8;
+
 export const newIntakeArms = (): IntakeArms => {
   const arm = (): ArmSamples => ({ samples: [], events: 0, duplicates: 0 });
   return { plugin: arm(), ideal: arm(), floor: arm(), naive: arm(), answers: {}, pluginQueries: 0 };
