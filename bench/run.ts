@@ -275,26 +275,28 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
      * garbage collection with the high-water mark reset, so its peak is that batch's own working
      * set. The intake pass's peak (the step's memory) also holds the ideal arm's and the floor's
      * work, which run in the same process, and whatever garbage the collector has not yet reached,
-     * so it moves by tens of megabytes from run to run at either size. A batch's own peak moves only
-     * when it needs more than the heap V8 keeps after a collection, as one that read rows in
-     * proportion to the rows stored would.
+     * so it moves by tens of megabytes from run to run at either size. A batch's RSS moves only when
+     * it needs more than the heap V8 keeps after a collection; the JS heap in use at its peak (just
+     * before a collection during the batch, or at its end) shows what it holds, garbage included.
      */
     async function intakeMemory(label: string, firstMessage: number): Promise<IntakeMemory> {
       await child.call('seedIntakeLogs', { from: firstMessage, to: firstMessage + messagesFor(INTAKE_MEMORY_BATCHES) - 1, contacts: sizes.contacts });
-      const growthMb: number[] = [];
-      const peakMb: number[] = [];
+      const out: IntakeMemory = { growthMb: [], peakMb: [], heapGrowthMb: [], heapPeakMb: [] };
       for (let batch = 0; batch < INTAKE_MEMORY_BATCHES; batch += 1) {
         const body = buildBatch({ pass: `memory-${label}`, arm: 'plugin', batch, firstMessage, contacts: sizes.contacts, events: sizes.batchEvents, now }).body;
         const headers = signSendgridBody(body, keys.sendgridPrivateKey, Date.now());
-        await child.call('gc');
+        const heapStart = await child.call<number>('gc');
+        await child.call('heapPeakStart');
         tracker.start();
         const response = await post(port, WEBHOOK, body, headers);
         const memory = tracker.stop();
+        const heapPeak = await child.call<number>('heapPeakStop');
         if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
-        growthMb.push(memory.growthMb);
-        peakMb.push(memory.peakMb);
+        out.growthMb.push(memory.growthMb);
+        out.peakMb.push(memory.peakMb);
+        out.heapGrowthMb.push(heapPeak - heapStart);
+        out.heapPeakMb.push(heapPeak);
       }
-      const out = { growthMb, peakMb };
       details[`intake.memory.${label}`] = out;
       return out;
     }
@@ -432,7 +434,8 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
     const intakeLarge = await intake('large', sizes.intakeBatchesLarge, intakeFirst);
     log(`${db}: intake among ${counts.events} events: ${describeIntake(intakeLarge.result)}`);
     const intakeMemoryLarge = await intakeMemory('large', intakeFirst + 3 * messagesFor(sizes.intakeBatchesLarge));
-    log(`${db}: one intake batch's memory above a collected heap, median: +${median(intakeMemoryLarge.growthMb)} MB among ${counts.logs} logs, +${median(intakeMemorySmall.growthMb)} MB among ${sizes.smallLogs}`);
+    const batchMemory = (m: IntakeMemory) => `heap +${median(m.heapGrowthMb)} MB, RSS +${median(m.growthMb)} MB`;
+    log(`${db}: one intake batch's memory above a collected heap, median: ${batchMemory(intakeMemoryLarge)} among ${counts.logs} logs; ${batchMemory(intakeMemorySmall)} among ${sizes.smallLogs}`);
 
     rows.push(
       ...resultRows(db, sizes, counts.logs, { intakeSmall, intakeLarge, intakeMemorySmall, intakeMemoryLarge, fewSmall, fewLarge, resend, send, sendRaw, logsSmall, logsLarge, reportsSmall, reportsLarge, reportsYear, memory: details }),

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import inspector from 'node:inspector';
 import path from 'node:path';
+import v8 from 'node:v8';
 import { createStrapi, type Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { parseSendgrid } from '../server/src/providers/sendgrid/parse';
@@ -127,6 +128,8 @@ async function pool<T>(items: T[], concurrency: number, work: (item: T) => Promi
 }
 
 let profiler: inspector.Session | null = null;
+/** Notes the heap in use before each collection while a step's peak heap is wanted (heapPeakStart). */
+let heapWatch: v8.GCProfiler | null = null;
 
 /** Time spent in each SQL statement shape (knex's query / query-response events), while collecting. */
 let queryStats: Map<string, { n: number; ms: number }> | null = null;
@@ -161,6 +164,21 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
   async gc() {
     (global as { gc?: () => void }).gc?.();
     return Math.round(process.memoryUsage().heapUsed / 2 ** 20);
+  },
+
+  /** Starts noting the JS heap in use before each garbage collection, until heapPeakStop. */
+  async heapPeakStart() {
+    heapWatch = new v8.GCProfiler();
+    heapWatch.start();
+    return null;
+  },
+
+  /** The most JS heap in use (MB) since heapPeakStart: just before each collection, or now. */
+  async heapPeakStop() {
+    const collections = heapWatch?.stop().statistics ?? [];
+    heapWatch = null;
+    const before = collections.map((c) => c.beforeGC.heapStatistics.usedHeapSize);
+    return Math.round(Math.max(process.memoryUsage().heapUsed, ...before) / 2 ** 20);
   },
 
   /** Where the RSS is, before any collection (MB): the JS heap V8 holds (garbage included) and memory outside it. */

@@ -45,6 +45,9 @@ export interface IntakeMemory {
   /** Each batch's peak RSS above where it started, MB. */
   growthMb: number[];
   peakMb: number[];
+  /** Each batch's peak JS heap in use above the collected heap it started from, MB. */
+  heapGrowthMb: number[];
+  heapPeakMb: number[];
 }
 
 /** Batches a size for IntakeMemory: enough for a median, few enough to add seconds, not minutes. */
