@@ -206,12 +206,12 @@ export async function analyze(ctx: SeedContext): Promise<void> {
 }
 
 /**
- * Puts the seed's writes on disk before anything is timed. The vacuum above marks every page of a
- * bulk-loaded history, gigabytes at 10,000,000 logs, and left alone PostgreSQL and the OS write
- * them back during the next steps: the 50 ms re-send's commits waited behind that write-back
- * (0.58 of its bound in one run, 0.80 in the run before, which vacuumed nothing). A checkpoint
- * writes and fsyncs them now, as a settled site's history already is. It needs a superuser or the
- * pg_checkpoint role; without either the run goes on and the answer says so.
+ * Puts the seed's writes on disk before anything is timed, as a settled site's history already
+ * is: the vacuum above marks every page of a bulk-loaded history (gigabytes at 10,000,000 logs),
+ * and the timed steps' commits should not share the disk with writing them back. A checkpoint
+ * writes and fsyncs them now. (It took 0.5 to 1.4 s in the runs so far, so little was left; a slow
+ * 50 ms re-send that first raised this followed the machine's speed instead.) It needs a superuser
+ * or the pg_checkpoint role; without either the run goes on and the answer says so.
  */
 export async function settle(ctx: SeedContext): Promise<{ checkpointMs: number | null; refused?: string }> {
   if (ctx.dialect !== 'postgres') return { checkpointMs: null };
