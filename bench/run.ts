@@ -83,6 +83,13 @@ function post(port: number, pathname: string, body: string, headers: Record<stri
   });
 }
 
+/** Posts a signed intake batch; any answer but 200 stops the run, as every figure after it would be wrong. */
+async function postIntake(port: number, body: string, headers: Record<string, string>): Promise<{ status: number; text: string; ms: number }> {
+  const response = await post(port, WEBHOOK, body, headers);
+  if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
+  return response;
+}
+
 async function pgUrl(): Promise<string | null> {
   if (process.env.BENCH_PG_URL) return process.env.BENCH_PG_URL;
   const test = process.env.DELIVERABILITY_TEST_PG;
@@ -290,10 +297,9 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
         const heapStart = await child.call<number>('gc');
         await child.call('heapPeakStart');
         tracker.start();
-        const response = await post(port, WEBHOOK, body, headers);
+        await postIntake(port, body, headers);
         const memory = tracker.stop();
         const heapPeak = await child.call<number>('heapPeakStop');
-        if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
         out.growthMb.push(memory.growthMb);
         out.peakMb.push(memory.peakMb);
         out.heapGrowthMb.push(heapPeak - heapStart);
@@ -326,9 +332,8 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
         const run: Record<IntakeArm, (batch: number) => Promise<void>> = {
           plugin: async (batch) => {
             await child.call('queryCount');
-            const response = await post(port, WEBHOOK, signed[batch].body, signed[batch].headers);
+            const response = await postIntake(port, signed[batch].body, signed[batch].headers);
             arms.pluginQueries += await child.call<number>('queryCount');
-            if (response.status !== 200) throw new Error(`intake answered ${response.status}: ${response.text.slice(0, 500)}`);
             arms.plugin.samples.push(response.ms);
             arms.plugin.events += sizes.batchEvents;
             const body = JSON.parse(response.text) as Record<string, number>;

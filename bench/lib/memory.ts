@@ -12,14 +12,15 @@ export interface MemoryReading {
   hwmMb: number;
 }
 
-function field(status: string, name: string): number {
+/** A `Name:   123 kB` line of a /proc file (status, meminfo), in MB; NaN when absent. */
+export function procFieldMb(status: string, name: string): number {
   const match = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status);
   return match ? Number(match[1]) / 1024 : NaN;
 }
 
 export function readMemory(pid: number): MemoryReading {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return { rssMb: Math.round(field(status, 'VmRSS')), hwmMb: Math.round(field(status, 'VmHWM')) };
+  return { rssMb: Math.round(procFieldMb(status, 'VmRSS')), hwmMb: Math.round(procFieldMb(status, 'VmHWM')) };
 }
 
 export class PeakTracker {

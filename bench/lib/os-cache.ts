@@ -3,6 +3,7 @@
  * (its page cache): SQLite's reads past its own small cache then cost a copy, not a disk read.
  */
 import fs from 'node:fs';
+import { procFieldMb } from './memory';
 
 export async function readIntoOsCache(file: string): Promise<{ bytes: number; ms: number }> {
   const started = Date.now();
@@ -23,6 +24,5 @@ export function unwrittenMb(): number | null {
   } catch {
     return null;
   }
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(meminfo)?.[1] ?? 0);
-  return Math.round((kb('Dirty') + kb('Writeback')) / 1024);
+  return Math.round(procFieldMb(meminfo, 'Dirty') + procFieldMb(meminfo, 'Writeback'));
 }

@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { CONTACT_TYPE, HEAVY_CONTACTS, HEAVY_EVERY } from './dataset';
+import { since } from './stats';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -221,7 +222,7 @@ export async function settle(ctx: SeedContext): Promise<{ checkpointMs: number |
   } catch (error) {
     return { checkpointMs: null, refused: error instanceof Error ? error.message : String(error) };
   }
-  return { checkpointMs: Math.round(Number(process.hrtime.bigint() - started) / 1e6) };
+  return { checkpointMs: Math.round(since(started)) };
 }
 
 export async function tableCounts(knex: Knex): Promise<Record<string, number>> {
