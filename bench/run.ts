@@ -32,7 +32,7 @@ import { StrapiChild } from './lib/child';
 import { fullLogsStudents, HEAVY_CONTACTS, sizesFor, type Sizes } from './lib/dataset';
 import { PeakTracker, readMemory } from './lib/memory';
 import { readIntoOsCache, unwrittenMb } from './lib/os-cache';
-import { describeIntake, FULL_LOGS_VARIANTS, INTAKE_MEMORY_BATCHES, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type IntakeMemory, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
+import { describeIntake, describePhases, FULL_LOGS_VARIANTS, INTAKE_MEMORY_BATCHES, LATENCY_MS, newIntakeArms, RESEND_INSERT_BATCH, type ArmSamples, type FullLogsVariant, type IntakeArm, type IntakeArms, type IntakeMemory, type ResendingResult, type Step, type TickAnswer } from './lib/arms';
 import { compareWith, machine, printTable, producedBy, resultsFile, type Results, type Row } from './lib/report';
 import { resultRows } from './lib/result-rows';
 import { median, percentile, rate, round, since, summarize, type Summary } from './lib/stats';
@@ -390,7 +390,7 @@ async function runDatabase(db: Db, sizes: Sizes, pg: string | null, profile: Set
         await child.call('setTransportLatency', { ms: LATENCY_MS });
         const slowBefore = unwritten(name);
         const slow = await step(name, () => child.call<TickAnswer>('retrierTick', { maxUnrecorded })).finally(() => child.call('setTransportLatency', { ms: transportMs }));
-        log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency}, maxUnrecorded ${maxUnrecorded})${slowBefore}`);
+        log(`${db}: retrier, ${sizes.latencyDue} due at ${LATENCY_MS} ms a hand-off: ${Math.round(slow.result.ms)} ms (concurrency ${concurrency}, maxUnrecorded ${maxUnrecorded})${slowBefore}${describePhases(slow.result.handOffs)}`);
         return slow;
       };
       // The default (a slot waits for its answer's record), then answers allowed to wait (retrier.maxUnrecorded).

@@ -12,14 +12,14 @@ import { createStrapi, type Core } from '@strapi/strapi';
 import type { Knex } from 'knex';
 import { parseSendgrid } from '../server/src/providers/sendgrid/parse';
 import type { NormalizedEvent } from '../server/src/core/events';
-import type { FullLogsVariant } from './lib/arms';
+import type { FullLogsVariant, HandOffPhases } from './lib/arms';
 import { buildBatch, type BatchSpec } from './lib/batches';
 import { CONTACT_TYPE, contactDocumentId } from './lib/dataset';
 import { applyIdeal } from './lib/ideal';
 import { applyNaive } from './lib/naive';
 import { eventColumns, insertRows, rowDocumentId } from './lib/rows';
 import { analyze, seedContacts, settle, seedDue, seedIntakeLogs, seedLogs, tableCounts, withoutIndexes, type Dialect, type SeedContext } from './lib/seed';
-import { since, summarize } from './lib/stats';
+import { round, since, summarize } from './lib/stats';
 
 const LOG = 'plugin::deliverability.delivery-log';
 
@@ -385,11 +385,13 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
     const retrier = service<Config>('config').get().retrier;
     const configured = retrier.maxUnrecorded;
     retrier.maxUnrecorded = maxUnrecorded ?? configured;
+    handOffTimes = [];
+    const started = performance.now();
     try {
-      const started = process.hrtime.bigint();
       const result = await service<Retrier>('retrier').tick();
-      return { ms: since(started), ...result };
+      return { ms: performance.now() - started, ...result, handOffs: handOffPhases(handOffTimes, started) };
     } finally {
+      handOffTimes = null;
       retrier.maxUnrecorded = configured;
     }
   },
@@ -461,6 +463,26 @@ const handlers: Record<string, (args: any) => Promise<unknown>> = {
 /** A fixed latency added to every transport hand-off (0: none); BENCH_TRANSPORT_MS at boot, `setTransportLatency` later. */
 let transportLatencyMs = 0;
 
+/** When each hand-off of the tick being timed began and was answered (performance.now()); null while no tick is. */
+let handOffTimes: [number, number][] | null = null;
+
+/**
+ * Where a tick's time went, from its hand-offs' times: until the first hand-off began (the claim
+ * and the first begin), from then until the last answer, and from the last answer to the tick's
+ * end (the last record); and how long each hand-off took from its start to its answer.
+ */
+function handOffPhases(times: [number, number][], tickStarted: number): HandOffPhases | null {
+  if (times.length === 0) return null;
+  const firstStart = Math.min(...times.map(([start]) => start));
+  const lastAnswer = Math.max(...times.map(([, end]) => end));
+  return {
+    beforeFirstMs: round(firstStart - tickStarted),
+    handingOverMs: round(lastAnswer - firstStart),
+    afterLastMs: round(performance.now() - lastAnswer),
+    each: summarize(times.map(([start, end]) => end - start)),
+  };
+}
+
 /** Wraps the transports so that each hand-off waits `transportLatencyMs` first. */
 function holdTransportLatency(ms: number): void {
   transportLatencyMs = ms;
@@ -473,8 +495,12 @@ function holdTransportLatency(ms: number): void {
       provider: transport.provider,
       channel: transport.channel,
       send: async (m: unknown) => {
+        const times = handOffTimes;
+        const started = performance.now();
         if (transportLatencyMs > 0) await new Promise((resolve) => setTimeout(resolve, transportLatencyMs));
-        return transport.send(m);
+        const outcome = await transport.send(m);
+        times?.push([started, performance.now()]);
+        return outcome;
       },
     };
   };

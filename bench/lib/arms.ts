@@ -1,5 +1,5 @@
 /** What the runner's steps answer: the arms of each scenario and their samples. */
-import { rate, round, sum } from './stats';
+import { rate, round, sum, type Summary } from './stats';
 
 export interface StepMemory {
   /** RSS when the step started, its peak during the step, and the difference. */
@@ -69,11 +69,31 @@ export function describeIntake(arms: IntakeArms): string {
 export type FullLogsVariant = 'service' | 'query' | 'raw' | 'documents';
 export const FULL_LOGS_VARIANTS: FullLogsVariant[] = ['service', 'query', 'raw', 'documents'];
 
+/** Where a tick's time went, from its hand-offs' times (the worker's `handOffPhases`). */
+export interface HandOffPhases {
+  /** From the tick's start to the first hand-off: the claim and the first begin. */
+  beforeFirstMs: number;
+  /** From the first hand-off to the last answer. */
+  handingOverMs: number;
+  /** From the last answer to the tick's end: the last record. */
+  afterLastMs: number;
+  /** Each hand-off, from its start to its answer: the transport's latency and the event loop's delay in reading the answer. */
+  each: Summary;
+}
+
+/** A tick's phases for the run's log. */
+export function describePhases(phases: HandOffPhases | null): string {
+  if (!phases) return '';
+  const { beforeFirstMs, handingOverMs, afterLastMs, each } = phases;
+  return `; ${Math.round(beforeFirstMs)} ms to the first hand-off, ${Math.round(handingOverMs)} ms handing over, ${Math.round(afterLastMs)} ms after the last answer; a hand-off took ${each.median} ms (median), ${each.p95} ms (p95)`;
+}
+
 export interface TickAnswer {
   ms: number;
   claimed: number;
   sent: number;
   failed: number;
+  handOffs: HandOffPhases | null;
 }
 
 /** The transport's fixed latency in the re-send arm with latency. */
