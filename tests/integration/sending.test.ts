@@ -332,6 +332,45 @@ describe('the retrier itself', () => {
     expect(suppressed.filter((id) => handedOver.has(id))).toEqual([]);
   });
 
+  it('claims a batch a chunk at a time: the first hand-off leaves before the whole batch is claimed, and the tick still takes it all', async () => {
+    const template = await logOf((await email('chunks-template@school.example')).body.data.id);
+    await settle();
+    const past = new Date(Date.now() - 60_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 120; i++) {
+      const row = await app.strapi.db.query(LOG).create({
+        data: { channel: 'email', address: `chunk-${i}@school.example`, source: 'touchpoint', status: 'deferred', attempts: 1, firstAttemptAt: past, nextAttemptAt: past, content: template.content, publishedAt: past },
+      });
+      ids.push(row.documentId);
+    }
+    // How many of them are claimed when the first one is handed over.
+    type Transports = { for(channel: string): { send(message: unknown): Promise<unknown> } };
+    const transports = app.strapi.plugin('deliverability').service('transports') as Transports;
+    const original = transports.for;
+    let claimedAtFirstHandOff: Promise<number> | null = null;
+    transports.for = (channel) => {
+      const transport = original.call(transports, channel);
+      return {
+        ...transport,
+        send: async (message: unknown) => {
+          claimedAtFirstHandOff ??= app.strapi.db.query(LOG).count({ where: { documentId: { $in: ids }, leaseOwner: { $notNull: true } } });
+          await claimedAtFirstHandOff;
+          return transport.send(message);
+        },
+      };
+    };
+    try {
+      const tick = await retrier().tick(new Date());
+      // Four hand-offs at once (the default concurrency): a first claim of 4, then chunks of 16.
+      expect(claimedAtFirstHandOff).not.toBeNull();
+      expect(await claimedAtFirstHandOff!).toBeLessThanOrEqual(4 + 16);
+      expect(tick).toMatchObject({ claimed: 120, sent: 120 });
+    } finally {
+      transports.for = original;
+    }
+    await settle();
+  });
+
   it('stop() waits for the tick in flight', async () => {
     await email('in-flight@full.test');
     await settle();

@@ -9,7 +9,7 @@ import { refusesMessageOf } from '../core/categories';
 import { correlationIdOf, type SendOutcome, type Transport } from '../transports/types';
 import { insertRows, updateRows, type RowUpdate } from '../utils/bulk';
 import { takesRowLocks, withConflictRetry } from '../utils/locks';
-import { batchesOf, runPipeline, turnAtLeastEvery, type BatchSource } from '../utils/batch-pipeline';
+import { batchesOf, claimedInBatches, runPipeline, turnAtLeastEvery, type BatchSource } from '../utils/batch-pipeline';
 import { getService, table, toDate, toMs, type Row } from '../utils/plugin';
 import { builder, columnsOf } from '../utils/sql';
 import { UID } from '../utils/uids';
@@ -52,6 +52,16 @@ const CHUNK = 100;
  */
 const LOOP_SLICE_MS = 5;
 const letAnswersIn = (): Promise<void> => turnAtLeastEvery(LOOP_SLICE_MS);
+
+/**
+ * How many messages are begun at a time: a few rounds of hand-offs ahead, not more (a report
+ * that finishes a message before its hand-off should still find it not yet begun), and one round
+ * first, so that the first hand-offs wait for a small begin.
+ */
+function chunking({ concurrency = 1 }: AttemptOptions): { size: number; first: number } {
+  const size = Math.min(CHUNK, 4 * concurrency);
+  return { size, first: Math.min(size, concurrency) };
+}
 
 /** A message whose attempt is on record, ready to be handed over. */
 export interface ReadyAttempt {
@@ -579,11 +589,21 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
      * for their reports (see `recordAbandoned`); every other message is either untouched or finished.
      */
     async attemptBatch(items: { id: number }[], owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
-      const concurrency = options.concurrency ?? 1;
-      // Begun a few rounds of hand-offs ahead, not more: a report that finishes a message
-      // before its hand-off should still find it not yet begun.
-      const size = Math.min(CHUNK, 4 * concurrency);
-      return attemptStream(batchesOf(items, size, Math.min(size, concurrency)), owner, options);
+      const { size, first } = chunking(options);
+      return attemptStream(batchesOf(items, size, first), owner, options);
+    },
+
+    /**
+     * As `attemptBatch`, for up to `limit` messages that `claim(n)` leases to `owner` (the
+     * retrier's due messages), claimed a chunk at a time (`claimedInBatches`): one round of
+     * hand-offs first, and each later chunk while the ones before it are handed over. Claiming
+     * 1,000 messages at once cost 220 ms before the first hand-off among 10,000,000 logs on
+     * PostgreSQL (bench/run.ts), 1.1 s for 10,000. The next chunk is claimed and begun a chunk
+     * ahead, not a round, so that its claim and begin have a few rounds' time.
+     */
+    async attemptClaimed(claim: (limit: number) => Promise<{ id: number }[]>, limit: number, owner: string, options: AttemptOptions = {}): Promise<AttemptTally> {
+      const { size, first } = chunking(options);
+      return attemptStream(claimedInBatches(claim, limit, size, first), owner, { ...options, prefetchBelow: options.prefetchBelow ?? size });
     },
 
     attemptStream,

@@ -9,9 +9,10 @@ import { claimableByRetrier } from './bulk-sends';
 import type { AttemptTally } from './attempts';
 
 /**
- * The soft-bounce retrier. Each tick claims due messages with a lease, in one atomic UPDATE, so
- * that with several Strapi processes on one database every due message is sent by exactly one
- * of them; a crashed process's leases expire and another process takes the work over.
+ * The soft-bounce retrier. Each tick claims due messages with a lease, a chunk at a time (the
+ * next while the last is handed over), each claim in one transaction, so that with several
+ * Strapi processes on one database every due message is sent by exactly one of them; a crashed
+ * process's leases expire and another process takes the work over.
  *
  * Due: `deferred` with `nextAttemptAt` in the past, `sent` ones whose hand-off had no answer and
  * whose wait for the provider's report is over, and `queued` messages whose claim expired (a
@@ -80,14 +81,20 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
   async function workOn(owner: string, now: Date): Promise<TickResult> {
     const started = Date.now();
     const config = getService(strapi, 'config').get();
-    const ids = await claimDue(owner, now, config.retrier.batchSize, config.retrier.leaseSeconds);
-    const tally = await getService(strapi, 'messages').attemptBatch(
-      ids.map((id) => ({ id })),
-      owner,
-      // Quiet hours are judged at the tick's time, as the claim was.
-      { concurrency: config.retrier.concurrency, maxUnrecorded: config.retrier.maxUnrecorded, now: now.getTime() },
-    );
-    return { skipped: false, claimed: ids.length, ...tally, durationMs: Date.now() - started };
+    let claimed = 0;
+    const claim = async (limit: number) => {
+      const ids = await claimDue(owner, now, limit, config.retrier.leaseSeconds);
+      claimed += ids.length;
+      return ids.map((id) => ({ id }));
+    };
+    // Claimed a chunk at a time, while the chunks before are handed over.
+    const tally = await getService(strapi, 'attempts').attemptClaimed(claim, config.retrier.batchSize, owner, {
+      concurrency: config.retrier.concurrency,
+      maxUnrecorded: config.retrier.maxUnrecorded,
+      // Quiet hours are judged at the tick's time, as the claims are.
+      now: now.getTime(),
+    });
+    return { skipped: false, claimed, ...tally, durationMs: Date.now() - started };
   }
 
   return {

@@ -1,4 +1,4 @@
-import { batchesOf, nextTurn, runPipeline, turnAtLeastEvery, type BatchSource } from './batch-pipeline';
+import { batchesOf, claimedInBatches, nextTurn, runPipeline, turnAtLeastEvery, type BatchSource } from './batch-pipeline';
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -236,6 +236,55 @@ describe('runPipeline', () => {
     await runPipeline(batchesOf([], 10), stages, { concurrency: 3 });
     expect(seen.prepared).toEqual([]);
     expect(seen.recorded).toEqual([]);
+  });
+});
+
+describe('claimedInBatches', () => {
+  /** A queue of `due` items whose claims are remembered. */
+  function queue(due: number) {
+    let next = 0;
+    const claims: number[] = [];
+    const claim = async (limit: number) => {
+      claims.push(limit);
+      const items = Array.from({ length: Math.max(0, Math.min(limit, due - next)) }, (_, i) => next + i);
+      next += items.length;
+      return items;
+    };
+    return { claim, claims };
+  }
+
+  async function drain<T>(source: BatchSource<T>): Promise<T[][]> {
+    const batches: T[][] = [];
+    for (let batch = await source(); batch && batch.length > 0; batch = await source()) batches.push(batch);
+    return batches;
+  }
+
+  it('claims a small first batch, then full batches up to the limit', async () => {
+    const { claim, claims } = queue(1000);
+    const batches = await drain(claimedInBatches(claim, 300, 100, 32));
+    expect(claims).toEqual([32, 100, 100, 68]);
+    expect(batches.flat()).toEqual(Array.from({ length: 300 }, (_, i) => i));
+  });
+
+  it('claims no more after a short claim', async () => {
+    const { claim, claims } = queue(150);
+    expect((await drain(claimedInBatches(claim, 300, 100, 32))).map((b) => b.length)).toEqual([32, 100, 18]);
+    expect(claims).toEqual([32, 100, 100]);
+  });
+
+  it('claims once when the limit is below the first batch', async () => {
+    const { claim, claims } = queue(1000);
+    expect((await drain(claimedInBatches(claim, 10, 100, 32))).flat()).toHaveLength(10);
+    expect(claims).toEqual([10]);
+  });
+
+  it('feeds the pipeline every item claimed, each batch prepared once', async () => {
+    const { claim, claims } = queue(1000);
+    const { seen, stages } = observedStages({ workMs: 5 });
+    await runPipeline(claimedInBatches(claim, 200, 50, 8), stages, { concurrency: 8 });
+    expect(claims).toEqual([8, 50, 50, 50, 42]);
+    expect(seen.prepared.map((b) => b.length)).toEqual([8, 50, 50, 50, 42]);
+    expect(seen.recorded.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 200 }, (_, i) => i));
   });
 });
 

@@ -70,6 +70,25 @@ export function batchesOf<T>(items: readonly T[], size: number, first: number = 
   };
 }
 
+/**
+ * Up to `limit` items claimed from a queue a batch at a time, the first batch only `first` big:
+ * the first items go to work after a small claim, and each later claim is made while the items
+ * before it are worked. A claim that comes back short means the queue has no more for us (or
+ * another process is claiming the rest), and is the last.
+ */
+export function claimedInBatches<T>(claim: (limit: number) => Promise<T[]>, limit: number, size: number, first: number = size): BatchSource<T> {
+  let claimed = 0;
+  let more = true;
+  return async () => {
+    const want = Math.min(claimed === 0 ? Math.min(first, size) : size, limit - claimed);
+    if (!more || want <= 0) return null;
+    const items = await claim(want);
+    claimed += items.length;
+    more = items.length === want;
+    return items;
+  };
+}
+
 /** Waiters woken together: `wait` resolves at the next `notify` (a notify with no waiter is lost). */
 function signal() {
   let waiters: (() => void)[] = [];
