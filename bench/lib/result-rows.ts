@@ -48,9 +48,13 @@ function retrierRows(db: string, sizes: Sizes, logs: string, m: Measured): Row[]
   const tickRate = rate(tick.result.claimed, tick.result.ms);
   const insertRate = rate(tick.result.claimed, insert.result.ms);
   const bound = concurrency / (LATENCY_MS / 1000);
+  // Hand-offs, not messages claimed: a message dropped at its begin (a suppressed address) takes
+  // no hand-off slot, and counted it would lift the rate past the bound.
   const slowRow = (run: typeof slow, setting: string): Row => {
-    const slowRate = rate(run.result.claimed, run.result.ms);
-    return { db, scenario: `Re-send, ${n(sizes.latencyDue)} due, ${LATENCY_MS} ms transport, ${setting}`, metric: 'one tick, msg/s vs concurrency ÷ latency', value: `${round(run.result.ms / 1000, 1)} s (${slowRate} msg/s)`, baseline: `${concurrency} ÷ ${LATENCY_MS / 1000} s = ${bound}`, ratio: round(slowRate / bound), target: '≥ 0.8', met: slowRate / bound >= 0.8 };
+    const handOffs = run.result.sent + run.result.failed;
+    const slowRate = rate(handOffs, run.result.ms);
+    const value = `${round(run.result.ms / 1000, 1)} s (${n(handOffs)} hand-offs, ${slowRate}/s; ${run.result.claimed - handOffs} not handed over)`;
+    return { db, scenario: `Re-send, ${n(sizes.latencyDue)} due, ${LATENCY_MS} ms transport, ${setting}`, metric: 'one tick, hand-offs/s vs concurrency ÷ latency', value, baseline: `${concurrency} ÷ ${LATENCY_MS / 1000} s = ${bound}`, ratio: round(slowRate / bound), target: '≥ 0.8', met: slowRate / bound >= 0.8 };
   };
   return [
     { db, scenario: `Retrier, ${sizes.retrierFew} due`, metric: `tick median, ${logs} vs ${n(sizes.smallLogs)} logs`, value: ms(fewL), baseline: ms(fewS), ratio: round(fewL / fewS), target: '< 2×', met: fewL / fewS < 2 },
