@@ -371,6 +371,29 @@ describe('the retrier itself', () => {
     await settle();
   });
 
+  it('hands each message over once a tick, even when its next attempt falls before the time the tick judges at', async () => {
+    // A tick judged 3 hours ahead (as the tests' ticks are): a synchronous 451 defers each message
+    // by minutes, due again at the tick's time, and a later claim of the same tick must not take it.
+    const template = await logOf((await email('twice-template@school.example')).body.data.id);
+    await settle();
+    const past = new Date(Date.now() - 60_000);
+    const ids: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const row = await app.strapi.db.query(LOG).create({
+        data: { channel: 'email', address: `twice-${i}@offline.test`, source: 'touchpoint', status: 'deferred', attempts: 1, firstAttemptAt: past, nextAttemptAt: past, content: template.content, publishedAt: past },
+      });
+      ids.push(row.documentId);
+    }
+    const received = () => (sandbox('email').received as { logDocumentId: string }[]).filter((m) => ids.includes(m.logDocumentId));
+    const before = received().length;
+    await retrier().tick(new Date(Date.now() + 3 * 3_600_000));
+    // (The tick also takes other tests' messages that are due by then.)
+    expect(received().length - before).toBe(60);
+    expect(new Set(received().slice(before).map((m) => m.logDocumentId)).size).toBe(60);
+    const logs = await app.strapi.db.query(LOG).findMany({ where: { documentId: { $in: ids } } });
+    expect(logs.filter((log: { attempts: number }) => log.attempts !== 2)).toEqual([]);
+  });
+
   it('stop() waits for the tick in flight', async () => {
     await email('in-flight@full.test');
     await settle();

@@ -36,9 +36,9 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
    * row and neither waits for the other. SQLite has one writer, so the transaction alone is enough.
    * (MySQL cannot UPDATE a table with a sub-select on itself, hence two statements.)
    */
-  async function claimDue(owner: string, now: Date, limit: number, leaseSeconds: number): Promise<number[]> {
+  async function claimDue(owner: string, now: Date, limit: number, leaseSeconds: number, unchangedSince: Date | null): Promise<number[]> {
     const expires = new Date(now.getTime() + leaseSeconds * 1000);
-    const c = columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseExpiresAt', 'leaseOwner'] as const);
+    const c = columnsOf(strapi, UID.log, ['status', 'nextAttemptAt', 'leaseExpiresAt', 'leaseOwner', 'updatedAt'] as const);
     const free = (q: Knex.QueryBuilder) => q.whereNull(c.leaseExpiresAt).orWhere(c.leaseExpiresAt, '<', now);
     return strapi.db.transaction(async ({ trx }: { trx: Knex.Transaction }) => {
       const due = builder(strapi, UID.log)
@@ -52,6 +52,8 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
             .orWhere((d) => d.where(c.status, 'queued').where(free)),
         )
         .where(free)
+        // Not a message this tick has attempted already (see workOn).
+        .where((q) => (unchangedSince ? q.whereNull(c.updatedAt).orWhere(c.updatedAt, '<', unchangedSince) : q))
         // Not the messages of a paused bulk send, nor the held ones of a cancelled send.
         .where(claimableByRetrier(strapi))
         .orderBy(c.nextAttemptAt, 'asc')
@@ -82,8 +84,13 @@ export default ({ strapi }: { strapi: Core.Strapi }) => {
     const started = Date.now();
     const config = getService(strapi, 'config').get();
     let claimed = 0;
+    // Every message this tick begins is updated after its first claim has returned. A tick judged
+    // at a time ahead of the clock (`tick(now)`) would otherwise find a message it has just
+    // deferred due again, and a later claim would take it a second time.
+    let firstClaimAt: Date | null = null;
     const claim = async (limit: number) => {
-      const ids = await claimDue(owner, now, limit, config.retrier.leaseSeconds);
+      const ids = await claimDue(owner, now, limit, config.retrier.leaseSeconds, firstClaimAt);
+      firstClaimAt ??= new Date();
       claimed += ids.length;
       return ids.map((id) => ({ id }));
     };
