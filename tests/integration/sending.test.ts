@@ -40,6 +40,21 @@ const email = (address: string, extra: Record<string, unknown> = {}) =>
 const sms = (address: string, extra: Record<string, unknown> = {}) => send({ channel: 'sms', to: { address }, body: 'Class moved to room 4', ...extra });
 
 const logOf = async (id: string) => app.strapi.db.query(LOG).findOne({ where: { documentId: id } });
+
+/** The content of an email sent now through the API, to give the due messages made up below. */
+async function sentContent(address: string): Promise<unknown> {
+  const template = await logOf((await email(address)).body.data.id);
+  await settle();
+  return template.content;
+}
+
+/** A deferred email, its second attempt due a minute ago, written straight to the table. */
+const createDue = (address: string, content: unknown): Promise<{ documentId: string }> => {
+  const past = new Date(Date.now() - 60_000);
+  return app.strapi.db.query(LOG).create({
+    data: { channel: 'email', address, source: 'touchpoint', status: 'deferred', attempts: 1, firstAttemptAt: past, nextAttemptAt: past, content, publishedAt: past },
+  });
+};
 const eventsOf = async (id: string) =>
   app.strapi.db.query('plugin::deliverability.delivery-event').findMany({ where: { logDocumentId: id }, orderBy: [{ id: 'asc' }] });
 
@@ -272,30 +287,14 @@ describe('the retrier itself', () => {
   });
 
   it('attempts a mixed batch of due messages in one tick: each handed over, dropped or refused once, and recorded', async () => {
-    const template = await logOf((await email('template@full.test')).body.data.id);
-    await settle();
-    const past = new Date(Date.now() - 60_000);
-    const due = async (address: string) =>
-      app.strapi.db.query(LOG).create({
-        data: {
-          channel: 'email',
-          address,
-          source: 'touchpoint',
-          status: 'deferred',
-          attempts: 1,
-          firstAttemptAt: past,
-          nextAttemptAt: past,
-          content: template.content,
-          publishedAt: past,
-        },
-      });
+    const content = await sentContent('template@full.test');
     const ok: string[] = [];
     const refused: string[] = [];
     const suppressed: string[] = [];
     for (let i = 0; i < 150; i++) {
       const kind = i % 5 === 0 ? 'refused' : i % 5 === 1 ? 'suppressed' : 'ok';
       const address = kind === 'refused' ? `batch-${i}@reject.test` : `batch-${i}@${kind === 'ok' ? 'school' : 'gone'}.example`;
-      const row = await due(address);
+      const row = await createDue(address, content);
       ({ ok, refused, suppressed })[kind].push(row.documentId);
       if (kind === 'suppressed') {
         await app.strapi.db.query('plugin::deliverability.address').create({ data: { channel: 'email', address, state: 'complained' } });
@@ -333,16 +332,9 @@ describe('the retrier itself', () => {
   });
 
   it('claims a batch a chunk at a time: the first hand-off leaves before the whole batch is claimed, and the tick still takes it all', async () => {
-    const template = await logOf((await email('chunks-template@school.example')).body.data.id);
-    await settle();
-    const past = new Date(Date.now() - 60_000);
+    const content = await sentContent('chunks-template@school.example');
     const ids: string[] = [];
-    for (let i = 0; i < 120; i++) {
-      const row = await app.strapi.db.query(LOG).create({
-        data: { channel: 'email', address: `chunk-${i}@school.example`, source: 'touchpoint', status: 'deferred', attempts: 1, firstAttemptAt: past, nextAttemptAt: past, content: template.content, publishedAt: past },
-      });
-      ids.push(row.documentId);
-    }
+    for (let i = 0; i < 120; i++) ids.push((await createDue(`chunk-${i}@school.example`, content)).documentId);
     // How many of them are claimed when the first one is handed over.
     type Transports = { for(channel: string): { send(message: unknown): Promise<unknown> } };
     const transports = app.strapi.plugin('deliverability').service('transports') as Transports;
@@ -374,16 +366,9 @@ describe('the retrier itself', () => {
   it('hands each message over once a tick, even when its next attempt falls before the time the tick judges at', async () => {
     // A tick judged 3 hours ahead (as the tests' ticks are): a synchronous 451 defers each message
     // by minutes, due again at the tick's time, and a later claim of the same tick must not take it.
-    const template = await logOf((await email('twice-template@school.example')).body.data.id);
-    await settle();
-    const past = new Date(Date.now() - 60_000);
+    const content = await sentContent('twice-template@school.example');
     const ids: string[] = [];
-    for (let i = 0; i < 60; i++) {
-      const row = await app.strapi.db.query(LOG).create({
-        data: { channel: 'email', address: `twice-${i}@offline.test`, source: 'touchpoint', status: 'deferred', attempts: 1, firstAttemptAt: past, nextAttemptAt: past, content: template.content, publishedAt: past },
-      });
-      ids.push(row.documentId);
-    }
+    for (let i = 0; i < 60; i++) ids.push((await createDue(`twice-${i}@offline.test`, content)).documentId);
     const received = () => (sandbox('email').received as { logDocumentId: string }[]).filter((m) => ids.includes(m.logDocumentId));
     const before = received().length;
     await retrier().tick(new Date(Date.now() + 3 * 3_600_000));
